@@ -1,0 +1,70 @@
+/** Calls, their current members and their records, in SQLite. */
+import type Database from 'better-sqlite3';
+import type { CallRepo } from '../../app/ports.js';
+import type { Call, CallRecord } from '../../domain/types.js';
+
+/** {@link CallRepo} on SQLite: the call as a JSON document plus a member index for busy checks. */
+export class SqliteCallRepo implements CallRepo {
+  private readonly stmts;
+
+  constructor(db: Database.Database) {
+    this.stmts = {
+      get: db.prepare<[number, string], { data: string }>('SELECT data FROM calls WHERE sdkappid = ? AND call_id = ?'),
+      insert: db.prepare('INSERT INTO calls (sdkappid, call_id, data) VALUES (?, ?, ?)'),
+      update: db.prepare('UPDATE calls SET data = ? WHERE sdkappid = ? AND call_id = ?'),
+      delete: db.prepare('DELETE FROM calls WHERE sdkappid = ? AND call_id = ?'),
+      deleteMembers: db.prepare('DELETE FROM call_members WHERE sdkappid = ? AND call_id = ?'),
+      insertMember: db.prepare('INSERT OR IGNORE INTO call_members (sdkappid, user_id, call_id) VALUES (?, ?, ?)'),
+      callsOf: db.prepare<[number, string], { call_id: string }>('SELECT call_id FROM call_members WHERE sdkappid = ? AND user_id = ?'),
+      insertRecord: db.prepare(
+        `INSERT OR REPLACE INTO call_records (sdkappid, call_id, start_time, end_time, call_result, call_type, data)
+         VALUES (?, ?, ?, ?, ?, ?, ?)`,
+      ),
+    };
+  }
+
+  async get(sdkAppId: number, callId: string): Promise<Call | undefined> {
+    const row = this.stmts.get.get(sdkAppId, callId);
+    return row ? (JSON.parse(row.data) as Call) : undefined;
+  }
+
+  async insert(call: Call): Promise<void> {
+    this.stmts.insert.run(call.sdkAppId, call.callId, JSON.stringify(call));
+    this.writeMembers(call);
+  }
+
+  async update(call: Call): Promise<void> {
+    this.stmts.update.run(JSON.stringify(call), call.sdkAppId, call.callId);
+    this.stmts.deleteMembers.run(call.sdkAppId, call.callId);
+    this.writeMembers(call);
+  }
+
+  async delete(sdkAppId: number, callId: string): Promise<void> {
+    this.stmts.delete.run(sdkAppId, callId);
+    this.stmts.deleteMembers.run(sdkAppId, callId);
+  }
+
+  async busyUsers(sdkAppId: number, userIds: string[]): Promise<Set<string>> {
+    return new Set(userIds.filter((id) => this.stmts.callsOf.get(sdkAppId, id) !== undefined));
+  }
+
+  async liveCallIdsOf(sdkAppId: number, userId: string): Promise<string[]> {
+    return this.stmts.callsOf.all(sdkAppId, userId).map((r) => r.call_id);
+  }
+
+  async insertRecord(sdkAppId: number, record: CallRecord): Promise<void> {
+    this.stmts.insertRecord.run(
+      sdkAppId,
+      record.CallId,
+      record.StartTime,
+      record.EndTime,
+      record.CallResult,
+      record.CallType,
+      JSON.stringify(record),
+    );
+  }
+
+  private writeMembers(call: Call): void {
+    for (const m of call.members) this.stmts.insertMember.run(call.sdkAppId, m.userId, call.callId);
+  }
+}

@@ -1,0 +1,85 @@
+/**
+ * SQLite schema, as ordered migrations tracked by `PRAGMA user_version`. Append only: a shipped
+ * migration never changes.
+ */
+export const MIGRATIONS: readonly string[] = [
+  `
+  CREATE TABLE apps (
+    sdkappid INTEGER PRIMARY KEY,
+    secret_key TEXT NOT NULL,
+    admins TEXT NOT NULL,
+    webhook_secret TEXT NOT NULL,
+    created_at INTEGER NOT NULL
+  );
+  CREATE TABLE callback_config (
+    sdkappid INTEGER PRIMARY KEY,
+    url TEXT NOT NULL,
+    commands TEXT NOT NULL
+  );
+  CREATE TABLE callback_token (
+    sdkappid INTEGER PRIMARY KEY,
+    token TEXT NOT NULL,
+    enabled INTEGER NOT NULL
+  );
+  CREATE TABLE calls (
+    sdkappid INTEGER NOT NULL,
+    call_id TEXT NOT NULL,
+    data TEXT NOT NULL,
+    PRIMARY KEY (sdkappid, call_id)
+  );
+  CREATE TABLE call_members (
+    sdkappid INTEGER NOT NULL,
+    user_id TEXT NOT NULL,
+    call_id TEXT NOT NULL,
+    PRIMARY KEY (sdkappid, user_id, call_id)
+  );
+  CREATE TABLE call_records (
+    sdkappid INTEGER NOT NULL,
+    call_id TEXT NOT NULL,
+    start_time INTEGER NOT NULL,
+    end_time INTEGER NOT NULL,
+    call_result TEXT NOT NULL,
+    call_type TEXT NOT NULL,
+    data TEXT NOT NULL,
+    PRIMARY KEY (sdkappid, call_id)
+  );
+  CREATE INDEX call_records_by_start ON call_records (sdkappid, start_time);
+  CREATE TABLE outbox (
+    seq INTEGER PRIMARY KEY AUTOINCREMENT,
+    id TEXT NOT NULL UNIQUE,
+    sdkappid INTEGER NOT NULL,
+    call_id TEXT NOT NULL,
+    command TEXT NOT NULL,
+    url TEXT NOT NULL,
+    body TEXT NOT NULL,
+    status TEXT NOT NULL DEFAULT 'pending',
+    attempts INTEGER NOT NULL DEFAULT 0,
+    next_attempt_at INTEGER NOT NULL,
+    lease_until INTEGER NOT NULL DEFAULT 0,
+    created_at INTEGER NOT NULL,
+    updated_at INTEGER NOT NULL
+  );
+  CREATE INDEX outbox_due ON outbox (status, next_attempt_at);
+  CREATE INDEX outbox_by_call ON outbox (sdkappid, call_id, status, seq);
+  CREATE TABLE callback_attempts (
+    outbox_id TEXT NOT NULL,
+    attempt INTEGER NOT NULL,
+    started_at INTEGER NOT NULL,
+    http_status INTEGER,
+    latency_ms INTEGER NOT NULL,
+    error TEXT,
+    response_excerpt TEXT,
+    PRIMARY KEY (outbox_id, attempt)
+  );
+  CREATE TABLE timers (
+    sdkappid INTEGER NOT NULL,
+    call_id TEXT NOT NULL,
+    kind TEXT NOT NULL,
+    user_id TEXT NOT NULL,
+    due_at INTEGER NOT NULL,
+    lease_until INTEGER NOT NULL DEFAULT 0,
+    PRIMARY KEY (sdkappid, call_id, kind, user_id)
+  );
+  CREATE INDEX timers_due ON timers (due_at);
+  `,
+];

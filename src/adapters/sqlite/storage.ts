@@ -1,0 +1,135 @@
+/**
+ * The embedded storage: one SQLite file (better-sqlite3, WAL). better-sqlite3 is synchronous and
+ * one connection serves the whole process, so transactions are serialised through a promise
+ * queue: nothing else touches the connection while a transaction is open, and no reader can see
+ * rows a transaction may still roll back.
+ */
+import Database from 'better-sqlite3';
+import { mkdirSync } from 'node:fs';
+import { dirname } from 'node:path';
+import type { App, AppRepo, Storage, Tx } from '../../app/ports.js';
+import { SqliteCallRepo } from './calls.js';
+import { SqliteCallbackConfigRepo } from './callback-config.js';
+import { SqliteOutboxRepo } from './outbox.js';
+import { MIGRATIONS } from './schema.js';
+import { SqliteTimerRepo } from './timers.js';
+
+/** Opens (creating if needed) and migrates the database at `file`; `:memory:` for tests. */
+export function openDatabase(file: string): Database.Database {
+  if (file !== ':memory:') mkdirSync(dirname(file), { recursive: true });
+  const db = new Database(file);
+  db.pragma('journal_mode = WAL');
+  // NORMAL in WAL mode survives a process crash (SIGKILL) without loss; only an OS crash or
+  // power cut can drop the last transactions.
+  db.pragma('synchronous = NORMAL');
+  db.pragma('foreign_keys = ON');
+  db.pragma('busy_timeout = 5000');
+  const version = db.pragma('user_version', { simple: true }) as number;
+  for (let v = version; v < MIGRATIONS.length; v++) {
+    db.transaction(() => {
+      db.exec(MIGRATIONS[v]!);
+      db.pragma(`user_version = ${v + 1}`);
+    })();
+  }
+  return db;
+}
+
+type Exclusive = <T>(fn: () => T | Promise<T>) => Promise<T>;
+
+class SqliteAppRepo implements AppRepo {
+  constructor(
+    private readonly db: Database.Database,
+    private readonly exclusive: Exclusive,
+  ) {}
+
+  list(): Promise<App[]> {
+    return this.exclusive(() => this.listNow());
+  }
+
+  upsert(app: App): Promise<void> {
+    return this.exclusive(() => this.upsertNow(app));
+  }
+
+  private listNow(): App[] {
+    const rows = this.db.prepare('SELECT * FROM apps ORDER BY created_at, sdkappid').all() as {
+      sdkappid: number;
+      secret_key: string;
+      admins: string;
+      webhook_secret: string;
+      created_at: number;
+    }[];
+    return rows.map((r) => ({
+      sdkAppId: r.sdkappid,
+      secretKey: r.secret_key,
+      admins: JSON.parse(r.admins) as string[],
+      webhookSecret: r.webhook_secret,
+      createdAt: r.created_at,
+    }));
+  }
+
+  private upsertNow(app: App): void {
+    this.db
+      .prepare(
+        `INSERT INTO apps (sdkappid, secret_key, admins, webhook_secret, created_at) VALUES (?, ?, ?, ?, ?)
+         ON CONFLICT (sdkappid) DO UPDATE SET secret_key = excluded.secret_key, admins = excluded.admins,
+           webhook_secret = excluded.webhook_secret`,
+      )
+      .run(app.sdkAppId, app.secretKey, JSON.stringify(app.admins), app.webhookSecret, app.createdAt);
+  }
+}
+
+/** {@link Storage} on one SQLite file. */
+export class SqliteStorage implements Storage {
+  readonly apps: AppRepo;
+  private readonly tx: Tx;
+  private queue: Promise<unknown> = Promise.resolve();
+  private closed = false;
+
+  constructor(readonly db: Database.Database) {
+    this.apps = new SqliteAppRepo(db, (fn) => this.exclusive(fn));
+    this.tx = {
+      calls: new SqliteCallRepo(db),
+      callbackConfig: new SqliteCallbackConfigRepo(db),
+      outbox: new SqliteOutboxRepo(db),
+      timers: new SqliteTimerRepo(db),
+    };
+  }
+
+  /** Opens the database file at `file` (created and migrated as needed). */
+  static open(file: string): SqliteStorage {
+    return new SqliteStorage(openDatabase(file));
+  }
+
+  transaction<T>(fn: (tx: Tx) => Promise<T>): Promise<T> {
+    return this.exclusive(async () => {
+      this.db.exec('BEGIN IMMEDIATE');
+      try {
+        const result = await fn(this.tx);
+        this.db.exec('COMMIT');
+        return result;
+      } catch (err) {
+        if (this.db.inTransaction) this.db.exec('ROLLBACK');
+        throw err;
+      }
+    });
+  }
+
+  /** Runs `fn` when nothing else holds the connection. */
+  private exclusive<T>(fn: () => T | Promise<T>): Promise<T> {
+    const run = async (): Promise<T> => {
+      if (this.closed) throw new Error('storage is closed');
+      return fn();
+    };
+    const result = this.queue.then(run, run);
+    this.queue = result.catch(() => undefined);
+    return result;
+  }
+
+  async close(): Promise<void> {
+    await this.queue;
+    if (!this.closed) {
+      this.closed = true;
+      this.db.close();
+    }
+  }
+}

@@ -1,0 +1,42 @@
+/** Server timers (ring timeouts, heartbeat expiry), in SQLite so they survive a restart. */
+import type Database from 'better-sqlite3';
+import type { DueTimer, TimerRepo } from '../../app/ports.js';
+import type { TimerKind } from '../../domain/effects.js';
+
+/** {@link TimerRepo} on SQLite. */
+export class SqliteTimerRepo implements TimerRepo {
+  private readonly stmts;
+
+  constructor(db: Database.Database) {
+    this.stmts = {
+      set: db.prepare(
+        `INSERT INTO timers (sdkappid, call_id, kind, user_id, due_at) VALUES (?, ?, ?, ?, ?)
+         ON CONFLICT (sdkappid, call_id, kind, user_id) DO UPDATE SET due_at = excluded.due_at, lease_until = 0`,
+      ),
+      cancel: db.prepare('DELETE FROM timers WHERE sdkappid = ? AND call_id = ? AND kind = ? AND user_id = ?'),
+      due: db.prepare<[number, number, number], { sdkappid: number; call_id: string; kind: string; user_id: string; due_at: number }>(
+        'SELECT sdkappid, call_id, kind, user_id, due_at FROM timers WHERE due_at <= ? AND lease_until <= ? ORDER BY due_at LIMIT ?',
+      ),
+      lease: db.prepare('UPDATE timers SET lease_until = ? WHERE sdkappid = ? AND call_id = ? AND kind = ? AND user_id = ?'),
+      nextDue: db.prepare<[], { at: number | null }>('SELECT MIN(due_at) AS at FROM timers'),
+    };
+  }
+
+  async set(sdkAppId: number, callId: string, kind: TimerKind, userId: string, dueAt: number): Promise<void> {
+    this.stmts.set.run(sdkAppId, callId, kind, userId, dueAt);
+  }
+
+  async cancel(sdkAppId: number, callId: string, kind: TimerKind, userId: string): Promise<void> {
+    this.stmts.cancel.run(sdkAppId, callId, kind, userId);
+  }
+
+  async claimDue(now: number, leaseUntil: number, limit: number): Promise<DueTimer[]> {
+    const rows = this.stmts.due.all(now, now, limit);
+    for (const r of rows) this.stmts.lease.run(leaseUntil, r.sdkappid, r.call_id, r.kind, r.user_id);
+    return rows.map((r) => ({ sdkAppId: r.sdkappid, callId: r.call_id, kind: r.kind as TimerKind, userId: r.user_id, dueAt: r.due_at }));
+  }
+
+  async nextDueAt(): Promise<number | undefined> {
+    return this.stmts.nextDue.get()?.at ?? undefined;
+  }
+}

@@ -1,0 +1,85 @@
+/**
+ * The apps this server hosts, held in memory for the hot path (every REST call and socket
+ * verifies a UserSig against its app's key) and persisted through {@link AppRepo}.
+ */
+import { randomBytes, randomInt } from 'node:crypto';
+import { generateWebhookSecret } from '../auth/callback-sign.js';
+import type { App, AppRepo } from './ports.js';
+
+/** The default administrator account. */
+export const DEFAULT_ADMIN = 'administrator';
+
+/** What the environment asks for at start (`DIALTONE_SDKAPPID`, `DIALTONE_SECRET_KEY`, `DIALTONE_ADMIN`). */
+export interface AppBootstrap {
+  sdkAppId?: number;
+  secretKey?: string;
+  /** Comma-separated in the environment; default `administrator`. */
+  admins?: string[];
+}
+
+/** In-memory index of apps backed by storage. */
+export class AppRegistry {
+  private readonly apps = new Map<number, App>();
+
+  constructor(private readonly repo: AppRepo) {}
+
+  /** Loads every app from storage. */
+  async load(): Promise<void> {
+    this.apps.clear();
+    for (const app of await this.repo.list()) this.apps.set(app.sdkAppId, app);
+  }
+
+  get(sdkAppId: number): App | undefined {
+    return this.apps.get(sdkAppId);
+  }
+
+  list(): App[] {
+    return [...this.apps.values()];
+  }
+
+  /** The app's SecretKey, for UserSig verification. */
+  secretKeyOf = (sdkAppId: number): string | undefined => this.apps.get(sdkAppId)?.secretKey;
+
+  /** The app's webhook secret, for signing callbacks. */
+  webhookSecretOf = (sdkAppId: number): string | undefined => this.apps.get(sdkAppId)?.webhookSecret;
+
+  isAdmin(sdkAppId: number, userId: string): boolean {
+    return this.apps.get(sdkAppId)?.admins.includes(userId) ?? false;
+  }
+
+  /** Creates or updates an app; a new app gets a fresh webhook secret. */
+  async put(input: { sdkAppId: number; secretKey: string; admins: string[] }, now: number): Promise<App> {
+    const existing = this.apps.get(input.sdkAppId);
+    const app: App = {
+      sdkAppId: input.sdkAppId,
+      secretKey: input.secretKey,
+      admins: input.admins,
+      webhookSecret: existing?.webhookSecret ?? generateWebhookSecret(),
+      createdAt: existing?.createdAt ?? now,
+    };
+    await this.repo.upsert(app);
+    this.apps.set(app.sdkAppId, app);
+    return app;
+  }
+
+  /**
+   * Applies the start-up configuration: defines or updates the configured app, or, when none is
+   * configured and none exists, creates one. Returns the app it created, if any.
+   */
+  async bootstrap(config: AppBootstrap, now: number): Promise<{ created?: App }> {
+    const admins = config.admins && config.admins.length > 0 ? config.admins : [DEFAULT_ADMIN];
+    if (config.sdkAppId !== undefined && config.secretKey !== undefined) {
+      const existed = this.apps.has(config.sdkAppId);
+      const app = await this.put({ sdkAppId: config.sdkAppId, secretKey: config.secretKey, admins }, now);
+      return existed ? {} : { created: app };
+    }
+    if (this.apps.size > 0) return {};
+    const app = await this.put({ sdkAppId: randomSdkAppId(), secretKey: randomBytes(32).toString('hex'), admins }, now);
+    return { created: app };
+  }
+}
+
+/** A random SDKAppID in the reference product's usual range (1400000000..1499999999). */
+function randomSdkAppId(): number {
+  return 1_400_000_000 + randomInt(100_000_000);
+}

@@ -1,0 +1,70 @@
+/**
+ * Renders callbacks onto the wire (SPEC §3.1, §3.3–3.5): the URL with the reference product's
+ * query parameters, and one typed body per command.
+ */
+import type { CallbackEffect } from '../domain/effects.js';
+import type { Platform } from '../domain/types.js';
+
+/** Who caused a callback: put into `ClientIP` and `OptPlatform`. */
+export interface CallbackCause {
+  clientIp: string;
+  platform: Platform;
+}
+
+/** Per-app rendering options. */
+export interface RenderOptions {
+  /** Also emit `CallInfo.CallMediaType` (the reference sample's spelling). Default false. */
+  emitCallMediaType?: boolean;
+}
+
+/**
+ * Builds the callback URL: the configured URL (its own query parameters kept) plus `SdkAppid`,
+ * `CallbackCommand`, `contenttype`, `ClientIP` and `OptPlatform`.
+ */
+export function callbackUrl(configuredUrl: string, sdkAppId: number, command: string, cause: CallbackCause): string {
+  const url = new URL(configuredUrl);
+  url.searchParams.set('SdkAppid', String(sdkAppId));
+  url.searchParams.set('CallbackCommand', command);
+  url.searchParams.set('contenttype', 'json');
+  url.searchParams.set('ClientIP', cause.clientIp);
+  url.searchParams.set('OptPlatform', cause.platform);
+  return url.toString();
+}
+
+/** Adds the token authentication parameters of SPEC §3.2 to a callback URL. */
+export function withSign(url: string, requestTime: number, sign: string): string {
+  const u = new URL(url);
+  u.searchParams.set('RequestTime', String(requestTime));
+  u.searchParams.set('Sign', sign);
+  return u.toString();
+}
+
+/** The JSON body of a callback, exactly as sent. */
+export function callbackBody(effect: CallbackEffect, options: RenderOptions = {}): string {
+  switch (effect.command) {
+    case 'Call.CallbackAfterStartCall': {
+      const callInfo: Record<string, unknown> = { ...effect.callInfo };
+      if (options.emitCallMediaType) callInfo['CallMediaType'] = effect.callInfo.MediaType;
+      return JSON.stringify({
+        CallbackCommand: effect.command,
+        CallInfo: callInfo,
+        UserList: effect.userList,
+        EventTime: effect.eventTime,
+      });
+    }
+    case 'Call.CallbackAfterMemberChanged':
+      return JSON.stringify({
+        CallbackCommand: effect.command,
+        CallId: effect.callId,
+        UserList: effect.userList,
+        ChangedUserList: effect.changedUserList,
+        EventTime: effect.eventTime,
+      });
+    case 'Call.CallbackAfterEndCall':
+      return JSON.stringify({
+        CallbackCommand: effect.command,
+        CallRecord: effect.callRecord,
+        EventTime: effect.eventTime,
+      });
+  }
+}

@@ -1,0 +1,75 @@
+/** The `dialtone` command. */
+import { Command, InvalidArgumentError } from 'commander';
+import { configFromEnv, splitList, type DialtoneConfig } from '../config.js';
+import { serve } from './serve.js';
+import { userSigFor } from './usersig.js';
+
+function intArg(min: number, max: number) {
+  return (value: string): number => {
+    if (!/^\d+$/.test(value) || Number(value) < min || Number(value) > max) {
+      throw new InvalidArgumentError(`expected an integer in ${min}..${max}`);
+    }
+    return Number(value);
+  };
+}
+
+const program = new Command();
+program
+  .name('dialtone')
+  .description('Dialtone: a self-hostable call backend speaking the TRTC Call server protocol.')
+  .showHelpAfterError();
+
+program
+  .command('serve')
+  .description('Run the server (settings from flags, else the environment, else defaults).')
+  .option('--host <host>', 'listen address (HOST)')
+  .option('--port <port>', 'listen port, 0 for any free port (PORT)', intArg(0, 65535))
+  .option('--data-dir <dir>', 'directory of the SQLite database (DIALTONE_DATA_DIR)')
+  .option('--dev', 'development mode: request logging and a friendlier start-up banner')
+  .option('--sdkappid <id>', 'define or update this app at start (DIALTONE_SDKAPPID)', intArg(1, 0xffffffff))
+  .option('--secret-key <key>', "the app's SecretKey (DIALTONE_SECRET_KEY)")
+  .option('--admin <ids>', 'comma-separated administrator user ids (DIALTONE_ADMIN)')
+  .option('--rest-rate-limit <n>', 'REST requests per second per API per app (DIALTONE_REST_RATE_LIMIT)', intArg(1, 1_000_000))
+  .option('--callback-timeout <ms>', 'timeout of one callback attempt in ms (DIALTONE_CALLBACK_TIMEOUT_MS)', intArg(100, 30_000))
+  .option('--log-level <level>', 'fatal|error|warn|info|debug|trace|silent (LOG_LEVEL)')
+  .addHelpText('after', '\nExamples:\n  dialtone serve --dev\n  dialtone serve --host 0.0.0.0 --port 8080 --data-dir /var/lib/dialtone')
+  .action(async (flags: Record<string, unknown>) => {
+    const config: DialtoneConfig = configFromEnv();
+    if (flags.host !== undefined) config.host = flags.host as string;
+    if (flags.port !== undefined) config.port = flags.port as number;
+    if (flags.dataDir !== undefined) config.dataDir = flags.dataDir as string;
+    if (flags.dev) config.dev = true;
+    if (flags.sdkappid !== undefined) config.sdkAppId = flags.sdkappid as number;
+    if (flags.secretKey !== undefined) config.secretKey = flags.secretKey as string;
+    if (flags.admin !== undefined) config.admins = splitList(flags.admin as string);
+    if (flags.restRateLimit !== undefined) config.restRateLimit = flags.restRateLimit as number;
+    if (flags.callbackTimeout !== undefined) config.callbackTimeoutMs = flags.callbackTimeout as number;
+    if (flags.logLevel !== undefined) config.logLevel = flags.logLevel as string;
+    await serve(config);
+  });
+
+program
+  .command('usersig')
+  .description("Print a UserSig for <userId>, signed with the app's SecretKey.")
+  .argument('<userId>', 'the user (or administrator) the UserSig is for')
+  .option('--expire <seconds>', 'lifetime in seconds (default 15552000, 180 days)', intArg(1, 50 * 365 * 24 * 3600))
+  .option('--sdkappid <id>', 'the app (DIALTONE_SDKAPPID); default: the only app in the data directory', intArg(1, 0xffffffff))
+  .option('--secret-key <key>', "the app's SecretKey (DIALTONE_SECRET_KEY); default: read from the data directory")
+  .option('--data-dir <dir>', 'data directory to read the app from (DIALTONE_DATA_DIR, default ./data)')
+  .option('--json', 'print {"sdkAppId","userId","userSig"} as JSON')
+  .addHelpText('after', '\nExamples:\n  dialtone usersig administrator\n  dialtone usersig alice --expire 86400 --sdkappid 1400000000 --secret-key "$KEY"')
+  .action((userId: string, flags: { expire?: number; sdkappid?: number; secretKey?: string; dataDir?: string; json?: boolean }) => {
+    const env = configFromEnv();
+    const { sdkAppId, userSig } = userSigFor(userId, {
+      sdkAppId: flags.sdkappid ?? env.sdkAppId,
+      secretKey: flags.secretKey ?? env.secretKey,
+      dataDir: flags.dataDir ?? env.dataDir,
+      expire: flags.expire,
+    });
+    process.stdout.write(flags.json ? `${JSON.stringify({ sdkAppId, userId, userSig })}\n` : `${userSig}\n`);
+  });
+
+program.parseAsync(process.argv).catch((err: unknown) => {
+  process.stderr.write(`dialtone: ${err instanceof Error ? err.message : String(err)}\n`);
+  process.exit(1);
+});

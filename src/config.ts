@@ -1,0 +1,83 @@
+/**
+ * Server configuration: defaults, then the environment (SPEC §7), then CLI flags. Every setting
+ * and its default is listed in the README's configuration table.
+ */
+import { resolve } from 'node:path';
+
+/** Everything the server needs to start. */
+export interface DialtoneConfig {
+  /** Listen address. Default `127.0.0.1`. */
+  host: string;
+  /** Listen port; 0 picks a free one. Default 8080. */
+  port: number;
+  /** Directory of the SQLite database. Default `./data`. */
+  dataDir: string;
+  /** Development mode: friendlier logs, the demo page and the dev-only endpoints. */
+  dev: boolean;
+  /** App to define or update at start (`DIALTONE_SDKAPPID`). */
+  sdkAppId?: number;
+  /** Its SecretKey (`DIALTONE_SECRET_KEY`). */
+  secretKey?: string;
+  /** Its administrators (`DIALTONE_ADMIN`, comma-separated). Default `administrator`. */
+  admins?: string[];
+  /** REST requests per second per API per app. Default 200. */
+  restRateLimit: number;
+  /** Timeout of one callback attempt, ms. Default 2000. */
+  callbackTimeoutMs: number;
+  /** pino level. Default `info`. */
+  logLevel: string;
+}
+
+/** Defaults of every setting. */
+export const DEFAULTS: DialtoneConfig = {
+  host: '127.0.0.1',
+  port: 8080,
+  dataDir: './data',
+  dev: false,
+  restRateLimit: 200,
+  callbackTimeoutMs: 2000,
+  logLevel: 'info',
+};
+
+/** A configuration error, reported as one line at start. */
+export class ConfigError extends Error {}
+
+function integer(name: string, text: string, min: number, max: number): number {
+  if (!/^\d+$/.test(text) || Number(text) < min || Number(text) > max) {
+    throw new ConfigError(`${name} must be an integer in ${min}..${max}, got "${text}"`);
+  }
+  return Number(text);
+}
+
+/** Reads the settings SPEC §7 names from the environment, over the defaults. */
+export function configFromEnv(env: NodeJS.ProcessEnv = process.env): DialtoneConfig {
+  const config: DialtoneConfig = { ...DEFAULTS };
+  if (env.HOST) config.host = env.HOST;
+  if (env.PORT) config.port = integer('PORT', env.PORT, 0, 65535);
+  if (env.DIALTONE_DATA_DIR) config.dataDir = env.DIALTONE_DATA_DIR;
+  if (env.DIALTONE_SDKAPPID) config.sdkAppId = integer('DIALTONE_SDKAPPID', env.DIALTONE_SDKAPPID, 1, 0xffffffff);
+  if (env.DIALTONE_SECRET_KEY) config.secretKey = env.DIALTONE_SECRET_KEY;
+  if (env.DIALTONE_ADMIN) config.admins = splitList(env.DIALTONE_ADMIN);
+  if (env.DIALTONE_REST_RATE_LIMIT) config.restRateLimit = integer('DIALTONE_REST_RATE_LIMIT', env.DIALTONE_REST_RATE_LIMIT, 1, 1_000_000);
+  if (env.DIALTONE_CALLBACK_TIMEOUT_MS) {
+    config.callbackTimeoutMs = integer('DIALTONE_CALLBACK_TIMEOUT_MS', env.DIALTONE_CALLBACK_TIMEOUT_MS, 100, 30_000);
+  }
+  if (env.LOG_LEVEL) config.logLevel = env.LOG_LEVEL;
+  return config;
+}
+
+/** Checks settings that depend on each other. */
+export function checkConfig(config: DialtoneConfig): DialtoneConfig {
+  if ((config.sdkAppId === undefined) !== (config.secretKey === undefined)) {
+    throw new ConfigError('DIALTONE_SDKAPPID and DIALTONE_SECRET_KEY must be set together');
+  }
+  return { ...config, dataDir: resolve(config.dataDir) };
+}
+
+/** Splits a comma-separated list, dropping blanks. */
+export function splitList(text: string): string[] {
+  return text
+    .split(',')
+    .map((s) => s.trim())
+    .filter((s) => s.length > 0);
+}

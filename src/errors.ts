@@ -1,0 +1,79 @@
+/**
+ * The one registry of coded errors (as Fastify keeps its `FST_ERR_*` list in one file).
+ * Codes are wire values from SPEC.md: positive codes are the reference product's server codes,
+ * negative codes are its client codes. Domain and app code return or throw these; transports
+ * map them onto their wire envelopes.
+ */
+
+/** A registered error kind: its wire code and default human-readable message. */
+export interface ErrorDef {
+  readonly name: string;
+  readonly code: number;
+  readonly message: string;
+}
+
+function def(name: string, code: number, message: string): ErrorDef {
+  return Object.freeze({ name, code, message });
+}
+
+/** Every coded error Dialtone can answer with. */
+export const ERR = {
+  // UserSig (SPEC §1)
+  USERSIG_EXPIRED: def('ERR_USERSIG_EXPIRED', 70001, 'UserSig expired'),
+  USERSIG_EMPTY: def('ERR_USERSIG_EMPTY', 70002, 'UserSig is empty'),
+  USERSIG_MALFORMED: def('ERR_USERSIG_MALFORMED', 70003, 'UserSig is malformed'),
+  USERSIG_BAD_SIGNATURE: def('ERR_USERSIG_BAD_SIGNATURE', 70009, 'UserSig signature does not verify with the app key'),
+  USERSIG_IDENTIFIER_MISMATCH: def('ERR_USERSIG_IDENTIFIER_MISMATCH', 70013, 'UserSig identifier does not match the request'),
+  USERSIG_SDKAPPID_MISMATCH: def('ERR_USERSIG_SDKAPPID_MISMATCH', 70014, 'UserSig sdkappid does not match the request'),
+  USERSIG_UNKNOWN_APP: def('ERR_USERSIG_UNKNOWN_APP', 70020, 'SDKAppID not found'),
+
+  // REST envelope (SPEC §2.1)
+  REST_BAD_REQUEST: def('ERR_REST_BAD_REQUEST', 60002, 'bad URL or missing query parameter'),
+  REST_BODY_NOT_JSON: def('ERR_REST_BODY_NOT_JSON', 60003, 'request body is not valid JSON'),
+  REST_BODY_TOO_LARGE: def('ERR_REST_BODY_TOO_LARGE', 60003, 'request body is too large'),
+  REST_INVALID_SDKAPPID: def('ERR_REST_INVALID_SDKAPPID', 60006, 'invalid SDKAppID'),
+  REST_MISSING_SDKAPPID: def('ERR_REST_MISSING_SDKAPPID', 60012, 'SDKAppID is missing'),
+  REST_RATE_LIMITED: def('ERR_REST_RATE_LIMITED', 60007, 'request rate limit exceeded'),
+  REST_UNKNOWN_COMMAND: def('ERR_REST_UNKNOWN_COMMAND', 60009, 'unknown service or command'),
+  REST_NOT_ADMIN: def('ERR_REST_NOT_ADMIN', 60010, 'identifier is not an administrator of this app'),
+  REST_METHOD_NOT_ALLOWED: def('ERR_REST_METHOD_NOT_ALLOWED', 60002, 'only POST is allowed'),
+
+  // call_config (SPEC §2.2)
+  CONFIG_INTERNAL: def('ERR_CONFIG_INTERNAL', 100001, 'internal error'),
+  CONFIG_INVALID_PARAM: def('ERR_CONFIG_INVALID_PARAM', 100002, 'invalid parameter'),
+  CONFIG_NOT_FOUND: def('ERR_CONFIG_NOT_FOUND', 100301, 'no callback configuration is set'),
+
+  // call records and live calls (SPEC §2.3, §2.4)
+  CALL_INTERNAL: def('ERR_CALL_INTERNAL', 101001, 'internal error'),
+  CALL_INVALID_PARAM: def('ERR_CALL_INVALID_PARAM', 101002, 'invalid parameter'),
+  CALL_NOT_FOUND: def('ERR_CALL_NOT_FOUND', 101004, 'call does not exist or has ended'),
+  RECORD_NOT_FOUND: def('ERR_RECORD_NOT_FOUND', 101050, 'no record for this CallId'),
+
+  // client protocol (SPEC §4)
+  CLIENT_INVALID_PARAM: def('ERR_CLIENT_INVALID_PARAM', -1202, 'invalid parameter'),
+  CLIENT_NOT_ALLOWED: def('ERR_CLIENT_NOT_ALLOWED', -1203, 'not allowed in the current state'),
+  CLIENT_REPEATED_CALL: def('ERR_CLIENT_REPEATED_CALL', -1204, 'already in a call'),
+} as const;
+
+/** An error carrying a registered wire code; `message` may add detail to the default. */
+export class DialtoneError extends Error {
+  readonly code: number;
+  readonly kind: string;
+
+  constructor(errorDef: ErrorDef, detail?: string) {
+    super(detail ? `${errorDef.message}: ${detail}` : errorDef.message);
+    this.name = 'DialtoneError';
+    this.code = errorDef.code;
+    this.kind = errorDef.name;
+  }
+}
+
+/** Creates a {@link DialtoneError} of the given kind, with optional detail appended to its message. */
+export function dialtoneError(errorDef: ErrorDef, detail?: string): DialtoneError {
+  return new DialtoneError(errorDef, detail);
+}
+
+/** True when `err` is a coded Dialtone error. */
+export function isDialtoneError(err: unknown): err is DialtoneError {
+  return err instanceof DialtoneError;
+}

@@ -1,0 +1,122 @@
+/**
+ * Composition root: builds storage, apps, the callback dispatcher, the use cases and both
+ * transports from a {@link DialtoneConfig}, and starts and stops them in order.
+ */
+import Fastify, { LogController, type FastifyBaseLogger, type FastifyInstance } from 'fastify';
+import { randomUUID } from 'node:crypto';
+import { join } from 'node:path';
+import type { Logger } from 'pino';
+import { SqliteStorage } from './adapters/sqlite/storage.js';
+import { AppRegistry } from './app/apps.js';
+import { CallbackConfigService } from './app/callback-config-service.js';
+import { CallService } from './app/call-service.js';
+import { randomIds, type Ids } from './app/ids.js';
+import type { App, Clock } from './app/ports.js';
+import { Dispatcher } from './callbacks/dispatcher.js';
+import type { DialtoneConfig } from './config.js';
+import { ERR } from './errors.js';
+import { createLogger } from './logger.js';
+import { callConfigCommands } from './transport/http/commands/call-config.js';
+import { failEnvelope } from './transport/http/envelope.js';
+import { registerRestApi } from './transport/http/rest-api.js';
+import { ConnectionRegistry } from './transport/ws/connections.js';
+import { Gateway } from './transport/ws/gateway.js';
+
+/** Largest REST body, bytes (SPEC §2.1). */
+export const MAX_REST_BODY_BYTES = 64 * 1024;
+
+/** Test and embedding hooks. */
+export interface ServerOverrides {
+  clock?: Clock;
+  ids?: Ids;
+  log?: Logger;
+}
+
+/** A built, not yet listening, Dialtone server. */
+export interface DialtoneServer {
+  http: FastifyInstance;
+  apps: AppRegistry;
+  storage: SqliteStorage;
+  dispatcher: Dispatcher;
+  connections: ConnectionRegistry;
+  log: Logger;
+  /** The app created at this start because none existed, if any. */
+  createdApp?: App;
+  /** Starts listening; resolves to the base URL, e.g. `http://127.0.0.1:8080`. */
+  listen(): Promise<string>;
+  /** Stops accepting, closes sockets, drains callback attempts in flight, closes storage. */
+  close(): Promise<void>;
+}
+
+/** Builds a server from `config`. */
+export async function createServer(config: DialtoneConfig, overrides: ServerOverrides = {}): Promise<DialtoneServer> {
+  const log = overrides.log ?? createLogger(config.logLevel);
+  const clock = overrides.clock ?? { now: () => Date.now() };
+  const ids = overrides.ids ?? randomIds;
+  const storage = SqliteStorage.open(join(config.dataDir, 'dialtone.db'));
+
+  const apps = new AppRegistry(storage.apps);
+  await apps.load();
+  const { created } = await apps.bootstrap({ sdkAppId: config.sdkAppId, secretKey: config.secretKey, admins: config.admins }, clock.now());
+
+  const dispatcher = new Dispatcher({
+    storage,
+    clock,
+    log: log.child({ component: 'callbacks' }),
+    webhookSecretOf: apps.webhookSecretOf,
+    timeoutMs: config.callbackTimeoutMs,
+  });
+  const connections = new ConnectionRegistry();
+  const calls = new CallService({ storage, notifier: connections, clock, ids, onCallbacksQueued: () => dispatcher.wake() });
+  const callbackConfig = new CallbackConfigService(storage);
+
+  const http = Fastify({
+    loggerInstance: log as FastifyBaseLogger,
+    bodyLimit: MAX_REST_BODY_BYTES,
+    genReqId: () => randomUUID(),
+    logController: new LogController({ disableRequestLogging: !config.dev && config.logLevel !== 'debug' }),
+  });
+  // Bodies are parsed by the REST layer so that a non-JSON body gets the envelope answer (60003).
+  http.removeAllContentTypeParsers();
+  http.addContentTypeParser('*', { parseAs: 'string' }, (_req, body, done) => done(null, body));
+  http.setErrorHandler((err: { code?: string; statusCode?: number }, req, reply) => {
+    if (err.code === 'FST_ERR_CTP_BODY_TOO_LARGE') {
+      return reply.code(200).send(failEnvelope(req.id, ERR.REST_BODY_TOO_LARGE.code, `${ERR.REST_BODY_TOO_LARGE.message}: the limit is ${MAX_REST_BODY_BYTES} bytes`));
+    }
+    if (err.statusCode && err.statusCode < 500) {
+      return reply.code(200).send(failEnvelope(req.id, ERR.REST_BAD_REQUEST.code, ERR.REST_BAD_REQUEST.message));
+    }
+    req.log.error({ err }, 'request failed');
+    return reply.code(500).send(failEnvelope(req.id, ERR.CONFIG_INTERNAL.code, 'internal error'));
+  });
+  http.setNotFoundHandler((req, reply) => reply.code(404).send(failEnvelope(req.id, ERR.REST_BAD_REQUEST.code, `no such endpoint: ${req.method} ${req.url.split('?')[0]}`)));
+  http.get('/healthz', async () => ({ status: 'ok' }));
+  registerRestApi(http, { apps, clock, commands: [...callConfigCommands(callbackConfig)], rateLimitPerSecond: config.restRateLimit });
+
+  const gateway = new Gateway({ apps, calls, connections, clock, log: log.child({ component: 'ws' }) });
+  gateway.attach(http.server);
+
+  return {
+    http,
+    apps,
+    storage,
+    dispatcher,
+    connections,
+    log,
+    ...(created ? { createdApp: created } : {}),
+    async listen() {
+      await http.listen({ host: config.host, port: config.port });
+      dispatcher.start();
+      const address = http.server.address();
+      const port = typeof address === 'object' && address ? address.port : config.port;
+      const host = config.host.includes(':') ? `[${config.host}]` : config.host;
+      return `http://${host}:${port}`;
+    },
+    async close() {
+      gateway.close();
+      await http.close();
+      await dispatcher.stop();
+      await storage.close();
+    },
+  };
+}

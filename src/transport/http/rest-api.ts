@@ -1,0 +1,103 @@
+/**
+ * The Tencent-compatible REST API (SPEC §2.1): `POST /v4/{service}/{command}` with the auth
+ * query, a JSON body and the envelope answer. Checks run in this order: method, query, command,
+ * UserSig, administrator, rate limit, body.
+ */
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import type { AppRegistry } from '../../app/apps.js';
+import type { Clock } from '../../app/ports.js';
+import { verifyUserSig } from '../../auth/usersig.js';
+import { ERR, isDialtoneError, type ErrorDef } from '../../errors.js';
+import type { RestCommand } from './command.js';
+import { failEnvelope, okEnvelope } from './envelope.js';
+import { RateLimiter } from './rate-limit.js';
+import { clientIpOf } from './client-ip.js';
+
+/** Options of {@link registerRestApi}. */
+export interface RestApiOptions {
+  apps: AppRegistry;
+  clock: Clock;
+  commands: RestCommand[];
+  /** Requests per second per API per app. Default 200. */
+  rateLimitPerSecond?: number;
+}
+
+const UINT32 = /^\d{1,10}$/;
+
+function isUint32(text: string): boolean {
+  return UINT32.test(text) && Number(text) <= 0xffffffff;
+}
+
+/** Registers the `/v4/...` routes on `app`. */
+export function registerRestApi(app: FastifyInstance, opts: RestApiOptions): void {
+  const commands = new Map(opts.commands.map((c) => [c.path, c]));
+  const limiter = new RateLimiter(opts.rateLimitPerSecond ?? 200, opts.clock);
+
+  const fail = (req: FastifyRequest, reply: FastifyReply, def: ErrorDef, detail?: string) =>
+    reply.code(200).send(failEnvelope(req.id, def.code, detail ? `${def.message}: ${detail}` : def.message));
+
+  app.route<{ Params: { service: string; command: string }; Querystring: Record<string, string | string[]> }>({
+    method: ['GET', 'HEAD', 'PUT', 'DELETE', 'PATCH', 'OPTIONS', 'POST'],
+    url: '/v4/:service/:command',
+    handler: async (req, reply) => {
+      if (req.method !== 'POST') {
+        reply.header('allow', 'POST');
+        return reply.code(405).send(failEnvelope(req.id, ERR.REST_METHOD_NOT_ALLOWED.code, ERR.REST_METHOD_NOT_ALLOWED.message));
+      }
+      const q = req.query;
+      const param = (name: string): string | undefined => {
+        const v = q[name];
+        return Array.isArray(v) ? v[0] : v;
+      };
+      const sdkappid = param('sdkappid');
+      if (sdkappid === undefined || sdkappid === '') return fail(req, reply, ERR.REST_MISSING_SDKAPPID);
+      if (!isUint32(sdkappid)) return fail(req, reply, ERR.REST_INVALID_SDKAPPID, 'sdkappid must be an unsigned 32-bit integer');
+      for (const name of ['identifier', 'usersig', 'random', 'contenttype']) {
+        if (param(name) === undefined) return fail(req, reply, ERR.REST_BAD_REQUEST, `missing query parameter ${name}`);
+      }
+      if (!isUint32(param('random')!)) return fail(req, reply, ERR.REST_BAD_REQUEST, 'random must be an unsigned 32-bit integer');
+      if (param('contenttype') !== 'json') return fail(req, reply, ERR.REST_BAD_REQUEST, 'contenttype must be json');
+
+      const path = `${req.params.service}/${req.params.command}`;
+      const command = commands.get(path);
+      if (!command) return fail(req, reply, ERR.REST_UNKNOWN_COMMAND, path);
+
+      const sdkAppId = Number(sdkappid);
+      const identifier = param('identifier')!;
+      const verified = verifyUserSig({
+        userSig: param('usersig')!,
+        identifier,
+        sdkAppId,
+        secretKeyOf: opts.apps.secretKeyOf,
+        now: Math.floor(opts.clock.now() / 1000),
+      });
+      if (isDialtoneError(verified)) return reply.code(200).send(failEnvelope(req.id, verified.code, verified.message));
+      if (!opts.apps.isAdmin(sdkAppId, identifier)) return fail(req, reply, ERR.REST_NOT_ADMIN);
+      if (!limiter.allow(`${sdkAppId}/${path}`)) return fail(req, reply, ERR.REST_RATE_LIMITED, `${path} allows ${opts.rateLimitPerSecond ?? 200} requests per second`);
+
+      const raw = typeof req.body === 'string' ? req.body : '';
+      let body: unknown;
+      try {
+        body = JSON.parse(raw);
+      } catch {
+        return fail(req, reply, ERR.REST_BODY_NOT_JSON, raw.trim() === '' ? 'the body is empty; send {} when there are no fields' : undefined);
+      }
+      const checked = command.validate(body);
+      if (!checked.ok) return fail(req, reply, command.invalidParam, checked.reason);
+
+      try {
+        const response = await command.handle(checked.value, {
+          sdkAppId,
+          userId: identifier,
+          clientIp: clientIpOf(req.ip),
+          platform: 'RESTAPI',
+        });
+        return reply.code(200).send(okEnvelope(req.id, response));
+      } catch (err) {
+        if (isDialtoneError(err)) return reply.code(200).send(failEnvelope(req.id, err.code, err.message));
+        req.log.error({ err, command: path }, 'REST command failed');
+        return fail(req, reply, command.internal);
+      }
+    },
+  });
+}
