@@ -17,6 +17,7 @@ import type { DialtoneConfig } from './config.js';
 import { ERR } from './errors.js';
 import { createLogger } from './logger.js';
 import { callConfigCommands } from './transport/http/commands/call-config.js';
+import { callEngineCommands } from './transport/http/commands/call-engine.js';
 import { failEnvelope } from './transport/http/envelope.js';
 import { registerRestApi } from './transport/http/rest-api.js';
 import { ConnectionRegistry } from './transport/ws/connections.js';
@@ -91,7 +92,7 @@ export async function createServer(config: DialtoneConfig, overrides: ServerOver
   });
   http.setNotFoundHandler((req, reply) => reply.code(404).send(failEnvelope(req.id, ERR.REST_BAD_REQUEST.code, `no such endpoint: ${req.method} ${req.url.split('?')[0]}`)));
   http.get('/healthz', async () => ({ status: 'ok' }));
-  registerRestApi(http, { apps, clock, commands: [...callConfigCommands(callbackConfig)], rateLimitPerSecond: config.restRateLimit });
+  registerRestApi(http, { apps, clock, commands: [...callConfigCommands(callbackConfig), ...callEngineCommands(calls)], rateLimitPerSecond: config.restRateLimit });
 
   const gateway = new Gateway({ apps, calls, connections, clock, log: log.child({ component: 'ws' }) });
   gateway.attach(http.server);

@@ -42,6 +42,8 @@ export interface StartedCall {
   roomIdType: RoomIdType;
   /** False when the call ended at once because every callee was busy. */
   ringing: boolean;
+  /** Callees that were busy in another call and were not rung. */
+  busy: string[];
 }
 
 /** Dependencies of {@link CallService}. */
@@ -66,8 +68,10 @@ export class CallService {
   async startCall(actor: Actor, args: StartCallArgs, robot = false): Promise<StartedCall> {
     const { ids, clock } = this.deps;
     const callId = ids.callId();
+    let busy = new Set<string>();
     const result = await this.transact(actor, async (tx) => {
       const now = clock.now();
+      busy = await tx.calls.busyUsers(actor.sdkAppId, args.userIdList);
       const callerBusy = robot ? false : (await tx.calls.liveCallIdsOf(actor.sdkAppId, actor.userId)).length > 0;
       const step = startCall({
         sdkAppId: actor.sdkAppId,
@@ -83,7 +87,7 @@ export class CallService {
         timeoutSeconds: args.timeout,
         userData: args.userData,
         chatGroupId: args.chatGroupId,
-        busy: await tx.calls.busyUsers(actor.sdkAppId, args.userIdList),
+        busy,
         callerBusy,
         maxMembers: this.deps.maxMembers,
         now,
@@ -92,7 +96,7 @@ export class CallService {
       if (step.call) await tx.calls.insert(step.call);
       return step;
     });
-    return { callId, ...result.room, ringing: result.call !== undefined };
+    return { callId, ...result.room, ringing: result.call !== undefined, busy: args.userIdList.filter((id) => busy.has(id)) };
   }
 
   /** `hangup`: `actor` leaves the call (or cancels it, as the caller before anyone answered). */
