@@ -146,12 +146,46 @@ describe('calls', () => {
     expect(b.result).toMatchObject({ roomIdType: 1, roomId: expect.any(Number) });
   });
 
+  it('answers calls before sending any event about the call, and reports busy callees', async () => {
+    const alice = await connect('alice');
+    const bob = await connect('bob');
+    await bob.request('calls', { userIdList: ['carol'], mediaType: 'Audio' });
+    const reply = await alice.request('calls', { userIdList: ['bob'], mediaType: 'Audio' });
+    expect(reply.ok).toBe(true);
+    const callId = reply.result!.callId;
+    await alice.nextEvent('onCallNotConnected');
+    const order = alice.frames.map((f) => ('event' in f ? f.event : `reply:${String(f.id)}`));
+    expect(order).toEqual([`reply:${reply.id}`, 'onUserLineBusy', 'onCallNotConnected']);
+    expect(alice.frames[1]).toEqual({ event: 'onUserLineBusy', data: { callId, userId: 'bob' } });
+    expect(alice.frames[2]).toEqual({ event: 'onCallNotConnected', data: { callId, mediaType: 'Audio', reason: 'lineBusy', userId: 'bob' } });
+  });
+
   it('refuses a caller already in a call with -1204, also when the other call is only ringing them', async () => {
     const alice = await connect('alice');
     const bob = await connect('bob');
     expect((await alice.request('calls', { userIdList: ['bob'], mediaType: 'Audio' })).ok).toBe(true);
     expect(await alice.request('calls', { userIdList: ['carol'], mediaType: 'Audio' })).toMatchObject({ ok: false, code: -1204 });
     expect(await bob.request('calls', { userIdList: ['carol'], mediaType: 'Audio' })).toMatchObject({ ok: false, code: -1204 });
+  });
+});
+
+describe('apps are isolated', () => {
+  it("rings only the callee of the caller's own app, and busy state is per app", async () => {
+    await t.server.apps.put({ sdkAppId: 1400000321, secretKey: 'second-app', admins: ['administrator'] }, Date.now());
+    const second = { ...t, sdkAppId: 1400000321, userSig: (u: string) => t.userSig(u, 1400000321, 'second-app') };
+    const bobFirst = await connect('bob');
+    const bobSecond = await connectUser(second, 'bob');
+    clients.push(bobSecond);
+    const aliceSecond = await connectUser(second, 'alice');
+    clients.push(aliceSecond);
+    const reply = await aliceSecond.request('calls', { userIdList: ['bob'], mediaType: 'Audio' });
+    expect((await bobSecond.nextEvent('onCallReceived')).data.callId).toBe(reply.result!.callId);
+    // alice of the first app is a different user: not busy, and bob of the first app never rang.
+    const aliceFirst = await connect('alice');
+    expect((await aliceFirst.request('calls', { userIdList: ['carol'], mediaType: 'Audio' })).ok).toBe(true);
+    expect(bobFirst.events).toEqual([]);
+    // A socket of one app cannot touch a call of another.
+    expect(await aliceFirst.request('hangup', { callId: reply.result!.callId })).toMatchObject({ ok: false, code: -1203 });
   });
 });
 

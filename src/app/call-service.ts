@@ -137,7 +137,10 @@ export class CallService {
       timers = counts.timers;
       return step;
     });
-    for (const effect of step.effects) if (effect.type === 'notify') this.deps.notifier.notify(actor.sdkAppId, effect);
+    const notes = step.effects.filter((e): e is NotifyEffect => e.type === 'notify');
+    // Deferred a turn so that the reply to the request that caused them is written first: a
+    // client learns the callId from its `calls` reply before any event about that call.
+    if (notes.length > 0) setImmediate(() => notes.forEach((n) => this.deps.notifier.notify(actor.sdkAppId, n)));
     if (queued > 0) this.deps.onCallbacksQueued();
     if (timers > 0) this.deps.onTimersChanged?.();
     return step;
@@ -185,6 +188,3 @@ export class CallService {
     return { callbacks, timers };
   }
 }
-
-/** Re-exported for transports that only need the event type. */
-export type { NotifyEffect };

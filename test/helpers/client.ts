@@ -21,6 +21,8 @@ export interface EventFrame {
 export class TestClient {
   readonly events: EventFrame[] = [];
   readonly replies: Reply[] = [];
+  /** Every frame received, in arrival order. */
+  readonly frames: (Reply | EventFrame)[] = [];
   closeCode: number | undefined;
   closeReason = '';
   private nextId = 1;
@@ -28,6 +30,7 @@ export class TestClient {
   private constructor(readonly ws: WebSocket) {
     ws.on('message', (data) => {
       const frame = JSON.parse(data.toString()) as Reply & EventFrame;
+      this.frames.push(frame);
       if ('event' in frame) this.events.push({ event: frame.event, data: frame.data });
       else this.replies.push(frame);
     });
