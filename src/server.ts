@@ -82,7 +82,15 @@ export async function createServer(config: DialtoneConfig, overrides: ServerOver
   http.addContentTypeParser('*', { parseAs: 'string' }, (_req, body, done) => done(null, body));
   http.setErrorHandler((err: { code?: string; statusCode?: number }, req, reply) => {
     if (err.code === 'FST_ERR_CTP_BODY_TOO_LARGE') {
-      return reply.code(200).send(failEnvelope(req.id, ERR.REST_BODY_TOO_LARGE.code, `${ERR.REST_BODY_TOO_LARGE.message}: the limit is ${MAX_REST_BODY_BYTES} bytes`));
+      return reply
+        .code(200)
+        .send(
+          failEnvelope(
+            req.id,
+            ERR.REST_BODY_TOO_LARGE.code,
+            `${ERR.REST_BODY_TOO_LARGE.message}: the limit is ${MAX_REST_BODY_BYTES} bytes`,
+          ),
+        );
     }
     if (err.statusCode && err.statusCode < 500) {
       return reply.code(200).send(failEnvelope(req.id, ERR.REST_BAD_REQUEST.code, ERR.REST_BAD_REQUEST.message));
@@ -90,9 +98,16 @@ export async function createServer(config: DialtoneConfig, overrides: ServerOver
     req.log.error({ err }, 'request failed');
     return reply.code(500).send(failEnvelope(req.id, ERR.CONFIG_INTERNAL.code, 'internal error'));
   });
-  http.setNotFoundHandler((req, reply) => reply.code(404).send(failEnvelope(req.id, ERR.REST_BAD_REQUEST.code, `no such endpoint: ${req.method} ${req.url.split('?')[0]}`)));
+  http.setNotFoundHandler((req, reply) =>
+    reply.code(404).send(failEnvelope(req.id, ERR.REST_BAD_REQUEST.code, `no such endpoint: ${req.method} ${req.url.split('?')[0]}`)),
+  );
   http.get('/healthz', async () => ({ status: 'ok' }));
-  registerRestApi(http, { apps, clock, commands: [...callConfigCommands(callbackConfig), ...callEngineCommands(calls)], rateLimitPerSecond: config.restRateLimit });
+  registerRestApi(http, {
+    apps,
+    clock,
+    commands: [...callConfigCommands(callbackConfig), ...callEngineCommands(calls)],
+    rateLimitPerSecond: config.restRateLimit,
+  });
 
   const gateway = new Gateway({ apps, calls, connections, clock, log: log.child({ component: 'ws' }) });
   gateway.attach(http.server);

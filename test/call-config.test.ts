@@ -17,8 +17,13 @@ describe('set_callback / get_callback / delete_callback', () => {
   it('sets, reads back, replaces and deletes the configuration', async () => {
     const t = await server();
     expect(await rest(t, 'call_config/get_callback')).toMatchObject({ ActionStatus: 'FAIL', ErrorCode: 100301 });
-    expect(await rest(t, 'call_config/set_callback', { Url: 'https://example.com/cb', CallbackCommandList: ['Call.CallbackAfterStartCall'] })).toMatchObject({ ErrorCode: 0 });
-    expect((await rest(t, 'call_config/get_callback')).Response).toEqual({ Url: 'https://example.com/cb', CallbackCommandList: ['Call.CallbackAfterStartCall'] });
+    expect(
+      await rest(t, 'call_config/set_callback', { Url: 'https://example.com/cb', CallbackCommandList: ['Call.CallbackAfterStartCall'] }),
+    ).toMatchObject({ ErrorCode: 0 });
+    expect((await rest(t, 'call_config/get_callback')).Response).toEqual({
+      Url: 'https://example.com/cb',
+      CallbackCommandList: ['Call.CallbackAfterStartCall'],
+    });
     await rest(t, 'call_config/set_callback', {
       Url: 'http://127.0.0.1:9000/hook?x=1',
       CallbackCommandList: ['Call.CallbackAfterEndCall', 'Call.CallbackAfterMemberChanged', 'Call.CallbackAfterEndCall'],
@@ -37,7 +42,11 @@ describe('set_callback / get_callback / delete_callback', () => {
     ['a non-http Url', { Url: 'ftp://example.com/cb', CallbackCommandList: [] }, 'Url'],
     ['a missing Url', { CallbackCommandList: [] }, 'Url'],
     ['an unknown command', { Url: 'https://example.com', CallbackCommandList: ['Call.CallbackBeforeStartCall'] }, 'CallbackCommandList'],
-    ['a command list that is not an array', { Url: 'https://example.com', CallbackCommandList: 'Call.CallbackAfterEndCall' }, 'CallbackCommandList'],
+    [
+      'a command list that is not an array',
+      { Url: 'https://example.com', CallbackCommandList: 'Call.CallbackAfterEndCall' },
+      'CallbackCommandList',
+    ],
   ])('refuses %s with 100002 naming the field', async (_name, body, field) => {
     const t = await server();
     const answer = await rest(t, 'call_config/set_callback', body);
@@ -51,7 +60,10 @@ describe('set_callback / get_callback / delete_callback', () => {
     await rest(t1, 'call_config/set_callback_token', { Token: 'tok', IsTokenEnable: true });
     await t1.close();
     const t2 = await server(t1.dataDir);
-    expect((await rest(t2, 'call_config/get_callback')).Response).toEqual({ Url: 'https://example.com/cb', CallbackCommandList: ['Call.CallbackAfterEndCall'] });
+    expect((await rest(t2, 'call_config/get_callback')).Response).toEqual({
+      Url: 'https://example.com/cb',
+      CallbackCommandList: ['Call.CallbackAfterEndCall'],
+    });
     expect((await rest(t2, 'call_config/get_callback_token')).Response).toEqual({ Token: 'tok', IsTokenEnable: true });
   });
 });

@@ -32,7 +32,10 @@ async function client(t: TestServer, userId: string): Promise<TestClient> {
 }
 
 function attemptsOf(t: TestServer): { error: string | null; http_status: number | null }[] {
-  return t.server.storage.db.prepare('SELECT error, http_status FROM callback_attempts ORDER BY started_at').all() as { error: string | null; http_status: number | null }[];
+  return t.server.storage.db.prepare('SELECT error, http_status FROM callback_attempts ORDER BY started_at').all() as {
+    error: string | null;
+    http_status: number | null;
+  }[];
 }
 
 describe('a slow or dead receiver delays nothing', () => {

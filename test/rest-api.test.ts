@@ -24,28 +24,46 @@ describe('REST envelope', () => {
   it('answers failures with HTTP 200 and the code in the body', async () => {
     const res = await restRaw(t, 'call_config/get_callback', '{}');
     expect(res.status).toBe(200);
-    expect(await res.json()).toMatchObject({ ActionStatus: 'FAIL', ErrorCode: 100301, ErrorInfo: expect.any(String), RequestId: expect.any(String) });
+    expect(await res.json()).toMatchObject({
+      ActionStatus: 'FAIL',
+      ErrorCode: 100301,
+      ErrorInfo: expect.any(String),
+      RequestId: expect.any(String),
+    });
   });
 
   it('accepts any administrator of the app', async () => {
-    expect(await rest(t, 'call_config/delete_callback', {}, { identifier: 'ops', usersig: t.userSig('ops') })).toMatchObject({ ErrorCode: 0 });
+    expect(await rest(t, 'call_config/delete_callback', {}, { identifier: 'ops', usersig: t.userSig('ops') })).toMatchObject({
+      ErrorCode: 0,
+    });
   });
 });
 
 describe('authentication errors', () => {
   const now = () => Math.floor(Date.now() / 1000);
   it('70009 for a UserSig signed with the wrong key', async () => {
-    expect(await rest(t, 'call_config/get_callback', {}, { usersig: t.userSig('administrator', t.sdkAppId, 'wrong-key') })).toMatchObject({ ActionStatus: 'FAIL', ErrorCode: 70009 });
+    expect(await rest(t, 'call_config/get_callback', {}, { usersig: t.userSig('administrator', t.sdkAppId, 'wrong-key') })).toMatchObject({
+      ActionStatus: 'FAIL',
+      ErrorCode: 70009,
+    });
   });
   it('70001 for an expired UserSig', async () => {
-    const expired = makeUserSig({ sdkAppId: t.sdkAppId, secretKey: t.secretKey, userId: 'administrator', expireSeconds: 60, time: now() - 3600 });
+    const expired = makeUserSig({
+      sdkAppId: t.sdkAppId,
+      secretKey: t.secretKey,
+      userId: 'administrator',
+      expireSeconds: 60,
+      time: now() - 3600,
+    });
     expect(await rest(t, 'call_config/get_callback', {}, { usersig: expired })).toMatchObject({ ErrorCode: 70001 });
   });
   it('70013 when the UserSig is for another identifier', async () => {
     expect(await rest(t, 'call_config/get_callback', {}, { usersig: t.userSig('ops') })).toMatchObject({ ErrorCode: 70013 });
   });
   it('70014 when the UserSig is for another SDKAppID', async () => {
-    expect(await rest(t, 'call_config/get_callback', {}, { usersig: t.userSig('administrator', 1400000777) })).toMatchObject({ ErrorCode: 70014 });
+    expect(await rest(t, 'call_config/get_callback', {}, { usersig: t.userSig('administrator', 1400000777) })).toMatchObject({
+      ErrorCode: 70014,
+    });
   });
   it('70003 for a garbage UserSig', async () => {
     expect(await rest(t, 'call_config/get_callback', {}, { usersig: 'garbage!!' })).toMatchObject({ ErrorCode: 70003 });
@@ -58,7 +76,9 @@ describe('authentication errors', () => {
     expect(await rest(t, 'call_config/get_callback', {}, { sdkappid: '1400000555', usersig: sig })).toMatchObject({ ErrorCode: 70020 });
   });
   it('60010 for a valid UserSig of a user who is not an administrator', async () => {
-    expect(await rest(t, 'call_config/get_callback', {}, { identifier: 'alice', usersig: t.userSig('alice') })).toMatchObject({ ErrorCode: 60010 });
+    expect(await rest(t, 'call_config/get_callback', {}, { identifier: 'alice', usersig: t.userSig('alice') })).toMatchObject({
+      ErrorCode: 60010,
+    });
   });
 });
 
@@ -109,11 +129,15 @@ describe('rate limit', () => {
     try {
       await limited.server.apps.put({ sdkAppId: 1400000042, secretKey: 'k42', admins: ['administrator'] }, now);
       const sig = makeUserSig({ sdkAppId: limited.sdkAppId, secretKey: limited.secretKey, userId: 'administrator', time: now / 1000 - 10 });
-      const answers = await Promise.all(Array.from({ length: 8 }, () => rest(limited, 'call_config/delete_callback', {}, { usersig: sig })));
+      const answers = await Promise.all(
+        Array.from({ length: 8 }, () => rest(limited, 'call_config/delete_callback', {}, { usersig: sig })),
+      );
       expect(answers.map((a) => a.ErrorCode).sort()).toEqual([0, 0, 0, 0, 0, 60007, 60007, 60007]);
       expect(await rest(limited, 'call_config/delete_callback_token', {}, { usersig: sig })).toMatchObject({ ErrorCode: 0 });
       const otherSig = makeUserSig({ sdkAppId: 1400000042, secretKey: 'k42', userId: 'administrator', time: now / 1000 - 10 });
-      expect(await rest(limited, 'call_config/delete_callback', {}, { sdkappid: '1400000042', usersig: otherSig })).toMatchObject({ ErrorCode: 0 });
+      expect(await rest(limited, 'call_config/delete_callback', {}, { sdkappid: '1400000042', usersig: otherSig })).toMatchObject({
+        ErrorCode: 0,
+      });
     } finally {
       await limited.close();
     }
@@ -124,7 +148,9 @@ describe('rate limit', () => {
     const fixed = await startServer({ overrides: { clock: { now: () => now } } });
     try {
       const sig = makeUserSig({ sdkAppId: fixed.sdkAppId, secretKey: fixed.secretKey, userId: 'administrator', time: now / 1000 - 10 });
-      const answers = await Promise.all(Array.from({ length: 201 }, () => rest(fixed, 'call_config/delete_callback', {}, { usersig: sig })));
+      const answers = await Promise.all(
+        Array.from({ length: 201 }, () => rest(fixed, 'call_config/delete_callback', {}, { usersig: sig })),
+      );
       expect(answers.filter((a) => a.ErrorCode === 0)).toHaveLength(200);
       expect(answers.filter((a) => a.ErrorCode === 60007)).toHaveLength(1);
       now += 1000;

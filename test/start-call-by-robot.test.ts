@@ -31,12 +31,21 @@ describe('start_call_by_robot', () => {
   it('rings the callees and sends StartCall with OptPlatform RESTAPI', async () => {
     const bob = await connectUser(t, 'bob', { platform: 'iOS' });
     clients.push(bob);
-    const answer = await rest(t, 'call_engine_http_srv/start_call_by_robot', robotCall({ UserData: '{"order":42}', CallInfo: { MediaType: 'Video', RoomId: 1234, RoomIdType: 1 } }));
+    const answer = await rest(
+      t,
+      'call_engine_http_srv/start_call_by_robot',
+      robotCall({ UserData: '{"order":42}', CallInfo: { MediaType: 'Video', RoomId: 1234, RoomIdType: 1 } }),
+    );
     expect(answer).toMatchObject({ ActionStatus: 'OK', ErrorCode: 0 });
     const callId = answer.Response!.CallId as string;
     expect(answer.Response!.CallResult).toEqual([{ Callee_Account: 'bob', ResultCode: 0 }]);
     const ring = await bob.nextEvent('onCallReceived');
-    expect(ring.data).toMatchObject({ callId, callerId: 'robot', mediaType: 'Video', info: { roomId: 1234, roomIdType: 1, userData: '{"order":42}', timeout: 30 } });
+    expect(ring.data).toMatchObject({
+      callId,
+      callerId: 'robot',
+      mediaType: 'Video',
+      info: { roomId: 1234, roomIdType: 1, userData: '{"order":42}', timeout: 30 },
+    });
     const [cb] = await receiver.waitForCount(1);
     expect(cb!.query.get('OptPlatform')).toBe('RESTAPI');
     expect(cb!.query.get('ClientIP')).toBe('127.0.0.1');

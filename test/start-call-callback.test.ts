@@ -37,7 +37,10 @@ async function connect(userId: string, platform: string): Promise<TestClient> {
 
 describe('Call.CallbackAfterStartCall', () => {
   it('is sent once, exactly as the contract says, when alice calls bob', async () => {
-    expect(await rest(t, 'call_config/set_callback', { Url: receiver.url, CallbackCommandList: ALL })).toMatchObject({ ActionStatus: 'OK', ErrorCode: 0 });
+    expect(await rest(t, 'call_config/set_callback', { Url: receiver.url, CallbackCommandList: ALL })).toMatchObject({
+      ActionStatus: 'OK',
+      ErrorCode: 0,
+    });
     const alice = await connect('alice', 'Web');
     const bob = await connect('bob', 'Android');
 
@@ -157,7 +160,12 @@ describe('callbacks that must not be sent', () => {
       const otherApp = { sdkAppId: 1400000099, secretKey: 'other-app-key' };
       await t.server.apps.put({ ...otherApp, admins: ['administrator'] }, Date.now());
       // The other app configures its callback; ours has none.
-      const asOther = { ...t, sdkAppId: otherApp.sdkAppId, secretKey: otherApp.secretKey, userSig: (u: string) => t.userSig(u, otherApp.sdkAppId, otherApp.secretKey) };
+      const asOther = {
+        ...t,
+        sdkAppId: otherApp.sdkAppId,
+        secretKey: otherApp.secretKey,
+        userSig: (u: string) => t.userSig(u, otherApp.sdkAppId, otherApp.secretKey),
+      };
       expect(await rest(asOther, 'call_config/set_callback', { Url: other.url, CallbackCommandList: ALL })).toMatchObject({ ErrorCode: 0 });
       expect(await rest(t, 'call_config/get_callback')).toMatchObject({ ErrorCode: 100301 });
 
@@ -180,5 +188,4 @@ describe('callbacks that must not be sent', () => {
       await other.close();
     }
   });
-
 });

@@ -38,7 +38,14 @@ describe('connect', () => {
   });
 
   it.each([
-    ['an expired UserSig', () => ({ userid: 'alice', usersig: makeUserSig({ sdkAppId: t.sdkAppId, secretKey: t.secretKey, userId: 'alice', expireSeconds: 1, time: 1_600_000_000 }) }), /^70001 /],
+    [
+      'an expired UserSig',
+      () => ({
+        userid: 'alice',
+        usersig: makeUserSig({ sdkAppId: t.sdkAppId, secretKey: t.secretKey, userId: 'alice', expireSeconds: 1, time: 1_600_000_000 }),
+      }),
+      /^70001 /,
+    ],
     ["another user's UserSig", () => ({ userid: 'alice', usersig: t.userSig('bob') }), /^70013 /],
     ['garbage', () => ({ userid: 'alice', usersig: 'garbage' }), /^70003 /],
     ['no UserSig', () => ({ userid: 'alice', usersig: undefined }), /^70002 /],
@@ -133,7 +140,11 @@ describe('calls', () => {
 
   it('accepts eight callees and string room ids up to 64 characters', async () => {
     const alice = await connect('alice');
-    const reply = await alice.request('calls', { userIdList: ['1', '2', '3', '4', '5', '6', '7', '8'], mediaType: 'Audio', roomId: 'r'.repeat(64) });
+    const reply = await alice.request('calls', {
+      userIdList: ['1', '2', '3', '4', '5', '6', '7', '8'],
+      mediaType: 'Audio',
+      roomId: 'r'.repeat(64),
+    });
     expect(reply).toMatchObject({ ok: true, result: { roomId: 'r'.repeat(64), roomIdType: 2 } });
   });
 
@@ -157,7 +168,10 @@ describe('calls', () => {
     const order = alice.frames.map((f) => ('event' in f ? f.event : `reply:${String(f.id)}`));
     expect(order).toEqual([`reply:${reply.id}`, 'onUserLineBusy', 'onCallNotConnected']);
     expect(alice.frames[1]).toEqual({ event: 'onUserLineBusy', data: { callId, userId: 'bob' } });
-    expect(alice.frames[2]).toEqual({ event: 'onCallNotConnected', data: { callId, mediaType: 'Audio', reason: 'lineBusy', userId: 'bob' } });
+    expect(alice.frames[2]).toEqual({
+      event: 'onCallNotConnected',
+      data: { callId, mediaType: 'Audio', reason: 'lineBusy', userId: 'bob' },
+    });
   });
 
   it('refuses a caller already in a call with -1204, also when the other call is only ringing them', async () => {
@@ -222,9 +236,23 @@ describe('hangup before anyone answered', () => {
         ],
       });
       const [ended] = await receiver.waitForCount(1, 'Call.CallbackAfterEndCall');
-      expect(ended!.body.CallRecord).toMatchObject({ CallId: callId, CallResult: 'Cancel', AcceptTime: 0, CalleeList_Account: ['alice', 'bob', 'carol'] });
-      const order = receiver.received.filter((r) => (r.body.CallInfo as { CallId?: string } | undefined)?.CallId === callId || r.body.CallId === callId || (r.body.CallRecord as { CallId?: string } | undefined)?.CallId === callId);
-      expect(order.map((r) => r.query.get('CallbackCommand'))).toEqual(['Call.CallbackAfterStartCall', 'Call.CallbackAfterMemberChanged', 'Call.CallbackAfterEndCall']);
+      expect(ended!.body.CallRecord).toMatchObject({
+        CallId: callId,
+        CallResult: 'Cancel',
+        AcceptTime: 0,
+        CalleeList_Account: ['alice', 'bob', 'carol'],
+      });
+      const order = receiver.received.filter(
+        (r) =>
+          (r.body.CallInfo as { CallId?: string } | undefined)?.CallId === callId ||
+          r.body.CallId === callId ||
+          (r.body.CallRecord as { CallId?: string } | undefined)?.CallId === callId,
+      );
+      expect(order.map((r) => r.query.get('CallbackCommand'))).toEqual([
+        'Call.CallbackAfterStartCall',
+        'Call.CallbackAfterMemberChanged',
+        'Call.CallbackAfterEndCall',
+      ]);
     } finally {
       await receiver.close();
     }

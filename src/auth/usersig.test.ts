@@ -7,7 +7,10 @@ import { isDialtoneError } from '../errors.js';
 
 const require = createRequire(import.meta.url);
 const TLSSigAPIv2 = require('tls-sig-api-v2') as {
-  Api: new (sdkappid: number, key: string) => {
+  Api: new (
+    sdkappid: number,
+    key: string,
+  ) => {
     genUserSig(userId: string, expire: number): string;
     _hmacsha256(identifier: string, time: number, expire: number, userbuf: string | null): string;
   };
@@ -21,7 +24,9 @@ describe('UserSig vectors from the reference implementation', () => {
   for (const v of vectors.vectors) {
     it(`computes sig byte for byte for ${v.identifier}@${v.sdkappid}`, () => {
       expect(computeSig(v.key, v.identifier, v.sdkappid, v.time, v.expire)).toBe(v.sig);
-      const ours = decodeUserSig(makeUserSig({ sdkAppId: v.sdkappid, secretKey: v.key, userId: v.identifier, expireSeconds: v.expire, time: v.time }));
+      const ours = decodeUserSig(
+        makeUserSig({ sdkAppId: v.sdkappid, secretKey: v.key, userId: v.identifier, expireSeconds: v.expire, time: v.time }),
+      );
       expect(ours).toMatchObject({ sig: v.sig });
     });
 
@@ -44,7 +49,13 @@ describe('UserSig verification errors, in the order of SPEC §1', () => {
   const sdkAppId = 1400000001;
   const time = 1_800_000_000;
   const good = makeUserSig({ sdkAppId, secretKey: key, userId: 'alice', expireSeconds: 3600, time });
-  const base = { userSig: good, identifier: 'alice', sdkAppId, secretKeyOf: (id: number) => (id === sdkAppId ? key : undefined), now: time + 10 };
+  const base = {
+    userSig: good,
+    identifier: 'alice',
+    sdkAppId,
+    secretKeyOf: (id: number) => (id === sdkAppId ? key : undefined),
+    now: time + 10,
+  };
 
   it('accepts a valid UserSig', () => {
     expect(isDialtoneError(verifyUserSig(base))).toBe(false);
@@ -58,7 +69,11 @@ describe('UserSig verification errors, in the order of SPEC §1', () => {
     const doc = JSON.parse(inflateSync(fromTencentBase64(good)!).toString());
     delete doc['TLS.sig'];
     const { deflateSync } = require('node:zlib') as typeof import('node:zlib');
-    const broken = deflateSync(Buffer.from(JSON.stringify(doc))).toString('base64').replace(/\+/g, '*').replace(/\//g, '-').replace(/=/g, '_');
+    const broken = deflateSync(Buffer.from(JSON.stringify(doc)))
+      .toString('base64')
+      .replace(/\+/g, '*')
+      .replace(/\//g, '-')
+      .replace(/=/g, '_');
     expect(codeOf(verifyUserSig({ ...base, userSig: broken }))).toBe(70003);
   });
   it('70002 for an empty UserSig', () => {
@@ -91,7 +106,13 @@ describe('interop with the tls-sig-api-v2 package', () => {
   it('accepts UserSigs made by tls-sig-api-v2', () => {
     const api = new TLSSigAPIv2.Api(1400000002, 'interop-key');
     const userSig = api.genUserSig('carol', 86400);
-    const result = verifyUserSig({ userSig, identifier: 'carol', sdkAppId: 1400000002, secretKeyOf: () => 'interop-key', now: Math.floor(Date.now() / 1000) });
+    const result = verifyUserSig({
+      userSig,
+      identifier: 'carol',
+      sdkAppId: 1400000002,
+      secretKeyOf: () => 'interop-key',
+      now: Math.floor(Date.now() / 1000),
+    });
     expect(isDialtoneError(result)).toBe(false);
   });
 

@@ -49,11 +49,7 @@ export function computeSig(
   expire: number,
   userbufBase64?: string,
 ): string {
-  let text =
-    `TLS.identifier:${identifier}\n` +
-    `TLS.sdkappid:${sdkAppId}\n` +
-    `TLS.time:${time}\n` +
-    `TLS.expire:${expire}\n`;
+  let text = `TLS.identifier:${identifier}\n` + `TLS.sdkappid:${sdkAppId}\n` + `TLS.time:${time}\n` + `TLS.expire:${expire}\n`;
   if (userbufBase64 !== undefined) text += `TLS.userbuf:${userbufBase64}\n`;
   return createHmac('sha256', Buffer.from(secretKey, 'utf8')).update(text, 'utf8').digest('base64');
 }
@@ -149,10 +145,7 @@ export function verifyUserSig(input: VerifyUserSigInput): UserSigDoc | DialtoneE
   // An unknown app can only be reported after the HMAC check would have run: with no key there
   // is nothing to check against, so it is reported here, after the field checks.
   if (secretKey === undefined) return dialtoneError(ERR.USERSIG_UNKNOWN_APP);
-  const expected = Buffer.from(
-    computeSig(secretKey, doc.identifier, doc.sdkAppId, doc.time, doc.expire, doc.userbuf),
-    'utf8',
-  );
+  const expected = Buffer.from(computeSig(secretKey, doc.identifier, doc.sdkAppId, doc.time, doc.expire, doc.userbuf), 'utf8');
   const actual = Buffer.from(doc.sig, 'utf8');
   if (expected.length !== actual.length || !timingSafeEqual(expected, actual)) {
     return dialtoneError(ERR.USERSIG_BAD_SIGNATURE);

@@ -14,10 +14,7 @@ function intArg(min: number, max: number) {
 }
 
 const program = new Command();
-program
-  .name('dialtone')
-  .description('Dialtone: a self-hostable call backend speaking the TRTC Call server protocol.')
-  .showHelpAfterError();
+program.name('dialtone').description('Dialtone: a self-hostable call backend speaking the TRTC Call server protocol.').showHelpAfterError();
 
 program
   .command('serve')
@@ -57,7 +54,10 @@ program
   .option('--secret-key <key>', "the app's SecretKey (DIALTONE_SECRET_KEY); default: read from the data directory")
   .option('--data-dir <dir>', 'data directory to read the app from (DIALTONE_DATA_DIR, default ./data)')
   .option('--json', 'print {"sdkAppId","userId","userSig"} as JSON')
-  .addHelpText('after', '\nExamples:\n  dialtone usersig administrator\n  dialtone usersig alice --expire 86400 --sdkappid 1400000000 --secret-key "$KEY"')
+  .addHelpText(
+    'after',
+    '\nExamples:\n  dialtone usersig administrator\n  dialtone usersig alice --expire 86400 --sdkappid 1400000000 --secret-key "$KEY"',
+  )
   .action((userId: string, flags: { expire?: number; sdkappid?: number; secretKey?: string; dataDir?: string; json?: boolean }) => {
     const env = configFromEnv();
     const { sdkAppId, userSig } = userSigFor(userId, {

@@ -24,7 +24,10 @@ export function userSigFor(userId: string, opts: UserSigOptions): { sdkAppId: nu
     }
     const db = openDatabase(file);
     try {
-      const rows = db.prepare('SELECT sdkappid, secret_key FROM apps ORDER BY created_at, sdkappid').all() as { sdkappid: number; secret_key: string }[];
+      const rows = db.prepare('SELECT sdkappid, secret_key FROM apps ORDER BY created_at, sdkappid').all() as {
+        sdkappid: number;
+        secret_key: string;
+      }[];
       const row = sdkAppId === undefined ? rows[0] : rows.find((r) => r.sdkappid === sdkAppId);
       if (!row) throw new Error(sdkAppId === undefined ? `no app in ${file}` : `no app ${sdkAppId} in ${file}`);
       if (sdkAppId === undefined && rows.length > 1) {

@@ -120,7 +120,12 @@ describe('startCall', () => {
   it('rings the free callees of a group call and reports the busy ones', () => {
     const step = ok(startCall(input({ calleeIds: ['bob', 'carol'], busy: new Set(['carol']) })));
     expect(step.call?.members.map((m) => m.userId)).toEqual(['alice', 'bob']);
-    expect(step.effects).toContainEqual({ type: 'notify', userId: 'alice', event: 'onUserLineBusy', data: { callId: 'call-1', userId: 'carol' } });
+    expect(step.effects).toContainEqual({
+      type: 'notify',
+      userId: 'alice',
+      event: 'onUserLineBusy',
+      data: { callId: 'call-1', userId: 'carol' },
+    });
   });
 });
 

@@ -31,11 +31,7 @@ export type RoomIdType = 1 | 2;
 export type Platform = 'Web' | 'Android' | 'iOS' | 'Windows' | 'Mac' | 'iPad' | 'Unknown' | 'RESTAPI';
 
 /** The three callback commands (SPEC §3). */
-export const CALLBACK_COMMANDS = [
-  'Call.CallbackAfterStartCall',
-  'Call.CallbackAfterMemberChanged',
-  'Call.CallbackAfterEndCall',
-] as const;
+export const CALLBACK_COMMANDS = ['Call.CallbackAfterStartCall', 'Call.CallbackAfterMemberChanged', 'Call.CallbackAfterEndCall'] as const;
 /** One of {@link CALLBACK_COMMANDS}. */
 export type CallbackCommand = (typeof CALLBACK_COMMANDS)[number];
 

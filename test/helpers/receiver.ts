@@ -39,7 +39,15 @@ export class Receiver {
         } catch {
           body = {};
         }
-        this.received.push({ method: req.method ?? '', path: u.pathname, query: u.searchParams, headers: req.headers, rawBody, body, at: Date.now() });
+        this.received.push({
+          method: req.method ?? '',
+          path: u.pathname,
+          query: u.searchParams,
+          headers: req.headers,
+          rawBody,
+          body,
+          at: Date.now(),
+        });
         if (this.mode === 'hang') {
           this.hanging.add(() => res.destroy());
           return;
@@ -67,7 +75,11 @@ export class Receiver {
 
   /** Waits until at least `n` callbacks (of `command`, if given) have arrived. */
   async waitForCount(n: number, command?: string, timeoutMs = 5000): Promise<ReceivedCallback[]> {
-    await waitFor(() => (command ? this.ofCommand(command) : this.received).length >= n, timeoutMs, `${n} callback(s)${command ? ` of ${command}` : ''}`);
+    await waitFor(
+      () => (command ? this.ofCommand(command) : this.received).length >= n,
+      timeoutMs,
+      `${n} callback(s)${command ? ` of ${command}` : ''}`,
+    );
     return command ? this.ofCommand(command) : this.received;
   }
 

@@ -37,9 +37,7 @@ export class SqliteOutboxRepo implements OutboxRepo {
         `INSERT INTO callback_attempts (outbox_id, attempt, started_at, http_status, latency_ms, error, response_excerpt)
          VALUES (?, ?, ?, ?, ?, ?, ?)`,
       ),
-      settle: db.prepare(
-        `UPDATE outbox SET status = ?, attempts = ?, next_attempt_at = ?, lease_until = 0, updated_at = ? WHERE id = ?`,
-      ),
+      settle: db.prepare(`UPDATE outbox SET status = ?, attempts = ?, next_attempt_at = ?, lease_until = 0, updated_at = ? WHERE id = ?`),
       nextDue: db.prepare<[], { at: number | null }>(`SELECT MIN(next_attempt_at) AS at FROM outbox WHERE status = 'pending'`),
     };
   }

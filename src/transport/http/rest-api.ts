@@ -73,14 +73,20 @@ export function registerRestApi(app: FastifyInstance, opts: RestApiOptions): voi
       });
       if (isDialtoneError(verified)) return reply.code(200).send(failEnvelope(req.id, verified.code, verified.message));
       if (!opts.apps.isAdmin(sdkAppId, identifier)) return fail(req, reply, ERR.REST_NOT_ADMIN);
-      if (!limiter.allow(`${sdkAppId}/${path}`)) return fail(req, reply, ERR.REST_RATE_LIMITED, `${path} allows ${opts.rateLimitPerSecond ?? 200} requests per second`);
+      if (!limiter.allow(`${sdkAppId}/${path}`))
+        return fail(req, reply, ERR.REST_RATE_LIMITED, `${path} allows ${opts.rateLimitPerSecond ?? 200} requests per second`);
 
       const raw = typeof req.body === 'string' ? req.body : '';
       let body: unknown;
       try {
         body = JSON.parse(raw);
       } catch {
-        return fail(req, reply, ERR.REST_BODY_NOT_JSON, raw.trim() === '' ? 'the body is empty; send {} when there are no fields' : undefined);
+        return fail(
+          req,
+          reply,
+          ERR.REST_BODY_NOT_JSON,
+          raw.trim() === '' ? 'the body is empty; send {} when there are no fields' : undefined,
+        );
       }
       const checked = command.validate(body);
       if (!checked.ok) return fail(req, reply, command.invalidParam, checked.reason);

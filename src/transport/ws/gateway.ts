@@ -158,5 +158,10 @@ function invalidParam(detail: string): DialtoneError {
 /** A close reason fits in 123 bytes. */
 function closeReason(text: string): string {
   const bytes = Buffer.from(text, 'utf8');
-  return bytes.length <= 123 ? text : bytes.subarray(0, 123).toString('utf8').replace(/\uFFFD$/, '');
+  return bytes.length <= 123
+    ? text
+    : bytes
+        .subarray(0, 123)
+        .toString('utf8')
+        .replace(/\uFFFD$/, '');
 }
