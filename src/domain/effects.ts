@@ -18,7 +18,8 @@ export type ClientEventName =
   | 'onUserLeave'
   | 'onSignal'
   | 'onKickedOffline'
-  | 'onUserSigExpired';
+  | 'onUserSigExpired'
+  | 'onCallState';
 
 /** Send a client event to a user's connected devices. */
 export interface NotifyEffect {
@@ -65,8 +66,8 @@ export type CallbackEffect =
       eventTime: number;
     };
 
-/** Kinds of server timer a call can own. */
-export type TimerKind = 'ring';
+/** Kinds of server timer a call can own: a callee's ring timeout, a member's heartbeat expiry. */
+export type TimerKind = 'ring' | 'offline';
 
 /** Arm a timer (replacing one of the same kind and user). `dueAt` is unix ms. */
 export interface SetTimerEffect {

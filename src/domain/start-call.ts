@@ -2,6 +2,7 @@
 import { ERR, dialtoneError, type DialtoneError } from '../errors.js';
 import { callInfo, clientInfo, endEffects, userList } from './call-state.js';
 import type { Effect, Step } from './effects.js';
+import { toMember } from './members.js';
 import type { Call, MediaType, RoomIdType } from './types.js';
 
 /** Default ring timeout, seconds. */
@@ -20,6 +21,8 @@ export interface StartCallInput {
   sdkAppId: number;
   callId: string;
   callerId: string;
+  /** The caller's device: the call's events for the caller go there. */
+  callerDeviceId?: string;
   robotCaller: boolean;
   calleeIds: string[];
   mediaType: MediaType;
@@ -78,7 +81,7 @@ export function resolveRoomId(
 export function startCall(input: StartCallInput): StartStep | DialtoneError {
   const bad = (why: string) => dialtoneError(ERR.CLIENT_INVALID_PARAM, why);
   if (input.callerBusy) return dialtoneError(ERR.CLIENT_REPEATED_CALL);
-  const maxMembers = input.maxMembers ?? 9;
+  const maxMembers = input.maxMembers ?? DEFAULT_MAX_MEMBERS;
   if (input.calleeIds.length === 0) return bad('userIdList is empty');
   if (new Set(input.calleeIds).size !== input.calleeIds.length) return bad('userIdList has duplicates');
   if (input.calleeIds.includes(input.callerId)) return bad('userIdList contains the caller');
@@ -106,7 +109,10 @@ export function startCall(input: StartCallInput): StartStep | DialtoneError {
     timeoutSeconds: timeout === 0 ? DEFAULT_RING_TIMEOUT_SECONDS : timeout,
     startTime: input.now,
     acceptTime: 0,
-    members: [{ userId: input.callerId, status: 'Calling' }, ...ringing.map((userId) => ({ userId, status: 'Waiting' as const }))],
+    members: [
+      { userId: input.callerId, status: 'Calling', ...(input.callerDeviceId !== undefined ? { deviceId: input.callerDeviceId } : {}) },
+      ...ringing.map((userId) => ({ userId, status: 'Waiting' as const })),
+    ],
     everMembers: [input.callerId, ...input.calleeIds],
   };
 
@@ -124,18 +130,13 @@ export function startCall(input: StartCallInput): StartStep | DialtoneError {
     effects.push({ type: 'notify', userId, event: 'onCallReceived', data: received });
     effects.push({ type: 'setTimer', kind: 'ring', userId, dueAt: input.now + call.timeoutSeconds * 1000 });
   }
-  for (const userId of busy) {
-    effects.push({ type: 'notify', userId: call.callerId, event: 'onUserLineBusy', data: { callId: call.callId, userId } });
-  }
+  const caller = call.members[0]!;
+  for (const userId of busy) effects.push(toMember(caller, 'onUserLineBusy', { callId: call.callId, userId }));
   if (ringing.length > 0) return { callId: call.callId, call, effects, room };
 
   const lastBusy = busy[busy.length - 1] ?? call.callerId;
-  effects.push({
-    type: 'notify',
-    userId: call.callerId,
-    event: 'onCallNotConnected',
-    data: { callId: call.callId, mediaType: call.mediaType, reason: 'lineBusy', userId: lastBusy },
-  });
+  call.lastCalleeOutcome = 'CallBusy';
+  effects.push(toMember(caller, 'onCallNotConnected', { callId: call.callId, mediaType: call.mediaType, reason: 'lineBusy', userId: lastBusy }));
   effects.push(...endEffects(call, input.now, 'CallBusy'));
   return { callId: call.callId, call: undefined, effects, room };
 }

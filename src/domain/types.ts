@@ -39,6 +39,12 @@ export type CallbackCommand = (typeof CALLBACK_COMMANDS)[number];
 export interface Member {
   userId: string;
   status: MemberStatus;
+  /**
+   * The device the member is in the call on (the caller's, or the one that accepted or joined).
+   * Events of the call go to that device only; absent while ringing (every device rings) and for
+   * a robot caller.
+   */
+  deviceId?: string;
 }
 
 /** A live call's whole state. */
@@ -65,6 +71,8 @@ export interface Call {
   members: Member[];
   /** Everyone who was ever a member, caller included, in order of joining. */
   everMembers: string[];
+  /** Outcome of the last callee who left without connecting; decides the result of a call that never connected. */
+  lastCalleeOutcome?: CallResult;
 }
 
 /** The record of an ended call (SPEC §2.3). Times are unix seconds. */

@@ -1,0 +1,85 @@
+/** A ringing callee answering: `accept`, `reject`, `ignore`, or not answering in time. */
+import { ERR, dialtoneError, type DialtoneError } from '../errors.js';
+import { clientInfo, memberOf, membersIn, userList } from './call-state.js';
+import type { Effect, Step } from './effects.js';
+import { leave, toMember } from './members.js';
+import type { Call } from './types.js';
+
+/** Who answers, from which device, when. */
+export interface AnswerInput {
+  userId: string;
+  deviceId?: string;
+  /** Unix ms. */
+  now: number;
+}
+
+function ringingMember(call: Call, userId: string): DialtoneError | undefined {
+  const member = memberOf(call, userId);
+  if (!member) return dialtoneError(ERR.CLIENT_NOT_ALLOWED, 'not invited to this call');
+  if (member.status !== 'Waiting') return dialtoneError(ERR.CLIENT_NOT_ALLOWED, 'already in this call');
+  return undefined;
+}
+
+/**
+ * `accept`: the callee joins the call on the accepting device; their other devices stop ringing
+ * (`otherDeviceAccepted`). The first accept connects the call (`onCallBegin` to those in it).
+ */
+export function accept(call: Call, input: AnswerInput): Step | DialtoneError {
+  const refused = ringingMember(call, input.userId);
+  if (refused) return refused;
+  const firstConnect = call.acceptTime === 0;
+  const joined = { userId: input.userId, status: 'Calling' as const, ...(input.deviceId !== undefined ? { deviceId: input.deviceId } : {}) };
+  const after: Call = {
+    ...call,
+    acceptTime: firstConnect ? input.now : call.acceptTime,
+    members: call.members.map((m) => (m.userId === input.userId ? joined : m)),
+  };
+  const begin = { callId: call.callId, mediaType: call.mediaType, info: clientInfo(after) };
+  const effects: Effect[] = [{ type: 'cancelTimer', kind: 'ring', userId: input.userId }, toMember(joined, 'onCallBegin', begin)];
+  if (input.deviceId !== undefined) {
+    effects.push({
+      type: 'notify',
+      userId: input.userId,
+      event: 'onCallNotConnected',
+      data: { callId: call.callId, mediaType: call.mediaType, reason: 'otherDeviceAccepted', userId: input.userId },
+      exceptDevice: input.deviceId,
+    });
+  }
+  for (const m of membersIn(call, 'Calling')) {
+    if (firstConnect) effects.push(toMember(m, 'onCallBegin', begin));
+    effects.push(toMember(m, 'onUserJoin', { callId: call.callId, userId: input.userId }));
+  }
+  effects.push({
+    type: 'callback',
+    command: 'Call.CallbackAfterMemberChanged',
+    callId: call.callId,
+    userList: userList(after),
+    changedUserList: [{ User_Account: input.userId, ActionType: 'Accept' }],
+    eventTime: input.now,
+  });
+  return { callId: call.callId, call: after, effects };
+}
+
+/** `reject`: the callee declines (on every device: the others hear `otherDeviceReject`). */
+export function reject(call: Call, input: AnswerInput): Step | DialtoneError {
+  return ringingMember(call, input.userId) ?? leave(call, input.userId, 'reject', input.now, input.deviceId);
+}
+
+/** `ignore`: the callee declines as busy; the others hear `onUserLineBusy`. */
+export function ignore(call: Call, input: AnswerInput): Step | DialtoneError {
+  return ringingMember(call, input.userId) ?? leave(call, input.userId, 'ignore', input.now, input.deviceId);
+}
+
+/** The ring timer of `userId` fired. A no-op unless they are still ringing. */
+export function ringTimeout(call: Call, userId: string, now: number): Step {
+  const member = memberOf(call, userId);
+  if (member?.status !== 'Waiting') return { callId: call.callId, call, effects: [] };
+  return leave(call, userId, 'noAnswer', now);
+}
+
+/** The heartbeat of `userId` expired. A no-op unless they are in the call. */
+export function heartbeatExpired(call: Call, userId: string, now: number): Step {
+  const member = memberOf(call, userId);
+  if (member?.status !== 'Calling') return { callId: call.callId, call, effects: [] };
+  return leave(call, userId, 'offline', now);
+}

@@ -1,0 +1,122 @@
+/** A call growing: a member invites more users (`inviteUser`), or a user joins by id (`join`). */
+import { ERR, dialtoneError, type DialtoneError } from '../errors.js';
+import { clientInfo, memberOf, membersIn, userList } from './call-state.js';
+import type { Effect, Step } from './effects.js';
+import { toMember } from './members.js';
+import { DEFAULT_MAX_MEMBERS, MAX_RING_TIMEOUT_SECONDS } from './start-call.js';
+import type { Call } from './types.js';
+
+/** Input of {@link invite}. */
+export interface InviteInput {
+  /** The inviting member; must be in the call. */
+  userId: string;
+  userIdList: string[];
+  /** Ring timeout of the invitees, seconds; default the call's. */
+  timeoutSeconds?: number;
+  /** Invitees busy in another call: not rung, the inviter hears `onUserLineBusy`. */
+  busy: ReadonlySet<string>;
+  maxMembers?: number;
+  /** Unix ms. */
+  now: number;
+}
+
+/** An invite step also tells which users were rung. */
+export interface InviteStep extends Step {
+  invited: string[];
+}
+
+/** `inviteUser`: rings more users into the call; everyone in it hears `onUserInviting`. */
+export function invite(call: Call, input: InviteInput): InviteStep | DialtoneError {
+  const bad = (why: string) => dialtoneError(ERR.CLIENT_INVALID_PARAM, why);
+  const inviter = memberOf(call, input.userId);
+  if (inviter?.status !== 'Calling') return dialtoneError(ERR.CLIENT_NOT_ALLOWED, 'only a member in the call may invite');
+  if (input.userIdList.length === 0) return bad('userIdList is empty');
+  if (new Set(input.userIdList).size !== input.userIdList.length) return bad('userIdList has duplicates');
+  const already = input.userIdList.filter((id) => memberOf(call, id));
+  if (already.length > 0) return bad(`already in the call: ${already.join(', ')}`);
+  const max = input.maxMembers ?? DEFAULT_MAX_MEMBERS;
+  if (call.members.length + input.userIdList.length > max) return bad(`a call has at most ${max} members`);
+  const timeout = input.timeoutSeconds ?? 0;
+  if (!Number.isInteger(timeout) || timeout < 0 || timeout > MAX_RING_TIMEOUT_SECONDS) return bad(`timeout must be 0..${MAX_RING_TIMEOUT_SECONDS} seconds`);
+  const ringFor = timeout === 0 ? call.timeoutSeconds : timeout;
+
+  const invited = input.userIdList.filter((id) => !input.busy.has(id));
+  const busy = input.userIdList.filter((id) => input.busy.has(id));
+  const everMembers = [...call.everMembers, ...input.userIdList.filter((id) => !call.everMembers.includes(id))];
+  const after: Call = {
+    ...call,
+    callType: 'MultiCall',
+    members: [...call.members, ...invited.map((userId) => ({ userId, status: 'Waiting' as const }))],
+    everMembers,
+  };
+  const effects: Effect[] = [];
+  for (const m of call.members) {
+    for (const userId of invited) effects.push(toMember(m, 'onUserInviting', { callId: call.callId, userId }));
+  }
+  for (const userId of busy) effects.push(toMember(inviter, 'onUserLineBusy', { callId: call.callId, userId }));
+  const received = {
+    callId: call.callId,
+    callerId: call.callerId,
+    calleeIdList: after.members.filter((m) => m.userId !== call.callerId).map((m) => m.userId),
+    mediaType: call.mediaType,
+    info: { ...clientInfo(after), timeout: ringFor },
+  };
+  for (const userId of invited) {
+    effects.push({ type: 'notify', userId, event: 'onCallReceived', data: received });
+    effects.push({ type: 'setTimer', kind: 'ring', userId, dueAt: input.now + ringFor * 1000 });
+  }
+  if (invited.length > 0) {
+    effects.push({
+      type: 'callback',
+      command: 'Call.CallbackAfterMemberChanged',
+      callId: call.callId,
+      userList: userList(after),
+      changedUserList: invited.map((userId) => ({ User_Account: userId, ActionType: 'Invite' as const })),
+      eventTime: input.now,
+    });
+  }
+  return { callId: call.callId, call: after, effects, invited };
+}
+
+/** Input of {@link join}. */
+export interface JoinInput {
+  userId: string;
+  deviceId?: string;
+  /** True when the user is a member of another live call (`-1204`). */
+  busy: boolean;
+  maxMembers?: number;
+  /** Unix ms. */
+  now: number;
+}
+
+/** `join`: a user enters a live call by its id, straight into `Calling`. */
+export function join(call: Call, input: JoinInput): Step | DialtoneError {
+  if (memberOf(call, input.userId)) return dialtoneError(ERR.CLIENT_NOT_ALLOWED, 'already a member of this call');
+  if (input.busy) return dialtoneError(ERR.CLIENT_REPEATED_CALL, 'already in another call');
+  const max = input.maxMembers ?? DEFAULT_MAX_MEMBERS;
+  if (call.members.length + 1 > max) return dialtoneError(ERR.CLIENT_INVALID_PARAM, `a call has at most ${max} members`);
+  const firstConnect = call.acceptTime === 0;
+  const joined = { userId: input.userId, status: 'Calling' as const, ...(input.deviceId !== undefined ? { deviceId: input.deviceId } : {}) };
+  const after: Call = {
+    ...call,
+    callType: 'MultiCall',
+    acceptTime: firstConnect ? input.now : call.acceptTime,
+    members: [...call.members, joined],
+    everMembers: call.everMembers.includes(input.userId) ? call.everMembers : [...call.everMembers, input.userId],
+  };
+  const begin = { callId: call.callId, mediaType: call.mediaType, info: clientInfo(after) };
+  const effects: Effect[] = [toMember(joined, 'onCallBegin', begin)];
+  for (const m of membersIn(call, 'Calling')) {
+    if (firstConnect) effects.push(toMember(m, 'onCallBegin', begin));
+    effects.push(toMember(m, 'onUserJoin', { callId: call.callId, userId: input.userId }));
+  }
+  effects.push({
+    type: 'callback',
+    command: 'Call.CallbackAfterMemberChanged',
+    callId: call.callId,
+    userList: userList(after),
+    changedUserList: [{ User_Account: input.userId, ActionType: 'Join' }],
+    eventTime: input.now,
+  });
+  return { callId: call.callId, call: after, effects };
+}
