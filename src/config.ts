@@ -24,6 +24,8 @@ export interface DialtoneConfig {
   restRateLimit: number;
   /** Timeout of one callback attempt, ms. Default 2000. */
   callbackTimeoutMs: number;
+  /** A member silent or disconnected this long leaves their call as `Offline`, ms. Default 30000. */
+  heartbeatExpiryMs: number;
   /** pino level. Default `info`. */
   logLevel: string;
 }
@@ -36,6 +38,7 @@ export const DEFAULTS: DialtoneConfig = {
   dev: false,
   restRateLimit: 200,
   callbackTimeoutMs: 2000,
+  heartbeatExpiryMs: 30_000,
   logLevel: 'info',
 };
 
@@ -61,6 +64,9 @@ export function configFromEnv(env: NodeJS.ProcessEnv = process.env): DialtoneCon
   if (env.DIALTONE_REST_RATE_LIMIT) config.restRateLimit = integer('DIALTONE_REST_RATE_LIMIT', env.DIALTONE_REST_RATE_LIMIT, 1, 1_000_000);
   if (env.DIALTONE_CALLBACK_TIMEOUT_MS) {
     config.callbackTimeoutMs = integer('DIALTONE_CALLBACK_TIMEOUT_MS', env.DIALTONE_CALLBACK_TIMEOUT_MS, 100, 30_000);
+  }
+  if (env.DIALTONE_HEARTBEAT_EXPIRY_MS) {
+    config.heartbeatExpiryMs = integer('DIALTONE_HEARTBEAT_EXPIRY_MS', env.DIALTONE_HEARTBEAT_EXPIRY_MS, 1_000, 3_600_000);
   }
   if (env.LOG_LEVEL) config.logLevel = env.LOG_LEVEL;
   return config;

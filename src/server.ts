@@ -4,12 +4,16 @@
  */
 import Fastify, { LogController, type FastifyBaseLogger, type FastifyInstance } from 'fastify';
 import { randomUUID } from 'node:crypto';
+import { networkInterfaces } from 'node:os';
 import { join } from 'node:path';
 import type { Logger } from 'pino';
 import { SqliteStorage } from './adapters/sqlite/storage.js';
 import { AppRegistry } from './app/apps.js';
 import { CallbackConfigService } from './app/callback-config-service.js';
 import { CallService } from './app/call-service.js';
+import { PresenceService } from './app/presence-service.js';
+import { StepRunner } from './app/step-runner.js';
+import { TimerWorker } from './app/timer-worker.js';
 import { randomIds, type Ids } from './app/ids.js';
 import type { App, Clock } from './app/ports.js';
 import { Dispatcher } from './callbacks/dispatcher.js';
@@ -18,6 +22,7 @@ import { ERR } from './errors.js';
 import { createLogger } from './logger.js';
 import { callConfigCommands } from './transport/http/commands/call-config.js';
 import { callEngineCommands } from './transport/http/commands/call-engine.js';
+import { callRecordCommands } from './transport/http/commands/call-record.js';
 import { failEnvelope } from './transport/http/envelope.js';
 import { registerRestApi } from './transport/http/rest-api.js';
 import { ConnectionRegistry } from './transport/ws/connections.js';
@@ -39,6 +44,10 @@ export interface DialtoneServer {
   apps: AppRegistry;
   storage: SqliteStorage;
   dispatcher: Dispatcher;
+  timers: TimerWorker;
+  gateway: Gateway;
+  presence: PresenceService;
+  calls: CallService;
   connections: ConnectionRegistry;
   log: Logger;
   /** The app created at this start because none existed, if any. */
@@ -68,7 +77,19 @@ export async function createServer(config: DialtoneConfig, overrides: ServerOver
     timeoutMs: config.callbackTimeoutMs,
   });
   const connections = new ConnectionRegistry();
-  const calls = new CallService({ storage, notifier: connections, clock, ids, onCallbacksQueued: () => dispatcher.wake() });
+  let timers: TimerWorker | undefined;
+  const runner = new StepRunner({
+    storage,
+    notifier: connections,
+    clock,
+    ids,
+    onCallbacksQueued: () => dispatcher.wake(),
+    onTimersChanged: () => timers?.wake(),
+  });
+  const serverIp = serverAddress(config.host);
+  const calls = new CallService({ storage, runner, notifier: connections, clock, ids, serverIp });
+  timers = new TimerWorker({ storage, clock, log: log.child({ component: 'timers' }), fire: (t) => calls.fireTimer(t) });
+  const presence = new PresenceService({ storage, runner, clock, expiryMs: config.heartbeatExpiryMs, isOnline: connections.isOnline });
   const callbackConfig = new CallbackConfigService(storage);
 
   const http = Fastify({
@@ -109,7 +130,15 @@ export async function createServer(config: DialtoneConfig, overrides: ServerOver
     rateLimitPerSecond: config.restRateLimit,
   });
 
-  const gateway = new Gateway({ apps, calls, connections, clock, log: log.child({ component: 'ws' }) });
+  const gateway = new Gateway({
+    apps,
+    calls,
+    presence,
+    connections,
+    clock,
+    log: log.child({ component: 'ws' }),
+    heartbeatExpiryMs: config.heartbeatExpiryMs,
+  });
   gateway.attach(http.server);
 
   return {
@@ -117,12 +146,18 @@ export async function createServer(config: DialtoneConfig, overrides: ServerOver
     apps,
     storage,
     dispatcher,
+    timers,
+    gateway,
+    presence,
+    calls,
     connections,
     log,
     ...(created ? { createdApp: created } : {}),
     async listen() {
+      await presence.rearmAfterRestart();
       await http.listen({ host: config.host, port: config.port });
       dispatcher.start();
+      timers.start();
       const address = http.server.address();
       const port = typeof address === 'object' && address ? address.port : config.port;
       const host = config.host.includes(':') ? `[${config.host}]` : config.host;
@@ -131,8 +166,19 @@ export async function createServer(config: DialtoneConfig, overrides: ServerOver
     async close() {
       gateway.close();
       await http.close();
+      await timers.stop();
       await dispatcher.stop();
       await storage.close();
     },
   };
+}
+
+/** The address put in `ClientIP` of events the server causes itself: the listen address, or a local one for a wildcard. */
+function serverAddress(host: string): string {
+  if (host !== '0.0.0.0' && host !== '::' && host !== '') return host === 'localhost' ? '127.0.0.1' : host;
+  for (const list of Object.values(networkInterfaces())) {
+    const v4 = list?.find((i) => i.family === 'IPv4' && !i.internal);
+    if (v4) return v4.address;
+  }
+  return '127.0.0.1';
 }

@@ -1,17 +1,21 @@
 /**
- * The call use cases. Each runs one storage transaction: load the call, take one domain step,
- * save the call with its outbox rows, timers and record, commit; then push the client events
- * and wake the callback dispatcher. Nothing is sent before the change is durable.
+ * The call use cases (client ops, REST live-call commands, timers). Each loads the call, takes
+ * one domain step and saves it through {@link StepRunner}: state, timers, record and callbacks
+ * commit together, and client events go out after commit.
  */
-import { ERR, dialtoneError, isDialtoneError } from '../errors.js';
-import type { Effect, NotifyEffect, Step } from '../domain/effects.js';
+import { accept, heartbeatExpired, ignore, reject, ringTimeout } from '../domain/answer.js';
+import { memberOf } from '../domain/call-state.js';
+import type { Step } from '../domain/effects.js';
+import { endByServer } from '../domain/end-by-server.js';
+import { invite, join, type InviteStep } from '../domain/grow.js';
 import { hangup } from '../domain/hangup.js';
 import { startCall } from '../domain/start-call.js';
 import type { Call, MediaType, Platform, RoomIdType } from '../domain/types.js';
-import { callbackBody, callbackUrl, type CallbackCause } from '../callbacks/render.js';
+import { ERR, dialtoneError, isDialtoneError, type DialtoneError, type ErrorDef } from '../errors.js';
 import type { Ids } from './ids.js';
 import type { Notifier } from './notifier.js';
-import type { Clock, Storage, Tx } from './ports.js';
+import type { Clock, DueTimer, Storage, Tx } from './ports.js';
+import { StepRunner } from './step-runner.js';
 
 /** Who is acting, and from where: feeds `ClientIP`/`OptPlatform` of the callbacks it causes. */
 export interface Actor {
@@ -49,13 +53,12 @@ export interface StartedCall {
 /** Dependencies of {@link CallService}. */
 export interface CallServiceDeps {
   storage: Storage;
+  runner: StepRunner;
   notifier: Notifier;
   clock: Clock;
   ids: Ids;
-  /** Woken after each commit that wrote outbox rows. */
-  onCallbacksQueued: () => void;
-  /** Woken after each commit that armed a timer. */
-  onTimersChanged?: () => void;
+  /** Address put in `ClientIP` for events the server causes itself (timers). */
+  serverIp: string;
   /** Most members per call, caller included. Default 9. */
   maxMembers?: number;
 }
@@ -64,127 +67,176 @@ export interface CallServiceDeps {
 export class CallService {
   constructor(private readonly deps: CallServiceDeps) {}
 
-  /** `calls`: starts a call from `actor` (a robot caller when `robot` is true). */
+  private cause(actor: Actor) {
+    return { clientIp: actor.clientIp, platform: actor.platform };
+  }
+
+  /** `calls`: starts a call from `actor` (a robot caller with no connection when `robot`). */
   async startCall(actor: Actor, args: StartCallArgs, robot = false): Promise<StartedCall> {
     const { ids, clock } = this.deps;
     const callId = ids.callId();
     let busy = new Set<string>();
-    const result = await this.transact(actor, async (tx) => {
-      const now = clock.now();
+    const step = await this.deps.runner.run(actor.sdkAppId, this.cause(actor), async (tx) => {
       busy = await tx.calls.busyUsers(actor.sdkAppId, args.userIdList);
       const callerBusy = robot ? false : (await tx.calls.liveCallIdsOf(actor.sdkAppId, actor.userId)).length > 0;
-      const step = startCall({
-        sdkAppId: actor.sdkAppId,
-        callId,
-        callerId: actor.userId,
-        robotCaller: robot,
-        calleeIds: args.userIdList,
-        mediaType: args.mediaType,
-        roomId: args.roomId,
-        roomIdType: args.roomIdType,
-        generatedStringRoomId: ids.stringRoomId(),
-        generatedNumericRoomId: ids.numericRoomId(),
-        timeoutSeconds: args.timeout,
-        userData: args.userData,
-        chatGroupId: args.chatGroupId,
-        busy,
-        callerBusy,
-        maxMembers: this.deps.maxMembers,
-        now,
-      });
-      if (isDialtoneError(step)) throw step;
-      if (step.call) await tx.calls.insert(step.call);
+      const step = orThrow(
+        startCall({
+          sdkAppId: actor.sdkAppId,
+          callId,
+          callerId: actor.userId,
+          callerDeviceId: robot ? undefined : actor.deviceId,
+          robotCaller: robot,
+          calleeIds: args.userIdList,
+          mediaType: args.mediaType,
+          roomId: args.roomId,
+          roomIdType: args.roomIdType,
+          generatedStringRoomId: ids.stringRoomId(),
+          generatedNumericRoomId: ids.numericRoomId(),
+          timeoutSeconds: args.timeout,
+          userData: args.userData,
+          chatGroupId: args.chatGroupId,
+          busy,
+          callerBusy,
+          maxMembers: this.deps.maxMembers,
+          now: clock.now(),
+        }),
+      );
+      await StepRunner.saveCall(tx, actor.sdkAppId, step, false);
       return step;
     });
-    return { callId, ...result.room, ringing: result.call !== undefined, busy: args.userIdList.filter((id) => busy.has(id)) };
+    return { callId, ...step.room, ringing: step.call !== undefined, busy: args.userIdList.filter((id) => busy.has(id)) };
   }
 
-  /** `hangup`: `actor` leaves the call (or cancels it, as the caller before anyone answered). */
-  async hangup(actor: Actor, callId: string): Promise<void> {
-    await this.transact(actor, async (tx) => {
-      const call = await this.loadLive(tx, actor.sdkAppId, callId);
-      const step = hangup(call, { userId: actor.userId, now: this.deps.clock.now() });
-      if (isDialtoneError(step)) throw step;
-      await this.saveStep(tx, call, step);
+  /** `accept`. */
+  accept(actor: Actor, callId: string): Promise<void> {
+    return this.apply(actor, callId, (call, now) => accept(call, { userId: actor.userId, deviceId: actor.deviceId, now }));
+  }
+
+  /** `reject`. */
+  reject(actor: Actor, callId: string): Promise<void> {
+    return this.apply(actor, callId, (call, now) => reject(call, { userId: actor.userId, deviceId: actor.deviceId, now }));
+  }
+
+  /** `ignore`. */
+  ignore(actor: Actor, callId: string): Promise<void> {
+    return this.apply(actor, callId, (call, now) => ignore(call, { userId: actor.userId, deviceId: actor.deviceId, now }));
+  }
+
+  /** `hangup`, with `interrupt` for `reason: "interrupt"`. */
+  hangup(actor: Actor, callId: string, interrupt = false): Promise<void> {
+    return this.apply(actor, callId, (call, now) => hangup(call, { userId: actor.userId, deviceId: actor.deviceId, interrupt, now }));
+  }
+
+  /** `inviteUser`: returns the users actually rung. */
+  async invite(actor: Actor, callId: string, userIdList: string[], timeout?: number): Promise<string[]> {
+    let invited: string[] = [];
+    await this.deps.runner.run(actor.sdkAppId, this.cause(actor), async (tx) => {
+      const call = await loadLive(tx, actor.sdkAppId, callId, ERR.CLIENT_NOT_ALLOWED);
+      const busy = await tx.calls.busyUsers(actor.sdkAppId, userIdList);
+      const step: InviteStep = orThrow(
+        invite(call, {
+          userId: actor.userId,
+          userIdList,
+          timeoutSeconds: timeout,
+          busy,
+          maxMembers: this.deps.maxMembers,
+          now: this.deps.clock.now(),
+        }),
+      );
+      invited = step.invited;
+      await StepRunner.saveCall(tx, actor.sdkAppId, step, true);
       return step;
     });
+    return invited;
   }
 
-  /** A live call of the app, or `-1203` when it does not exist or has ended. */
-  private async loadLive(tx: Tx, sdkAppId: number, callId: string): Promise<Call> {
-    const call = await tx.calls.get(sdkAppId, callId);
-    if (!call) throw dialtoneError(ERR.CLIENT_NOT_ALLOWED, 'the call does not exist or has ended');
-    return call;
-  }
-
-  private async saveStep(tx: Tx, before: Call, step: Step): Promise<void> {
-    if (step.call) await tx.calls.update(step.call);
-    else await tx.calls.delete(before.sdkAppId, before.callId);
+  /** `join`. */
+  async join(actor: Actor, callId: string): Promise<void> {
+    await this.deps.runner.run(actor.sdkAppId, this.cause(actor), async (tx) => {
+      const call = await loadLive(tx, actor.sdkAppId, callId, ERR.CLIENT_NOT_ALLOWED);
+      const elsewhere = (await tx.calls.liveCallIdsOf(actor.sdkAppId, actor.userId)).filter((id) => id !== callId);
+      const step = orThrow(
+        join(call, {
+          userId: actor.userId,
+          deviceId: actor.deviceId,
+          busy: elsewhere.length > 0,
+          maxMembers: this.deps.maxMembers,
+          now: this.deps.clock.now(),
+        }),
+      );
+      await StepRunner.saveCall(tx, actor.sdkAppId, step, true);
+      return step;
+    });
   }
 
   /**
-   * Runs `fn` in a transaction, writes the step's durable effects in the same transaction, and
-   * after commit pushes its client events.
+   * `signal`: relays opaque WebRTC data to another member of the same call (to the device they
+   * are in the call on). Refused (`-1203`) unless both are current members.
    */
-  private async transact<S extends Step>(actor: Actor, fn: (tx: Tx) => Promise<S>): Promise<S> {
-    const cause: CallbackCause = { clientIp: actor.clientIp, platform: actor.platform };
-    let queued = 0;
-    let timers = 0;
-    const step = await this.deps.storage.transaction(async (tx) => {
-      const step = await fn(tx);
-      const counts = await this.persistEffects(tx, actor.sdkAppId, step.callId, step.effects, cause);
-      queued = counts.callbacks;
-      timers = counts.timers;
-      return step;
+  async signal(actor: Actor, callId: string, toUserId: string, data: unknown): Promise<void> {
+    const call = await this.deps.storage.transaction((tx) => tx.calls.get(actor.sdkAppId, callId));
+    const from = call && memberOf(call, actor.userId);
+    const to = call && memberOf(call, toUserId);
+    if (!call || !from || !to || toUserId === actor.userId)
+      throw dialtoneError(ERR.CLIENT_NOT_ALLOWED, 'signal goes to another member of a call you are in');
+    this.deps.notifier.notify(actor.sdkAppId, {
+      type: 'notify',
+      userId: toUserId,
+      event: 'onSignal',
+      data: { callId, fromUserId: actor.userId, data },
+      ...(to.deviceId !== undefined ? { onlyDevice: to.deviceId } : {}),
     });
-    const notes = step.effects.filter((e): e is NotifyEffect => e.type === 'notify');
-    // Deferred a turn so that the reply to the request that caused them is written first: a
-    // client learns the callId from its `calls` reply before any event about that call.
-    if (notes.length > 0) setImmediate(() => notes.forEach((n) => this.deps.notifier.notify(actor.sdkAppId, n)));
-    if (queued > 0) this.deps.onCallbacksQueued();
-    if (timers > 0) this.deps.onTimersChanged?.();
-    return step;
   }
 
-  private async persistEffects(
-    tx: Tx,
-    sdkAppId: number,
-    callId: string,
-    effects: Effect[],
-    cause: CallbackCause,
-  ): Promise<{ callbacks: number; timers: number }> {
-    let callbacks = 0;
-    let timers = 0;
-    const config = effects.some((e) => e.type === 'callback') ? await tx.callbackConfig.get(sdkAppId) : undefined;
-    for (const effect of effects) {
-      switch (effect.type) {
-        case 'setTimer':
-          await tx.timers.set(sdkAppId, callId, effect.kind, effect.userId, effect.dueAt);
-          timers++;
-          break;
-        case 'cancelTimer':
-          await tx.timers.cancel(sdkAppId, callId, effect.kind, effect.userId);
-          break;
-        case 'record':
-          await tx.calls.insertRecord(sdkAppId, effect.record);
-          break;
-        case 'callback':
-          if (!config || !config.commands.includes(effect.command)) break;
-          await tx.outbox.add({
-            id: this.deps.ids.callbackId(),
-            sdkAppId,
-            callId,
-            command: effect.command,
-            url: callbackUrl(config.url, sdkAppId, effect.command, cause),
-            body: callbackBody(effect),
-            createdAt: this.deps.clock.now(),
-          });
-          callbacks++;
-          break;
-        case 'notify':
-          break;
-      }
-    }
-    return { callbacks, timers };
+  /** `end_call` (REST): ends the call for everyone; `101004` when it does not exist. */
+  async endCall(actor: Actor, callId: string): Promise<void> {
+    await this.deps.runner.run(actor.sdkAppId, this.cause(actor), async (tx) => {
+      const call = await loadLive(tx, actor.sdkAppId, callId, ERR.CALL_NOT_FOUND);
+      const step = endByServer(call, this.deps.clock.now());
+      await StepRunner.saveCall(tx, actor.sdkAppId, step, true);
+      return step;
+    });
   }
+
+  /** `get_call_info` (REST): the live call, or `101004`. */
+  getCall(sdkAppId: number, callId: string): Promise<Call> {
+    return this.deps.storage.transaction((tx) => loadLive(tx, sdkAppId, callId, ERR.CALL_NOT_FOUND));
+  }
+
+  /** Fires a claimed timer, once: a timer re-armed or cancelled meanwhile does nothing. */
+  async fireTimer(timer: DueTimer): Promise<void> {
+    const cause = { clientIp: this.deps.serverIp, platform: 'Unknown' as const };
+    await this.deps.runner.run(timer.sdkAppId, cause, async (tx) => {
+      const idle: Step = { callId: timer.callId, call: undefined, effects: [] };
+      if (!(await tx.timers.take(timer))) return idle;
+      const call = await tx.calls.get(timer.sdkAppId, timer.callId);
+      if (!call) return idle;
+      const now = this.deps.clock.now();
+      const step = timer.kind === 'ring' ? ringTimeout(call, timer.userId, now) : heartbeatExpired(call, timer.userId, now);
+      await StepRunner.saveCall(tx, timer.sdkAppId, step, true);
+      return step;
+    });
+  }
+
+  /** Runs one op on a live call of the actor's app (`-1203` when it does not exist). */
+  private async apply(actor: Actor, callId: string, op: (call: Call, now: number) => Step | DialtoneError): Promise<void> {
+    await this.deps.runner.run(actor.sdkAppId, this.cause(actor), async (tx) => {
+      const call = await loadLive(tx, actor.sdkAppId, callId, ERR.CLIENT_NOT_ALLOWED);
+      const step = orThrow(op(call, this.deps.clock.now()));
+      await StepRunner.saveCall(tx, actor.sdkAppId, step, true);
+      return step;
+    });
+  }
+}
+
+/** A live call of the app, or `missing` when it does not exist or has ended. */
+async function loadLive(tx: Tx, sdkAppId: number, callId: string, missing: ErrorDef): Promise<Call> {
+  const call = await tx.calls.get(sdkAppId, callId);
+  if (!call) throw dialtoneError(missing, 'the call does not exist or has ended');
+  return call;
+}
+
+function orThrow<S>(result: S | DialtoneError): S {
+  if (isDialtoneError(result)) throw result;
+  return result;
 }

@@ -82,6 +82,19 @@ export interface CallRepo {
   /** Ids of live calls where `userId` is a current member. */
   liveCallIdsOf(sdkAppId: number, userId: string): Promise<string[]>;
   insertRecord(sdkAppId: number, record: CallRecord): Promise<void>;
+  getRecord(sdkAppId: number, callId: string): Promise<CallRecord | undefined>;
+  /** Records whose StartTime is in [startTime, endTime] (unix seconds), newest first. */
+  findRecords(sdkAppId: number, filter: RecordFilter, offset: number, limit: number): Promise<{ total: number; records: CallRecord[] }>;
+  /** Every live call of every app (used once at start to re-arm heartbeat expiry). */
+  listLive(): Promise<Call[]>;
+}
+
+/** Filter of `get_record_by_filter`; times are unix seconds. */
+export interface RecordFilter {
+  startTime: number;
+  endTime: number;
+  callResult?: string;
+  callType?: string;
 }
 
 /** Callback configuration inside a transaction. */
@@ -109,6 +122,11 @@ export interface OutboxRepo {
 export interface TimerRepo {
   set(sdkAppId: number, callId: string, kind: TimerKind, userId: string, dueAt: number): Promise<void>;
   cancel(sdkAppId: number, callId: string, kind: TimerKind, userId: string): Promise<void>;
+  /**
+   * Removes a claimed timer if it is still the one that was claimed (same `dueAt`); true when it
+   * was. A timer re-armed meanwhile is left alone, so each arming fires at most once.
+   */
+  take(timer: DueTimer): Promise<boolean>;
   /** Leases due timers so that exactly one worker fires each. */
   claimDue(now: number, leaseUntil: number, limit: number): Promise<DueTimer[]>;
   nextDueAt(): Promise<number | undefined>;

@@ -28,7 +28,11 @@ export function accept(call: Call, input: AnswerInput): Step | DialtoneError {
   const refused = ringingMember(call, input.userId);
   if (refused) return refused;
   const firstConnect = call.acceptTime === 0;
-  const joined = { userId: input.userId, status: 'Calling' as const, ...(input.deviceId !== undefined ? { deviceId: input.deviceId } : {}) };
+  const joined = {
+    userId: input.userId,
+    status: 'Calling' as const,
+    ...(input.deviceId !== undefined ? { deviceId: input.deviceId } : {}),
+  };
   const after: Call = {
     ...call,
     acceptTime: firstConnect ? input.now : call.acceptTime,

@@ -10,7 +10,9 @@ export function endByServer(call: Call, now: number): Step {
   const base = { callId: call.callId, mediaType: call.mediaType, reason: 'endByServer', userId: '' };
   const effects: Effect[] = [];
   for (const m of membersIn(call, 'Calling')) {
-    effects.push(connected ? toMember(m, 'onCallEnd', { ...base, totalTime: totalTime(call, now) }) : toMember(m, 'onCallNotConnected', base));
+    effects.push(
+      connected ? toMember(m, 'onCallEnd', { ...base, totalTime: totalTime(call, now) }) : toMember(m, 'onCallNotConnected', base),
+    );
     effects.push({ type: 'cancelTimer', kind: 'offline', userId: m.userId });
   }
   for (const m of membersIn(call, 'Waiting')) effects.push(toMember(m, 'onCallNotConnected', base));

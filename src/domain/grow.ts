@@ -37,7 +37,8 @@ export function invite(call: Call, input: InviteInput): InviteStep | DialtoneErr
   const max = input.maxMembers ?? DEFAULT_MAX_MEMBERS;
   if (call.members.length + input.userIdList.length > max) return bad(`a call has at most ${max} members`);
   const timeout = input.timeoutSeconds ?? 0;
-  if (!Number.isInteger(timeout) || timeout < 0 || timeout > MAX_RING_TIMEOUT_SECONDS) return bad(`timeout must be 0..${MAX_RING_TIMEOUT_SECONDS} seconds`);
+  if (!Number.isInteger(timeout) || timeout < 0 || timeout > MAX_RING_TIMEOUT_SECONDS)
+    return bad(`timeout must be 0..${MAX_RING_TIMEOUT_SECONDS} seconds`);
   const ringFor = timeout === 0 ? call.timeoutSeconds : timeout;
 
   const invited = input.userIdList.filter((id) => !input.busy.has(id));
@@ -96,7 +97,11 @@ export function join(call: Call, input: JoinInput): Step | DialtoneError {
   const max = input.maxMembers ?? DEFAULT_MAX_MEMBERS;
   if (call.members.length + 1 > max) return dialtoneError(ERR.CLIENT_INVALID_PARAM, `a call has at most ${max} members`);
   const firstConnect = call.acceptTime === 0;
-  const joined = { userId: input.userId, status: 'Calling' as const, ...(input.deviceId !== undefined ? { deviceId: input.deviceId } : {}) };
+  const joined = {
+    userId: input.userId,
+    status: 'Calling' as const,
+    ...(input.deviceId !== undefined ? { deviceId: input.deviceId } : {}),
+  };
   const after: Call = {
     ...call,
     callType: 'MultiCall',

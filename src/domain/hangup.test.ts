@@ -37,10 +37,9 @@ describe('hangup by the caller before anyone answered', () => {
         data: { callId: 'c1', mediaType: 'Audio', reason: 'canceled', userId: 'alice' },
       })),
     );
-    expect(step.effects.filter((e) => e.type === 'cancelTimer' && e.kind === 'ring').map((e) => e.type === 'cancelTimer' && e.userId)).toEqual([
-      'bob',
-      'carol',
-    ]);
+    expect(
+      step.effects.filter((e) => e.type === 'cancelTimer' && e.kind === 'ring').map((e) => e.type === 'cancelTimer' && e.userId),
+    ).toEqual(['bob', 'carol']);
     const callbacks = step.effects.filter((e) => e.type === 'callback');
     expect(callbacks).toEqual([
       {

@@ -25,7 +25,13 @@ function cancelByCaller(call: Call, now: number): Step {
   const data = { callId: call.callId, mediaType: call.mediaType, reason: 'canceled', userId: call.callerId };
   const caller = memberOf(call, call.callerId)!;
   const effects: Effect[] = [
-    { type: 'notify', userId: call.callerId, event: 'onCallNotConnected', data, ...(caller.deviceId ? { onlyDevice: caller.deviceId } : {}) },
+    {
+      type: 'notify',
+      userId: call.callerId,
+      event: 'onCallNotConnected',
+      data,
+      ...(caller.deviceId ? { onlyDevice: caller.deviceId } : {}),
+    },
     ...waiting.map((m) => ({ type: 'notify' as const, userId: m.userId, event: 'onCallNotConnected' as const, data })),
   ];
   const after: Call = { ...call, members: call.members.filter((m) => m.status !== 'Waiting') };

@@ -47,7 +47,8 @@ function summary(effects: Effect[]): string[] {
       const reason = typeof e.data.reason === 'string' ? `:${e.data.reason}` : '';
       out.push(`${e.userId}${device}:${e.event}${reason}`);
     } else if (e.type === 'callback') {
-      if (e.command === 'Call.CallbackAfterMemberChanged') out.push(...e.changedUserList.map((c) => `MC:${c.User_Account}:${c.ActionType}`));
+      if (e.command === 'Call.CallbackAfterMemberChanged')
+        out.push(...e.changedUserList.map((c) => `MC:${c.User_Account}:${c.ActionType}`));
       if (e.command === 'Call.CallbackAfterEndCall') out.push(`End:${e.callRecord.CallResult}`);
     }
   }
@@ -64,8 +65,20 @@ const codeOf = (r: unknown) => (isDialtoneError(r) ? r.code : 'ok');
 describe('1-to-1 calls, row by row', () => {
   it('callee accepts: connected, onCallBegin to both, Accept', () => {
     const s = ok(accept(start(['bob']), { userId: 'bob', deviceId: 'b1', now: T0 + 3000 }));
-    expect(summary(s.effects)).toEqual(['bob@b1:onCallBegin', 'bob@!b1:onCallNotConnected:otherDeviceAccepted', 'alice@a1:onCallBegin', 'alice@a1:onUserJoin', 'MC:bob:Accept']);
-    expect(s.call).toMatchObject({ acceptTime: T0 + 3000, members: [{ userId: 'alice', status: 'Calling' }, { userId: 'bob', status: 'Calling', deviceId: 'b1' }] });
+    expect(summary(s.effects)).toEqual([
+      'bob@b1:onCallBegin',
+      'bob@!b1:onCallNotConnected:otherDeviceAccepted',
+      'alice@a1:onCallBegin',
+      'alice@a1:onUserJoin',
+      'MC:bob:Accept',
+    ]);
+    expect(s.call).toMatchObject({
+      acceptTime: T0 + 3000,
+      members: [
+        { userId: 'alice', status: 'Calling' },
+        { userId: 'bob', status: 'Calling', deviceId: 'b1' },
+      ],
+    });
     expect(s.effects).toContainEqual({ type: 'cancelTimer', kind: 'ring', userId: 'bob' });
   });
 
@@ -80,12 +93,24 @@ describe('1-to-1 calls, row by row', () => {
       'End:Reject',
     ]);
     expect(s.call).toBeUndefined();
-    expect(record(s)).toMatchObject({ CallResult: 'Reject', AcceptTime: 0, StartTime: T0 / 1000, EndTime: T0 / 1000 + 2, CalleeList_Account: ['alice', 'bob'] });
+    expect(record(s)).toMatchObject({
+      CallResult: 'Reject',
+      AcceptTime: 0,
+      StartTime: T0 / 1000,
+      EndTime: T0 / 1000 + 2,
+      CalleeList_Account: ['alice', 'bob'],
+    });
   });
 
   it('callee does not answer before the timeout: ends NotAnswer', () => {
     const s = ringTimeout(start(['bob']), 'bob', T0 + 30_000);
-    expect(summary(s.effects)).toEqual(['bob:onCallNotConnected:noResponse', 'alice@a1:onUserNoResponse', 'MC:bob:NotAnswer', 'alice@a1:onCallNotConnected:noResponse', 'End:NotAnswer']);
+    expect(summary(s.effects)).toEqual([
+      'bob:onCallNotConnected:noResponse',
+      'alice@a1:onUserNoResponse',
+      'MC:bob:NotAnswer',
+      'alice@a1:onCallNotConnected:noResponse',
+      'End:NotAnswer',
+    ]);
   });
 
   it('callee ignores: the caller hears line busy, no MemberChanged, ends CallBusy', () => {
@@ -100,19 +125,45 @@ describe('1-to-1 calls, row by row', () => {
   });
 
   it('callee busy at start: ends CallBusy at once', () => {
-    const s = ok(startCall({ sdkAppId: 1, callId: 'c1', callerId: 'alice', callerDeviceId: 'a1', robotCaller: false, calleeIds: ['bob'], mediaType: 'Audio', generatedStringRoomId: 'r', generatedNumericRoomId: 1, busy: new Set(['bob']), callerBusy: false, now: T0 }));
+    const s = ok(
+      startCall({
+        sdkAppId: 1,
+        callId: 'c1',
+        callerId: 'alice',
+        callerDeviceId: 'a1',
+        robotCaller: false,
+        calleeIds: ['bob'],
+        mediaType: 'Audio',
+        generatedStringRoomId: 'r',
+        generatedNumericRoomId: 1,
+        busy: new Set(['bob']),
+        callerBusy: false,
+        now: T0,
+      }),
+    );
     expect(summary(s.effects)).toEqual(['alice@a1:onUserLineBusy', 'alice@a1:onCallNotConnected:lineBusy', 'End:CallBusy']);
   });
 
   it('caller hangs up before the callee accepted: Cancel_Invite, ends Cancel', () => {
     const s = ok(hangup(start(['bob']), { userId: 'alice', deviceId: 'a1', now: T0 + 1000 }));
-    expect(summary(s.effects)).toEqual(['alice@a1:onCallNotConnected:canceled', 'bob:onCallNotConnected:canceled', 'MC:bob:Cancel_Invite', 'End:Cancel']);
+    expect(summary(s.effects)).toEqual([
+      'alice@a1:onCallNotConnected:canceled',
+      'bob:onCallNotConnected:canceled',
+      'MC:bob:Cancel_Invite',
+      'End:Cancel',
+    ]);
   });
 
   it('a connected member hangs up: Hangup, ends NormalEnd', () => {
     const connected = ok(accept(start(['bob']), { userId: 'bob', deviceId: 'b1', now: T0 + 1000 })).call!;
     const s = ok(hangup(connected, { userId: 'bob', deviceId: 'b1', now: T0 + 61_500 }));
-    expect(summary(s.effects)).toEqual(['bob@b1:onCallEnd:hangup', 'alice@a1:onUserLeave', 'MC:bob:Hangup', 'alice@a1:onCallEnd:hangup', 'End:NormalEnd']);
+    expect(summary(s.effects)).toEqual([
+      'bob@b1:onCallEnd:hangup',
+      'alice@a1:onUserLeave',
+      'MC:bob:Hangup',
+      'alice@a1:onCallEnd:hangup',
+      'End:NormalEnd',
+    ]);
     const end = s.effects.find((e) => e.type === 'notify' && e.userId === 'alice' && e.event === 'onCallEnd');
     expect(end).toMatchObject({ data: { userId: 'bob', totalTime: 60.5 } });
     expect(record(s)).toMatchObject({ AcceptTime: T0 / 1000 + 1, EndTime: T0 / 1000 + 61, CallResult: 'NormalEnd' });
@@ -121,7 +172,13 @@ describe('1-to-1 calls, row by row', () => {
   it('the caller hangs up a connected call: ends NormalEnd', () => {
     const connected = ok(accept(start(['bob']), { userId: 'bob', deviceId: 'b1', now: T0 + 1000 })).call!;
     const s = ok(hangup(connected, { userId: 'alice', deviceId: 'a1', now: T0 + 5000 }));
-    expect(summary(s.effects)).toEqual(['alice@a1:onCallEnd:hangup', 'bob@b1:onUserLeave', 'MC:alice:Hangup', 'bob@b1:onCallEnd:hangup', 'End:NormalEnd']);
+    expect(summary(s.effects)).toEqual([
+      'alice@a1:onCallEnd:hangup',
+      'bob@b1:onUserLeave',
+      'MC:alice:Hangup',
+      'bob@b1:onCallEnd:hangup',
+      'End:NormalEnd',
+    ]);
   });
 
   it('a member reports media failure (hangup interrupt): ends Interrupt', () => {
@@ -175,24 +232,53 @@ describe('group calls, row by row', () => {
 
   it('accepts: the first connects the call, later ones join it', () => {
     const first = ok(accept(group(), { userId: 'bob', deviceId: 'b1', now: T0 + 1000 }));
-    expect(summary(first.effects)).toEqual(['bob@b1:onCallBegin', 'bob@!b1:onCallNotConnected:otherDeviceAccepted', 'alice@a1:onCallBegin', 'alice@a1:onUserJoin', 'MC:bob:Accept']);
+    expect(summary(first.effects)).toEqual([
+      'bob@b1:onCallBegin',
+      'bob@!b1:onCallNotConnected:otherDeviceAccepted',
+      'alice@a1:onCallBegin',
+      'alice@a1:onUserJoin',
+      'MC:bob:Accept',
+    ]);
     const second = ok(accept(first.call!, { userId: 'carol', deviceId: 'c1', now: T0 + 2000 }));
-    expect(summary(second.effects)).toEqual(['carol@c1:onCallBegin', 'carol@!c1:onCallNotConnected:otherDeviceAccepted', 'alice@a1:onUserJoin', 'bob@b1:onUserJoin', 'MC:carol:Accept']);
+    expect(summary(second.effects)).toEqual([
+      'carol@c1:onCallBegin',
+      'carol@!c1:onCallNotConnected:otherDeviceAccepted',
+      'alice@a1:onUserJoin',
+      'bob@b1:onUserJoin',
+      'MC:carol:Accept',
+    ]);
     expect(second.call?.acceptTime).toBe(T0 + 1000);
   });
 
   it('a reject leaves the call ringing for the others; the last outcome decides the result', () => {
     const s1 = ok(reject(group(), { userId: 'bob', deviceId: 'b1', now: T0 + 1000 }));
-    expect(summary(s1.effects)).toEqual(['bob@b1:onCallNotConnected:reject', 'bob@!b1:onCallNotConnected:otherDeviceReject', 'alice@a1:onUserReject', 'carol:onUserReject', 'MC:bob:Reject']);
+    expect(summary(s1.effects)).toEqual([
+      'bob@b1:onCallNotConnected:reject',
+      'bob@!b1:onCallNotConnected:otherDeviceReject',
+      'alice@a1:onUserReject',
+      'carol:onUserReject',
+      'MC:bob:Reject',
+    ]);
     expect(s1.call).toBeDefined();
     const s2 = ringTimeout(s1.call!, 'carol', T0 + 30_000);
-    expect(summary(s2.effects)).toEqual(['carol:onCallNotConnected:noResponse', 'alice@a1:onUserNoResponse', 'MC:carol:NotAnswer', 'alice@a1:onCallNotConnected:noResponse', 'End:NotAnswer']);
+    expect(summary(s2.effects)).toEqual([
+      'carol:onCallNotConnected:noResponse',
+      'alice@a1:onUserNoResponse',
+      'MC:carol:NotAnswer',
+      'alice@a1:onCallNotConnected:noResponse',
+      'End:NotAnswer',
+    ]);
     expect(record(s2)).toMatchObject({ CallType: 'MultiCall', CallResult: 'NotAnswer', CalleeList_Account: ['alice', 'bob', 'carol'] });
   });
 
   it('ignore by one callee leaves the others ringing; the caller hears line busy', () => {
     const s = ok(ignore(group(), { userId: 'carol', deviceId: 'c1', now: T0 + 1000 }));
-    expect(summary(s.effects)).toEqual(['carol@c1:onCallNotConnected:lineBusy', 'carol@!c1:onCallNotConnected:otherDeviceReject', 'alice@a1:onUserLineBusy', 'bob:onUserLineBusy']);
+    expect(summary(s.effects)).toEqual([
+      'carol@c1:onCallNotConnected:lineBusy',
+      'carol@!c1:onCallNotConnected:otherDeviceReject',
+      'alice@a1:onUserLineBusy',
+      'bob:onUserLineBusy',
+    ]);
     expect(s.call?.members.map((m) => m.userId)).toEqual(['alice', 'bob']);
   });
 
@@ -220,7 +306,13 @@ describe('group calls, row by row', () => {
     const s1 = ok(hangup(call, { userId: 'alice', deviceId: 'a1', now: T0 + 5000 }));
     expect(summary(s1.effects)).toEqual(['alice@a1:onCallEnd:hangup', 'bob@b1:onUserLeave', 'carol@c1:onUserLeave', 'MC:alice:Hangup']);
     const s2 = ok(hangup(s1.call!, { userId: 'bob', deviceId: 'b1', now: T0 + 6000 }));
-    expect(summary(s2.effects)).toEqual(['bob@b1:onCallEnd:hangup', 'carol@c1:onUserLeave', 'MC:bob:Hangup', 'carol@c1:onCallEnd:hangup', 'End:NormalEnd']);
+    expect(summary(s2.effects)).toEqual([
+      'bob@b1:onCallEnd:hangup',
+      'carol@c1:onUserLeave',
+      'MC:bob:Hangup',
+      'carol@c1:onCallEnd:hangup',
+      'End:NormalEnd',
+    ]);
   });
 
   it('a heartbeat loss in a connected group call: Offline, the call goes on, and ends NormalEnd', () => {
@@ -260,7 +352,10 @@ describe('group calls, row by row', () => {
 describe('multiple devices (SPEC §5.3)', () => {
   it('the accepting device wins; the call then follows that device only', () => {
     const s = ok(accept(start(['bob']), { userId: 'bob', deviceId: 'phone', now: T0 }));
-    expect(summary(s.effects).filter((x) => x.startsWith('bob'))).toEqual(['bob@phone:onCallBegin', 'bob@!phone:onCallNotConnected:otherDeviceAccepted']);
+    expect(summary(s.effects).filter((x) => x.startsWith('bob'))).toEqual([
+      'bob@phone:onCallBegin',
+      'bob@!phone:onCallNotConnected:otherDeviceAccepted',
+    ]);
     expect(codeOf(accept(s.call!, { userId: 'bob', deviceId: 'laptop', now: T0 }))).toBe(-1203);
     const end = ok(hangup(s.call!, { userId: 'alice', deviceId: 'a1', now: T0 + 1000 }));
     expect(summary(end.effects)).toContain('bob@phone:onCallEnd:hangup');

@@ -136,7 +136,9 @@ export function startCall(input: StartCallInput): StartStep | DialtoneError {
 
   const lastBusy = busy[busy.length - 1] ?? call.callerId;
   call.lastCalleeOutcome = 'CallBusy';
-  effects.push(toMember(caller, 'onCallNotConnected', { callId: call.callId, mediaType: call.mediaType, reason: 'lineBusy', userId: lastBusy }));
+  effects.push(
+    toMember(caller, 'onCallNotConnected', { callId: call.callId, mediaType: call.mediaType, reason: 'lineBusy', userId: lastBusy }),
+  );
   effects.push(...endEffects(call, input.now, 'CallBusy'));
   return { callId: call.callId, call: undefined, effects, room };
 }

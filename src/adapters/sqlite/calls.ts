@@ -1,13 +1,13 @@
 /** Calls, their current members and their records, in SQLite. */
 import type Database from 'better-sqlite3';
-import type { CallRepo } from '../../app/ports.js';
+import type { CallRepo, RecordFilter } from '../../app/ports.js';
 import type { Call, CallRecord } from '../../domain/types.js';
 
 /** {@link CallRepo} on SQLite: the call as a JSON document plus a member index for busy checks. */
 export class SqliteCallRepo implements CallRepo {
   private readonly stmts;
 
-  constructor(db: Database.Database) {
+  constructor(private readonly db: Database.Database) {
     this.stmts = {
       get: db.prepare<[number, string], { data: string }>('SELECT data FROM calls WHERE sdkappid = ? AND call_id = ?'),
       insert: db.prepare('INSERT INTO calls (sdkappid, call_id, data) VALUES (?, ?, ?)'),
@@ -16,6 +16,8 @@ export class SqliteCallRepo implements CallRepo {
       deleteMembers: db.prepare('DELETE FROM call_members WHERE sdkappid = ? AND call_id = ?'),
       insertMember: db.prepare('INSERT OR IGNORE INTO call_members (sdkappid, user_id, call_id) VALUES (?, ?, ?)'),
       callsOf: db.prepare<[number, string], { call_id: string }>('SELECT call_id FROM call_members WHERE sdkappid = ? AND user_id = ?'),
+      getRecord: db.prepare<[number, string], { data: string }>('SELECT data FROM call_records WHERE sdkappid = ? AND call_id = ?'),
+      listLive: db.prepare<[], { data: string }>('SELECT data FROM calls'),
       insertRecord: db.prepare(
         `INSERT OR REPLACE INTO call_records (sdkappid, call_id, start_time, end_time, call_result, call_type, data)
          VALUES (?, ?, ?, ?, ?, ?, ?)`,
@@ -62,6 +64,38 @@ export class SqliteCallRepo implements CallRepo {
       record.CallType,
       JSON.stringify(record),
     );
+  }
+
+  async getRecord(sdkAppId: number, callId: string): Promise<CallRecord | undefined> {
+    const row = this.stmts.getRecord.get(sdkAppId, callId);
+    return row ? (JSON.parse(row.data) as CallRecord) : undefined;
+  }
+
+  async findRecords(
+    sdkAppId: number,
+    filter: RecordFilter,
+    offset: number,
+    limit: number,
+  ): Promise<{ total: number; records: CallRecord[] }> {
+    let where = 'sdkappid = ? AND start_time >= ? AND start_time <= ?';
+    const params: (string | number)[] = [sdkAppId, filter.startTime, filter.endTime];
+    if (filter.callResult !== undefined) {
+      where += ' AND call_result = ?';
+      params.push(filter.callResult);
+    }
+    if (filter.callType !== undefined) {
+      where += ' AND call_type = ?';
+      params.push(filter.callType);
+    }
+    const total = (this.db.prepare(`SELECT COUNT(*) AS n FROM call_records WHERE ${where}`).get(...params) as { n: number }).n;
+    const rows = this.db
+      .prepare(`SELECT data FROM call_records WHERE ${where} ORDER BY start_time DESC, call_id LIMIT ? OFFSET ?`)
+      .all(...params, limit, offset) as { data: string }[];
+    return { total, records: rows.map((r) => JSON.parse(r.data) as CallRecord) };
+  }
+
+  async listLive(): Promise<Call[]> {
+    return this.stmts.listLive.all().map((r) => JSON.parse(r.data) as Call);
   }
 
   private writeMembers(call: Call): void {

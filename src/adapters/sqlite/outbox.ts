@@ -38,7 +38,12 @@ export class SqliteOutboxRepo implements OutboxRepo {
          VALUES (?, ?, ?, ?, ?, ?, ?)`,
       ),
       settle: db.prepare(`UPDATE outbox SET status = ?, attempts = ?, next_attempt_at = ?, lease_until = 0, updated_at = ? WHERE id = ?`),
-      nextDue: db.prepare<[], { at: number | null }>(`SELECT MIN(next_attempt_at) AS at FROM outbox WHERE status = 'pending'`),
+      // When the next claim can succeed: the head of each call's queue, once due and unleased.
+      nextDue: db.prepare<[], { at: number | null }>(
+        `SELECT MIN(MAX(next_attempt_at, lease_until)) AS at FROM outbox
+         WHERE status = 'pending' AND NOT EXISTS (SELECT 1 FROM outbox AS earlier WHERE earlier.sdkappid = outbox.sdkappid
+           AND earlier.call_id = outbox.call_id AND earlier.status = 'pending' AND earlier.seq < outbox.seq)`,
+      ),
     };
   }
 

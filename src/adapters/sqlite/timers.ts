@@ -18,7 +18,8 @@ export class SqliteTimerRepo implements TimerRepo {
         'SELECT sdkappid, call_id, kind, user_id, due_at FROM timers WHERE due_at <= ? AND lease_until <= ? ORDER BY due_at LIMIT ?',
       ),
       lease: db.prepare('UPDATE timers SET lease_until = ? WHERE sdkappid = ? AND call_id = ? AND kind = ? AND user_id = ?'),
-      nextDue: db.prepare<[], { at: number | null }>('SELECT MIN(due_at) AS at FROM timers'),
+      take: db.prepare('DELETE FROM timers WHERE sdkappid = ? AND call_id = ? AND kind = ? AND user_id = ? AND due_at = ?'),
+      nextDue: db.prepare<[], { at: number | null }>('SELECT MIN(MAX(due_at, lease_until)) AS at FROM timers'),
     };
   }
 
@@ -28,6 +29,10 @@ export class SqliteTimerRepo implements TimerRepo {
 
   async cancel(sdkAppId: number, callId: string, kind: TimerKind, userId: string): Promise<void> {
     this.stmts.cancel.run(sdkAppId, callId, kind, userId);
+  }
+
+  async take(timer: DueTimer): Promise<boolean> {
+    return this.stmts.take.run(timer.sdkAppId, timer.callId, timer.kind, timer.userId, timer.dueAt).changes === 1;
   }
 
   async claimDue(now: number, leaseUntil: number, limit: number): Promise<DueTimer[]> {

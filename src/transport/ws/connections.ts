@@ -15,6 +15,10 @@ export interface ClientConnection {
   platform: Platform;
   clientIp: string;
   socket: WebSocket;
+  /** Unix ms of the last frame or ping from the client. */
+  lastSeen: number;
+  /** Unix ms when the UserSig it connected with expires. */
+  userSigExpiresAt: number;
 }
 
 /** The devices each user has connected, per app. */
@@ -48,6 +52,15 @@ export class ConnectionRegistry implements Notifier {
   devicesOf(sdkAppId: number, userId: string): ClientConnection[] {
     return [...(this.byUser.get(ConnectionRegistry.key(sdkAppId, userId))?.values() ?? [])];
   }
+
+  /** Every connection. */
+  *all(): IterableIterator<ClientConnection> {
+    for (const devices of this.byUser.values()) yield* devices.values();
+  }
+
+  /** Whether `deviceId` of the user is connected. */
+  isOnline = (sdkAppId: number, userId: string, deviceId: string): boolean =>
+    this.byUser.get(ConnectionRegistry.key(sdkAppId, userId))?.has(deviceId) ?? false;
 
   /** Number of connected sockets. */
   get size(): number {

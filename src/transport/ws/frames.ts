@@ -33,7 +33,19 @@ export const opArgs = {
       chatGroupId: Type.Optional(Type.String({ maxLength: 128 })),
     }),
   ),
+  accept: validator(Type.Object({ callId: CallId })),
+  reject: validator(Type.Object({ callId: CallId })),
+  ignore: validator(Type.Object({ callId: CallId })),
   hangup: validator(Type.Object({ callId: CallId, reason: Type.Optional(Type.Literal('interrupt')) })),
+  inviteUser: validator(
+    Type.Object({
+      callId: CallId,
+      userIdList: Type.Array(UserId, { minItems: 1, maxItems: 64 }),
+      timeout: Type.Optional(Type.Integer({ minimum: 0, maximum: 600 })),
+    }),
+  ),
+  join: validator(Type.Object({ callId: CallId })),
+  signal: validator(Type.Object({ callId: CallId, toUserId: UserId, data: Type.Unknown() })),
   ping: validator(Type.Object({})),
 };
 

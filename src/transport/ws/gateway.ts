@@ -9,6 +9,7 @@ import type { Logger } from 'pino';
 import { WebSocketServer, type RawData, type WebSocket } from 'ws';
 import type { AppRegistry } from '../../app/apps.js';
 import type { Actor, CallService, StartCallArgs } from '../../app/call-service.js';
+import type { PresenceService } from '../../app/presence-service.js';
 import type { Clock } from '../../app/ports.js';
 import { verifyUserSig } from '../../auth/usersig.js';
 import type { Platform } from '../../domain/types.js';
@@ -21,6 +22,8 @@ import { checkRequest, MAX_USER_ID_LENGTH, opArgs, type OpName } from './frames.
 export const CLOSE_AUTH_FAILED = 4001;
 /** Close code for a socket replaced by a newer login of the same device. */
 export const CLOSE_KICKED = 4002;
+/** Close code for a socket whose UserSig expired while it was connected. */
+export const CLOSE_USERSIG_EXPIRED = 4003;
 /** Path of the client endpoint. */
 export const WS_PATH = '/v1/ws';
 /** Largest accepted frame, bytes. */
@@ -32,9 +35,14 @@ const PLATFORMS: readonly Platform[] = ['Web', 'Android', 'iOS', 'Windows', 'Mac
 export interface GatewayDeps {
   apps: AppRegistry;
   calls: CallService;
+  presence: PresenceService;
   connections: ConnectionRegistry;
   clock: Clock;
   log: Logger;
+  /** A socket silent this long is dropped, ms. */
+  heartbeatExpiryMs: number;
+  /** How often silent sockets and expired UserSigs are looked for, ms. Default a third of the expiry, at most 5 s. */
+  sweepIntervalMs?: number;
 }
 
 type OpHandler = (conn: ClientConnection, args: never) => Promise<unknown>;
@@ -43,6 +51,8 @@ type OpHandler = (conn: ClientConnection, args: never) => Promise<unknown>;
 export class Gateway {
   private readonly wss = new WebSocketServer({ noServer: true, maxPayload: MAX_FRAME_BYTES });
   private readonly ops: Record<OpName, OpHandler>;
+  private sweeper: NodeJS.Timeout | undefined;
+  private closing = false;
 
   constructor(private readonly deps: GatewayDeps) {
     this.ops = {
@@ -50,16 +60,43 @@ export class Gateway {
         const started = await deps.calls.startCall(actorOf(conn), args);
         return { callId: started.callId, roomId: started.roomId, roomIdType: started.roomIdType };
       },
-      hangup: async (conn, args: { callId: string }) => {
-        await deps.calls.hangup(actorOf(conn), args.callId);
+      accept: async (conn, args: { callId: string }) => {
+        await deps.calls.accept(actorOf(conn), args.callId);
+        return {};
+      },
+      reject: async (conn, args: { callId: string }) => {
+        await deps.calls.reject(actorOf(conn), args.callId);
+        return {};
+      },
+      ignore: async (conn, args: { callId: string }) => {
+        await deps.calls.ignore(actorOf(conn), args.callId);
+        return {};
+      },
+      hangup: async (conn, args: { callId: string; reason?: 'interrupt' }) => {
+        await deps.calls.hangup(actorOf(conn), args.callId, args.reason === 'interrupt');
+        return {};
+      },
+      inviteUser: async (conn, args: { callId: string; userIdList: string[]; timeout?: number }) => {
+        const userIdList = await deps.calls.invite(actorOf(conn), args.callId, args.userIdList, args.timeout);
+        return { userIdList };
+      },
+      join: async (conn, args: { callId: string }) => {
+        await deps.calls.join(actorOf(conn), args.callId);
+        return {};
+      },
+      signal: async (conn, args: { callId: string; toUserId: string; data: unknown }) => {
+        await deps.calls.signal(actorOf(conn), args.callId, args.toUserId, args.data);
         return {};
       },
       ping: async () => ({}),
     };
   }
 
-  /** Routes upgrades of {@link WS_PATH} on `server` to this gateway. */
+  /** Routes upgrades of {@link WS_PATH} on `server` to this gateway, and starts the heartbeat sweep. */
   attach(server: Server): void {
+    const every = this.deps.sweepIntervalMs ?? Math.min(5_000, Math.max(100, Math.floor(this.deps.heartbeatExpiryMs / 3)));
+    this.sweeper = setInterval(() => this.sweep(), every);
+    this.sweeper.unref();
     server.on('upgrade', (req: IncomingMessage, socket: Duplex, head: Buffer) => {
       const path = (req.url ?? '').split('?')[0];
       if (path !== WS_PATH) {
@@ -70,8 +107,26 @@ export class Gateway {
     });
   }
 
-  /** Closes every client socket. */
+  /**
+   * Drops sockets silent for longer than the heartbeat expiry, and closes those whose UserSig
+   * has expired (`onUserSigExpired`). Runs on an interval; tests call it after moving the clock.
+   */
+  sweep(): void {
+    const now = this.deps.clock.now();
+    for (const conn of [...this.deps.connections.all()]) {
+      if (now >= conn.userSigExpiresAt) {
+        sendFrame(conn.socket, JSON.stringify({ event: 'onUserSigExpired', data: {} }));
+        conn.socket.close(CLOSE_USERSIG_EXPIRED, 'UserSig expired');
+      } else if (now - conn.lastSeen > this.deps.heartbeatExpiryMs) {
+        conn.socket.terminate();
+      }
+    }
+  }
+
+  /** Closes every client socket without treating it as the users going offline. */
   close(): void {
+    this.closing = true;
+    if (this.sweeper) clearInterval(this.sweeper);
     for (const ws of this.wss.clients) ws.terminate();
     this.wss.close();
   }
@@ -87,9 +142,28 @@ export class Gateway {
       sendFrame(replaced.socket, JSON.stringify({ event: 'onKickedOffline', data: {} }));
       replaced.socket.close(CLOSE_KICKED, 'kicked offline by a newer login of this device');
     }
-    ws.on('message', (data, isBinary) => void this.onFrame(conn, data, isBinary));
-    ws.on('close', () => this.deps.connections.remove(conn));
+    const seen = () => {
+      conn.lastSeen = this.deps.clock.now();
+    };
+    ws.on('message', (data, isBinary) => {
+      seen();
+      void this.onFrame(conn, data, isBinary);
+    });
+    ws.on('ping', seen);
+    ws.on('pong', seen);
+    ws.on('close', () => this.onClose(conn));
     ws.on('error', (err) => this.deps.log.debug({ err, userId: conn.userId }, 'client socket error'));
+    this.deps.presence.connected({ ...actorOf(conn), deviceId: conn.deviceId }).catch((err: unknown) => {
+      this.deps.log.error({ err, userId: conn.userId }, 'could not resume calls of a connecting user');
+    });
+  }
+
+  private onClose(conn: ClientConnection): void {
+    this.deps.connections.remove(conn);
+    if (this.closing || this.deps.connections.devicesOf(conn.sdkAppId, conn.userId).length > 0) return;
+    this.deps.presence.disconnected(actorOf(conn), conn.lastSeen).catch((err: unknown) => {
+      this.deps.log.error({ err, userId: conn.userId }, 'could not arm heartbeat expiry');
+    });
   }
 
   private authenticate(ws: WebSocket, req: IncomingMessage): ClientConnection | DialtoneError {
@@ -112,7 +186,16 @@ export class Gateway {
       now: Math.floor(this.deps.clock.now() / 1000),
     });
     if (isDialtoneError(verified)) return verified;
-    return { sdkAppId: Number(sdkappid), userId, deviceId, platform, clientIp: clientIpOf(req.socket.remoteAddress), socket: ws };
+    return {
+      sdkAppId: Number(sdkappid),
+      userId,
+      deviceId,
+      platform,
+      clientIp: clientIpOf(req.socket.remoteAddress),
+      socket: ws,
+      lastSeen: this.deps.clock.now(),
+      userSigExpiresAt: (verified.time + verified.expire) * 1000,
+    };
   }
 
   private async onFrame(conn: ClientConnection, data: RawData, isBinary: boolean): Promise<void> {

@@ -1,6 +1,7 @@
 /** `call_engine_http_srv`: live calls (SPEC §2.4). */
 import { Type } from '@sinclair/typebox';
 import type { CallService } from '../../../app/call-service.js';
+import { callInfo, userList } from '../../../domain/call-state.js';
 import { ERR, dialtoneError, isDialtoneError } from '../../../errors.js';
 import { MAX_USER_DATA_LENGTH, UserId } from '../../ws/frames.js';
 import { restCommand, type RestCommand } from '../command.js';
@@ -10,9 +11,29 @@ const codes = { invalidParam: ERR.CALL_INVALID_PARAM, internal: ERR.CALL_INTERNA
 /** `ResultCode` of a callee in `start_call_by_robot`'s answer: 0 ringing, 1 busy in another call. */
 export const ROBOT_RESULT = { RINGING: 0, BUSY: 1 } as const;
 
+const CallIdBody = Type.Object({ CallId: Type.String({ minLength: 1, maxLength: 64 }) });
+
 /** The `call_engine_http_srv` commands. */
 export function callEngineCommands(calls: CallService): RestCommand[] {
   return [
+    restCommand({
+      path: 'call_engine_http_srv/get_call_info',
+      body: CallIdBody,
+      ...codes,
+      handle: async (body, actor) => {
+        const call = await calls.getCall(actor.sdkAppId, body.CallId);
+        return { CallInfo: callInfo(call), UserList: userList(call) };
+      },
+    }),
+    restCommand({
+      path: 'call_engine_http_srv/end_call',
+      body: CallIdBody,
+      ...codes,
+      handle: async (body, actor) => {
+        await calls.endCall(actor, body.CallId);
+        return undefined;
+      },
+    }),
     restCommand({
       path: 'call_engine_http_srv/start_call_by_robot',
       body: Type.Object({

@@ -1,0 +1,97 @@
+/**
+ * Runs domain steps durably: one transaction holds the step and every durable effect (call
+ * state, timers, record, outbox rows); client events go out only after commit.
+ */
+import { callbackBody, callbackUrl, type CallbackCause } from '../callbacks/render.js';
+import type { Effect, NotifyEffect, Step } from '../domain/effects.js';
+import type { Ids } from './ids.js';
+import type { Notifier } from './notifier.js';
+import type { Clock, Storage, Tx } from './ports.js';
+
+/** Dependencies of {@link StepRunner}. */
+export interface StepRunnerDeps {
+  storage: Storage;
+  notifier: Notifier;
+  clock: Clock;
+  ids: Ids;
+  /** Called after a commit that wrote outbox rows. */
+  onCallbacksQueued: () => void;
+  /** Called after a commit that armed a timer. */
+  onTimersChanged: () => void;
+}
+
+/** Executes steps: persist in one transaction, then publish. */
+export class StepRunner {
+  constructor(private readonly deps: StepRunnerDeps) {}
+
+  /**
+   * Runs `fn` in a transaction; `fn` takes the domain step and saves the call. The step's
+   * timers, record and callbacks are written in the same transaction; after commit its client
+   * events are pushed and the workers woken.
+   */
+  async run<S extends Step>(sdkAppId: number, cause: CallbackCause, fn: (tx: Tx) => Promise<S>): Promise<S> {
+    let callbacks = 0;
+    let timers = 0;
+    const step = await this.deps.storage.transaction(async (tx) => {
+      const step = await fn(tx);
+      ({ callbacks, timers } = await this.persist(tx, sdkAppId, step, cause));
+      return step;
+    });
+    this.publish(sdkAppId, step.effects);
+    if (callbacks > 0) this.deps.onCallbacksQueued();
+    if (timers > 0) this.deps.onTimersChanged();
+    return step;
+  }
+
+  /** Saves a step's call state: inserted, updated, or deleted once it ended. */
+  static async saveCall(tx: Tx, sdkAppId: number, step: Step, existed: boolean): Promise<void> {
+    if (step.call && existed) await tx.calls.update(step.call);
+    else if (step.call) await tx.calls.insert(step.call);
+    else if (existed) await tx.calls.delete(sdkAppId, step.callId);
+  }
+
+  /**
+   * Pushes client events. Deferred a turn so that the reply to the request that caused them is
+   * written first: a client learns the callId from its `calls` reply before any event about it.
+   */
+  publish(sdkAppId: number, effects: Effect[]): void {
+    const notes = effects.filter((e): e is NotifyEffect => e.type === 'notify');
+    if (notes.length > 0) setImmediate(() => notes.forEach((n) => this.deps.notifier.notify(sdkAppId, n)));
+  }
+
+  private async persist(tx: Tx, sdkAppId: number, step: Step, cause: CallbackCause): Promise<{ callbacks: number; timers: number }> {
+    let callbacks = 0;
+    let timers = 0;
+    const config = step.effects.some((e) => e.type === 'callback') ? await tx.callbackConfig.get(sdkAppId) : undefined;
+    for (const effect of step.effects) {
+      switch (effect.type) {
+        case 'setTimer':
+          await tx.timers.set(sdkAppId, step.callId, effect.kind, effect.userId, effect.dueAt);
+          timers++;
+          break;
+        case 'cancelTimer':
+          await tx.timers.cancel(sdkAppId, step.callId, effect.kind, effect.userId);
+          break;
+        case 'record':
+          await tx.calls.insertRecord(sdkAppId, effect.record);
+          break;
+        case 'callback':
+          if (!config || !config.commands.includes(effect.command)) break;
+          await tx.outbox.add({
+            id: this.deps.ids.callbackId(),
+            sdkAppId,
+            callId: step.callId,
+            command: effect.command,
+            url: callbackUrl(config.url, sdkAppId, effect.command, cause),
+            body: callbackBody(effect),
+            createdAt: this.deps.clock.now(),
+          });
+          callbacks++;
+          break;
+        case 'notify':
+          break;
+      }
+    }
+    return { callbacks, timers };
+  }
+}

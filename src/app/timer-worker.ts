@@ -1,0 +1,88 @@
+/**
+ * Fires server timers (ring timeouts, heartbeat expiry) from storage, so they survive a restart.
+ * Due timers are claimed under a lease and each arming fires once.
+ */
+import type { Logger } from 'pino';
+import type { Clock, DueTimer, Storage } from './ports.js';
+
+/** Dependencies of {@link TimerWorker}. */
+export interface TimerWorkerDeps {
+  storage: Storage;
+  clock: Clock;
+  log: Logger;
+  fire: (timer: DueTimer) => Promise<void>;
+  /** How long a claim holds before another worker may take the timer, ms. Default 30000. */
+  leaseMs?: number;
+}
+
+/** Claims and fires due timers; sleeps until the next one is due. */
+export class TimerWorker {
+  private timer: NodeJS.Timeout | undefined;
+  private running: Promise<number> | undefined;
+  private again = false;
+  private stopped = true;
+
+  constructor(private readonly deps: TimerWorkerDeps) {}
+
+  start(): void {
+    this.stopped = false;
+    this.wake();
+  }
+
+  async stop(): Promise<void> {
+    this.stopped = true;
+    if (this.timer) clearTimeout(this.timer);
+    await this.running;
+  }
+
+  /** Looks for due timers now (after a commit that armed one, or when the sleep ends). */
+  wake(): void {
+    if (this.stopped) return;
+    void this.runDue().catch((err: unknown) => this.deps.log.error({ err }, 'timer worker failed'));
+  }
+
+  /** Fires every timer due now; resolves to how many fired. Tests call it after moving the clock. */
+  runDue(): Promise<number> {
+    if (this.running) {
+      this.again = true;
+      return this.running;
+    }
+    this.running = this.loop().finally(() => {
+      this.running = undefined;
+    });
+    return this.running;
+  }
+
+  private async loop(): Promise<number> {
+    let fired = 0;
+    do {
+      this.again = false;
+      for (;;) {
+        const now = this.deps.clock.now();
+        const due = await this.deps.storage.transaction((tx) => tx.timers.claimDue(now, now + (this.deps.leaseMs ?? 30_000), 100));
+        if (due.length === 0) break;
+        for (const t of due) {
+          try {
+            await this.deps.fire(t);
+            fired++;
+          } catch (err) {
+            // The lease runs out and the timer is tried again.
+            this.deps.log.error({ err, callId: t.callId, kind: t.kind }, 'timer failed');
+          }
+        }
+      }
+    } while (this.again);
+    if (!this.stopped) await this.sleepUntilNext();
+    return fired;
+  }
+
+  private async sleepUntilNext(): Promise<void> {
+    const next = await this.deps.storage.transaction((tx) => tx.timers.nextDueAt());
+    if (this.timer) clearTimeout(this.timer);
+    if (next === undefined) return;
+    // Re-checked at least every minute: a claim lease of a crashed worker runs out unannounced.
+    const delay = Math.min(Math.max(0, next - this.deps.clock.now()), 60_000);
+    this.timer = setTimeout(() => this.wake(), delay + 5);
+    this.timer.unref();
+  }
+}

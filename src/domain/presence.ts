@@ -1,0 +1,55 @@
+/** A member's connection coming and going: heartbeat expiry is armed, and cleared on return. */
+import { clientInfo, memberOf } from './call-state.js';
+import type { Effect, Step } from './effects.js';
+import type { Call } from './types.js';
+
+/**
+ * `userId` has no connection left: arm their heartbeat expiry at `dueAt` (unix ms) if they are
+ * in the call. Ringing callees are not expired: their ring timeout decides.
+ */
+export function armHeartbeatExpiry(call: Call, userId: string, dueAt: number): Step {
+  const member = memberOf(call, userId);
+  const effects: Effect[] = member?.status === 'Calling' ? [{ type: 'setTimer', kind: 'offline', userId, dueAt }] : [];
+  return { callId: call.callId, call, effects };
+}
+
+/**
+ * `userId` connected on `deviceId`: clear their heartbeat expiry and tell that device where the
+ * call stands: a ringing callee rings again (`onCallReceived`); a member in the call gets
+ * `onCallState`. When the device the member was in the call on is gone, the call follows the
+ * new one.
+ */
+export function resume(call: Call, userId: string, deviceId: string, previousDeviceOnline: boolean): Step {
+  const member = memberOf(call, userId);
+  if (!member) return { callId: call.callId, call, effects: [] };
+  if (member.status === 'Waiting') {
+    const data = {
+      callId: call.callId,
+      callerId: call.callerId,
+      calleeIdList: call.members.filter((m) => m.userId !== call.callerId).map((m) => m.userId),
+      mediaType: call.mediaType,
+      info: clientInfo(call),
+    };
+    return { callId: call.callId, call, effects: [{ type: 'notify', userId, event: 'onCallReceived', data, onlyDevice: deviceId }] };
+  }
+  const moves = member.deviceId !== deviceId && !previousDeviceOnline;
+  const after: Call = moves ? { ...call, members: call.members.map((m) => (m.userId === userId ? { ...m, deviceId } : m)) } : call;
+  const state = {
+    callId: call.callId,
+    callerId: call.callerId,
+    mediaType: call.mediaType,
+    info: clientInfo(call),
+    status: member.status,
+    members: call.members.map((m) => ({ userId: m.userId, status: m.status })),
+    startTime: call.startTime,
+    acceptTime: call.acceptTime,
+  };
+  return {
+    callId: call.callId,
+    call: after,
+    effects: [
+      { type: 'cancelTimer', kind: 'offline', userId },
+      { type: 'notify', userId, event: 'onCallState', data: state, onlyDevice: deviceId },
+    ],
+  };
+}
