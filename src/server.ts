@@ -126,7 +126,7 @@ export async function createServer(config: DialtoneConfig, overrides: ServerOver
   registerRestApi(http, {
     apps,
     clock,
-    commands: [...callConfigCommands(callbackConfig), ...callEngineCommands(calls)],
+    commands: [...callConfigCommands(callbackConfig), ...callRecordCommands(storage, clock), ...callEngineCommands(calls)],
     rateLimitPerSecond: config.restRateLimit,
   });
 

@@ -60,8 +60,13 @@ export class Dispatcher {
   async stop(): Promise<void> {
     this.stopped = true;
     if (this.timer) clearTimeout(this.timer);
-    while (this.inFlight > 0 || this.pumping) await new Promise<void>((r) => this.idleWaiters.push(r));
+    await this.idle();
     await this.agent.close();
+  }
+
+  /** Resolves once no attempt is in flight and no claim is running. */
+  async idle(): Promise<void> {
+    while (this.inFlight > 0 || this.pumping) await new Promise<void>((r) => this.idleWaiters.push(r));
   }
 
   /** Looks for due rows now; call after committing new outbox rows. */
