@@ -185,8 +185,20 @@ describe('1-to-1 calls', () => {
     await h.op(bob, 'hangup', { callId });
     await carol.nextEvent('onCallEnd');
     expect(eventsOf(carol, callId)).toEqual(['onCallReceived', 'onCallBegin', 'onUserLeave', 'onUserLeave', 'onCallEnd:hangup']);
-    expect(await h.ended(callId)).toEqual(['Start', 'MC:bob:Accept', 'MC:carol:Invite', 'MC:carol:Accept', 'MC:alice:Hangup', 'MC:bob:Hangup', 'End:NormalEnd']);
-    expect(await h.record(callId)).toMatchObject({ CallType: 'MultiCall', CallResult: 'NormalEnd', CalleeList_Account: ['alice', 'bob', 'carol'] });
+    expect(await h.ended(callId)).toEqual([
+      'Start',
+      'MC:bob:Accept',
+      'MC:carol:Invite',
+      'MC:carol:Accept',
+      'MC:alice:Hangup',
+      'MC:bob:Hangup',
+      'End:NormalEnd',
+    ]);
+    expect(await h.record(callId)).toMatchObject({
+      CallType: 'MultiCall',
+      CallResult: 'NormalEnd',
+      CalleeList_Account: ['alice', 'bob', 'carol'],
+    });
   });
 
   it('a user joins by callId: Join', async () => {

@@ -87,7 +87,9 @@ export class Harness {
         case 'Call.CallbackAfterStartCall':
           return ['Start'];
         case 'Call.CallbackAfterMemberChanged':
-          return (r.body.ChangedUserList as { User_Account: string; ActionType: string }[]).map((c) => `MC:${c.User_Account}:${c.ActionType}`);
+          return (r.body.ChangedUserList as { User_Account: string; ActionType: string }[]).map(
+            (c) => `MC:${c.User_Account}:${c.ActionType}`,
+          );
         default:
           return [`End:${(r.body.CallRecord as CallRecord).CallResult}`];
       }

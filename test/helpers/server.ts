@@ -51,7 +51,7 @@ export async function startServer(
     sdkAppId,
     secretKey,
     dataDir,
-    userSig: (userId, appId = sdkAppId, key = secretKey) => new TLSSigAPIv2.Api(appId, key).genUserSig(userId, 86400),
+    userSig: (userId, appId = sdkAppId, key = secretKey) => new TLSSigAPIv2.Api(appId, key).genUserSig(userId, 15552000),
     async close() {
       await server.close();
       if (!opts.keepDataDir) rmSync(dataDir, { recursive: true, force: true });
