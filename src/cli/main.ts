@@ -28,6 +28,7 @@ program
   .option('--admin <ids>', 'comma-separated administrator user ids (DIALTONE_ADMIN)')
   .option('--rest-rate-limit <n>', 'REST requests per second per API per app (DIALTONE_REST_RATE_LIMIT)', intArg(1, 1_000_000))
   .option('--callback-timeout <ms>', 'timeout of one callback attempt in ms (DIALTONE_CALLBACK_TIMEOUT_MS)', intArg(100, 30_000))
+  .option('--heartbeat-expiry <ms>', 'a member silent this long leaves as Offline (DIALTONE_HEARTBEAT_EXPIRY_MS)', intArg(1_000, 3_600_000))
   .option('--log-level <level>', 'fatal|error|warn|info|debug|trace|silent (LOG_LEVEL)')
   .addHelpText('after', '\nExamples:\n  dialtone serve --dev\n  dialtone serve --host 0.0.0.0 --port 8080 --data-dir /var/lib/dialtone')
   .action(async (flags: Record<string, unknown>) => {
@@ -41,6 +42,7 @@ program
     if (flags.admin !== undefined) config.admins = splitList(flags.admin as string);
     if (flags.restRateLimit !== undefined) config.restRateLimit = flags.restRateLimit as number;
     if (flags.callbackTimeout !== undefined) config.callbackTimeoutMs = flags.callbackTimeout as number;
+    if (flags.heartbeatExpiry !== undefined) config.heartbeatExpiryMs = flags.heartbeatExpiry as number;
     if (flags.logLevel !== undefined) config.logLevel = flags.logLevel as string;
     await serve(config);
   });
