@@ -73,7 +73,7 @@ export async function createServer(config: DialtoneConfig, overrides: ServerOver
     storage,
     clock,
     log: log.child({ component: 'callbacks' }),
-    webhookSecretOf: apps.webhookSecretOf,
+    webhookSecretsOf: apps.webhookSecretsOf,
     timeoutMs: config.callbackTimeoutMs,
   });
   const connections = new ConnectionRegistry();

@@ -82,7 +82,7 @@ describe('a slow or dead receiver delays nothing', () => {
     expect(attemptsOf(t).every((a) => a.error === 'timeout after 1000 ms')).toBe(true);
   });
 
-  it('answers calls when the receiver refuses connections, and records the network error', async () => {
+  it('answers calls when the receiver refuses connections, records the network error and schedules a retry', async () => {
     const closedPort = await new Promise<number>((resolve) => {
       const s = createTcpServer();
       s.listen(0, '127.0.0.1', () => {
@@ -97,8 +97,11 @@ describe('a slow or dead receiver delays nothing', () => {
     await bob.nextEvent('onCallReceived');
     await waitFor(() => attemptsOf(t).length >= 1, 5000, 'the refused attempt');
     expect(attemptsOf(t)[0]!.error).toMatch(/ECONNREFUSED/);
-    const status = t.server.storage.db.prepare('SELECT status FROM outbox').get() as { status: string };
-    expect(status.status).toBe('failed');
+    // The default policy retries: the callback is pending again, about 5 s later.
+    const row = t.server.storage.db.prepare('SELECT status, next_attempt_at, updated_at FROM outbox').get() as { status: string; next_attempt_at: number; updated_at: number };
+    expect(row.status).toBe('pending');
+    expect(row.next_attempt_at - row.updated_at).toBeGreaterThan(4000);
+    expect(row.next_attempt_at - row.updated_at).toBeLessThan(6000);
   });
 
   it('records a non-200 answer and a wrong envelope as failed attempts', async () => {

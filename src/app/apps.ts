@@ -8,6 +8,8 @@ import type { App, AppRepo } from './ports.js';
 
 /** The default administrator account. */
 export const DEFAULT_ADMIN = 'administrator';
+/** How long a rotated-out webhook secret keeps signing, ms (24 h). */
+export const WEBHOOK_SECRET_OVERLAP_MS = 24 * 3600 * 1000;
 
 /** What the environment asks for at start (`DIALTONE_SDKAPPID`, `DIALTONE_SECRET_KEY`, `DIALTONE_ADMIN`). */
 export interface AppBootstrap {
@@ -40,8 +42,33 @@ export class AppRegistry {
   /** The app's SecretKey, for UserSig verification. */
   secretKeyOf = (sdkAppId: number): string | undefined => this.apps.get(sdkAppId)?.secretKey;
 
-  /** The app's webhook secret, for signing callbacks. */
-  webhookSecretOf = (sdkAppId: number): string | undefined => this.apps.get(sdkAppId)?.webhookSecret;
+  /**
+   * The secrets that sign the app's callbacks at `now`: the current one, and the previous one
+   * for 24 hours after a rotation (SPEC §3.2).
+   */
+  webhookSecretsOf = (sdkAppId: number, now: number): string[] => {
+    const app = this.apps.get(sdkAppId);
+    if (!app) return [];
+    return app.previousWebhookSecret && now < app.previousWebhookSecretUntil ? [app.webhookSecret, app.previousWebhookSecret] : [app.webhookSecret];
+  };
+
+  /**
+   * Rotates the app's webhook secret to `secret` (generated when absent). The old secret keeps
+   * signing, beside the new one, for {@link WEBHOOK_SECRET_OVERLAP_MS}.
+   */
+  async rotateWebhookSecret(sdkAppId: number, secret: string | undefined, now: number): Promise<App> {
+    const app = this.apps.get(sdkAppId);
+    if (!app) throw new Error(`no app ${sdkAppId}`);
+    const next: App = {
+      ...app,
+      webhookSecret: secret ?? generateWebhookSecret(),
+      previousWebhookSecret: app.webhookSecret,
+      previousWebhookSecretUntil: now + WEBHOOK_SECRET_OVERLAP_MS,
+    };
+    await this.repo.upsert(next);
+    this.apps.set(sdkAppId, next);
+    return next;
+  }
 
   isAdmin(sdkAppId: number, userId: string): boolean {
     return this.apps.get(sdkAppId)?.admins.includes(userId) ?? false;
@@ -55,6 +82,8 @@ export class AppRegistry {
       secretKey: input.secretKey,
       admins: input.admins,
       webhookSecret: existing?.webhookSecret ?? generateWebhookSecret(),
+      ...(existing?.previousWebhookSecret ? { previousWebhookSecret: existing.previousWebhookSecret } : {}),
+      previousWebhookSecretUntil: existing?.previousWebhookSecretUntil ?? 0,
       createdAt: existing?.createdAt ?? now,
     };
     await this.repo.upsert(app);

@@ -4,6 +4,7 @@
  */
 import type { TimerKind } from '../domain/effects.js';
 import type { Call, CallbackCommand, CallRecord } from '../domain/types.js';
+import type { DeliveryPolicy } from '../callbacks/policy.js';
 
 /** An app: its credentials and administrators (SPEC §1). */
 export interface App {
@@ -14,6 +15,10 @@ export interface App {
   admins: string[];
   /** Standard Webhooks secret (`whsec_…`) that signs its callbacks. Never logged. */
   webhookSecret: string;
+  /** The secret before the last rotation, still signing until {@link App.previousWebhookSecretUntil}. */
+  previousWebhookSecret?: string;
+  /** Unix ms until which the previous secret also signs; 0 when none. */
+  previousWebhookSecretUntil: number;
   /** Unix ms. */
   createdAt: number;
 }
@@ -30,8 +35,8 @@ export interface CallbackToken {
   enabled: boolean;
 }
 
-/** A callback waiting in, or delivered from, the outbox. */
-export interface OutboxEntry {
+/** A callback to write to the outbox. */
+export interface NewOutboxEntry {
   /** Stable id, sent as `webhook-id` on every attempt. */
   id: string;
   sdkAppId: number;
@@ -43,8 +48,67 @@ export interface OutboxEntry {
   body: string;
   /** Unix ms the entry was written. */
   createdAt: number;
-  /** Attempts made so far. */
+  /** Held back while an earlier callback of the same call is pending (SPEC §3.6). */
+  ordered: boolean;
+}
+
+/** A callback claimed for delivery. */
+export interface OutboxEntry extends Omit<NewOutboxEntry, 'ordered'> {
+  /** Attempts made so far, all series together. */
   attempts: number;
+  /** Attempts made before the last resend: the retry schedule restarts from there. */
+  resendBase: number;
+}
+
+/** Delivery state of a callback. */
+export type OutboxStatus = 'pending' | 'delivered' | 'failed';
+
+/** A callback as the delivery log shows it. */
+export interface OutboxRecord {
+  id: string;
+  sdkAppId: number;
+  callId: string;
+  command: CallbackCommand;
+  url: string;
+  body: string;
+  status: OutboxStatus;
+  attempts: number;
+  /** Unix ms. */
+  createdAt: number;
+  /** Unix ms of the next attempt while pending. */
+  nextAttemptAt: number;
+  /** Unix ms of delivery, if delivered. */
+  deliveredAt?: number;
+  lastError?: string;
+  lastHttpStatus?: number;
+}
+
+/** One recorded attempt. */
+export interface AttemptRecord {
+  attempt: number;
+  /** Unix ms. */
+  startedAt: number;
+  httpStatus?: number;
+  latencyMs: number;
+  error?: string;
+  responseExcerpt?: string;
+}
+
+/** Filter of the delivery log; times are unix ms of creation. */
+export interface OutboxFilter {
+  status?: OutboxStatus;
+  command?: CallbackCommand;
+  callId?: string;
+  from?: number;
+  to?: number;
+}
+
+/** The settled result of one attempt, for {@link OutboxRepo.settle}. */
+export interface Settlement {
+  id: string;
+  outcome: AttemptOutcome;
+  /** Next attempt (unix ms), or undefined when delivered or failed for good. */
+  retryAt: number | undefined;
 }
 
 /** What became of one delivery attempt. */
@@ -58,6 +122,8 @@ export interface AttemptOutcome {
   error?: string;
   /** First 1 KiB of the response body. */
   responseExcerpt?: string;
+  /** `Retry-After` of the answer, ms. */
+  retryAfterMs?: number;
   ok: boolean;
 }
 
@@ -105,17 +171,35 @@ export interface CallbackConfigRepo {
   getToken(sdkAppId: number): Promise<CallbackToken | undefined>;
   setToken(sdkAppId: number, token: CallbackToken): Promise<void>;
   deleteToken(sdkAppId: number): Promise<void>;
+  /** The app's delivery policy as set (partial; defaults fill the rest). */
+  getPolicy(sdkAppId: number): Promise<Partial<DeliveryPolicy> | undefined>;
+  setPolicy(sdkAppId: number, policy: Partial<DeliveryPolicy>): Promise<void>;
 }
 
 /** The callback outbox inside a transaction. */
 export interface OutboxRepo {
-  add(entry: Omit<OutboxEntry, 'attempts'>): Promise<void>;
-  /** Leases up to `limit` due entries until `leaseUntil` (unix ms), oldest first. */
-  claimDue(now: number, leaseUntil: number, limit: number): Promise<OutboxEntry[]>;
-  /** Records an attempt and settles the entry: delivered, failed, or pending again at `retryAt`. */
-  recordAttempt(id: string, outcome: AttemptOutcome, retryAt: number | undefined): Promise<void>;
-  /** Earliest `next_attempt_at` of a pending entry, if any (unix ms). */
-  nextDueAt(): Promise<number | undefined>;
+  add(entry: NewOutboxEntry): Promise<void>;
+  /**
+   * Leases up to `limit` due entries until `leaseUntil` (unix ms), oldest first, skipping
+   * receivers in `skipOrigins` and entries held behind an earlier one of their call.
+   */
+  claimDue(now: number, leaseUntil: number, limit: number, skipOrigins: readonly string[]): Promise<OutboxEntry[]>;
+  /** Gives claimed entries back unattempted (their lease ends now). */
+  release(ids: readonly string[]): Promise<void>;
+  /** Records attempts and settles their entries: delivered, failed, or pending again at `retryAt`. */
+  settle(settlements: readonly Settlement[]): Promise<void>;
+  /** When the next claim can succeed (unix ms), ignoring `skipOrigins`; undefined when nothing is pending. */
+  nextDueAt(skipOrigins: readonly string[]): Promise<number | undefined>;
+  list(sdkAppId: number, filter: OutboxFilter, offset: number, limit: number): Promise<{ total: number; entries: OutboxRecord[] }>;
+  get(sdkAppId: number, id: string): Promise<{ entry: OutboxRecord; attempts: AttemptRecord[] } | undefined>;
+  /** Makes a callback pending again, due now, with a fresh retry schedule; false when unknown. */
+  resend(sdkAppId: number, id: string, now: number): Promise<boolean>;
+  /** Ids of failed callbacks created at or after `since` (unix ms). */
+  failedSince(sdkAppId: number, since: number): Promise<string[]>;
+  /** Deletes delivered callbacks (and their attempts) settled before `before`; returns how many. */
+  pruneDelivered(before: number, limit: number): Promise<number>;
+  /** Pending callbacks per app. */
+  pendingByApp(): Promise<Map<number, number>>;
 }
 
 /** Server timers inside a transaction. */

@@ -62,7 +62,9 @@ export class StepRunner {
   private async persist(tx: Tx, sdkAppId: number, step: Step, cause: CallbackCause): Promise<{ callbacks: number; timers: number }> {
     let callbacks = 0;
     let timers = 0;
-    const config = step.effects.some((e) => e.type === 'callback') ? await tx.callbackConfig.get(sdkAppId) : undefined;
+    const hasCallbacks = step.effects.some((e) => e.type === 'callback');
+    const config = hasCallbacks ? await tx.callbackConfig.get(sdkAppId) : undefined;
+    const policy = config ? await tx.callbackConfig.getPolicy(sdkAppId) : undefined;
     for (const effect of step.effects) {
       switch (effect.type) {
         case 'setTimer':
@@ -83,8 +85,9 @@ export class StepRunner {
             callId: step.callId,
             command: effect.command,
             url: callbackUrl(config.url, sdkAppId, effect.command, cause),
-            body: callbackBody(effect),
+            body: callbackBody(effect, { emitCallMediaType: policy?.emitCallMediaType ?? false }),
             createdAt: this.deps.clock.now(),
+            ordered: policy?.ordering ?? true,
           });
           callbacks++;
           break;

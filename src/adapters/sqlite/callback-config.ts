@@ -1,6 +1,7 @@
 /** Callback URL, command list and token per app, in SQLite. */
 import type Database from 'better-sqlite3';
 import type { CallbackConfig, CallbackConfigRepo, CallbackToken } from '../../app/ports.js';
+import type { DeliveryPolicy } from '../../callbacks/policy.js';
 import type { CallbackCommand } from '../../domain/types.js';
 
 /** {@link CallbackConfigRepo} on SQLite. */
@@ -21,6 +22,10 @@ export class SqliteCallbackConfigRepo implements CallbackConfigRepo {
          ON CONFLICT (sdkappid) DO UPDATE SET token = excluded.token, enabled = excluded.enabled`,
       ),
       deleteToken: db.prepare('DELETE FROM callback_token WHERE sdkappid = ?'),
+      getPolicy: db.prepare<[number], { data: string }>('SELECT data FROM delivery_policy WHERE sdkappid = ?'),
+      setPolicy: db.prepare(
+        `INSERT INTO delivery_policy (sdkappid, data) VALUES (?, ?) ON CONFLICT (sdkappid) DO UPDATE SET data = excluded.data`,
+      ),
     };
   }
 
@@ -48,5 +53,14 @@ export class SqliteCallbackConfigRepo implements CallbackConfigRepo {
 
   async deleteToken(sdkAppId: number): Promise<void> {
     this.stmts.deleteToken.run(sdkAppId);
+  }
+
+  async getPolicy(sdkAppId: number): Promise<Partial<DeliveryPolicy> | undefined> {
+    const row = this.stmts.getPolicy.get(sdkAppId);
+    return row ? (JSON.parse(row.data) as Partial<DeliveryPolicy>) : undefined;
+  }
+
+  async setPolicy(sdkAppId: number, policy: Partial<DeliveryPolicy>): Promise<void> {
+    this.stmts.setPolicy.run(sdkAppId, JSON.stringify(policy));
   }
 }

@@ -1,9 +1,18 @@
 /** The callback outbox and its attempt log, in SQLite. */
 import type Database from 'better-sqlite3';
-import type { AttemptOutcome, OutboxEntry, OutboxRepo } from '../../app/ports.js';
+import type {
+  AttemptRecord,
+  NewOutboxEntry,
+  OutboxEntry,
+  OutboxFilter,
+  OutboxRecord,
+  OutboxRepo,
+  OutboxStatus,
+  Settlement,
+} from '../../app/ports.js';
 import type { CallbackCommand } from '../../domain/types.js';
 
-interface OutboxRow {
+interface ClaimRow {
   id: string;
   sdkappid: number;
   call_id: string;
@@ -12,48 +21,75 @@ interface OutboxRow {
   body: string;
   created_at: number;
   attempts: number;
+  resend_base: number;
 }
+
+interface LogRow extends ClaimRow {
+  status: string;
+  next_attempt_at: number;
+  delivered_at: number | null;
+  last_error: string | null;
+  last_http_status: number | null;
+}
+
+/** Only the oldest pending entry of an ordered call may go: the rest wait their turn (SPEC §3.6). */
+const HEAD_OF_CALL = `(outbox.ordered = 0 OR NOT EXISTS (SELECT 1 FROM outbox AS earlier WHERE earlier.sdkappid = outbox.sdkappid
+  AND earlier.call_id = outbox.call_id AND earlier.status = 'pending' AND earlier.seq < outbox.seq))`;
+const NOT_SKIPPED = `outbox.origin NOT IN (SELECT value FROM json_each(?))`;
 
 /** {@link OutboxRepo} on SQLite. */
 export class SqliteOutboxRepo implements OutboxRepo {
   private readonly stmts;
 
-  constructor(db: Database.Database) {
+  constructor(private readonly db: Database.Database) {
     this.stmts = {
       add: db.prepare(
-        `INSERT INTO outbox (id, sdkappid, call_id, command, url, body, next_attempt_at, created_at, updated_at)
-         VALUES (@id, @sdkAppId, @callId, @command, @url, @body, @createdAt, @createdAt, @createdAt)`,
+        `INSERT INTO outbox (id, sdkappid, call_id, command, url, origin, ordered, body, next_attempt_at, created_at, updated_at)
+         VALUES (@id, @sdkAppId, @callId, @command, @url, @origin, @ordered, @body, @createdAt, @createdAt, @createdAt)`,
       ),
-      due: db.prepare<[number, number, number], OutboxRow>(
-        `SELECT id, sdkappid, call_id, command, url, body, created_at, attempts FROM outbox
-         WHERE status = 'pending' AND next_attempt_at <= ? AND lease_until <= ?
-           AND NOT EXISTS (SELECT 1 FROM outbox AS earlier WHERE earlier.sdkappid = outbox.sdkappid
-             AND earlier.call_id = outbox.call_id AND earlier.status = 'pending' AND earlier.seq < outbox.seq)
+      due: db.prepare<[number, number, string, number], ClaimRow>(
+        `SELECT id, sdkappid, call_id, command, url, body, created_at, attempts, resend_base FROM outbox
+         WHERE status = 'pending' AND next_attempt_at <= ? AND lease_until <= ? AND ${NOT_SKIPPED} AND ${HEAD_OF_CALL}
          ORDER BY seq LIMIT ?`,
       ),
       lease: db.prepare('UPDATE outbox SET lease_until = ? WHERE id = ?'),
       attempts: db.prepare<[string], { attempts: number }>('SELECT attempts FROM outbox WHERE id = ?'),
       insertAttempt: db.prepare(
-        `INSERT INTO callback_attempts (outbox_id, attempt, started_at, http_status, latency_ms, error, response_excerpt)
+        `INSERT OR REPLACE INTO callback_attempts (outbox_id, attempt, started_at, http_status, latency_ms, error, response_excerpt)
          VALUES (?, ?, ?, ?, ?, ?, ?)`,
       ),
-      settle: db.prepare(`UPDATE outbox SET status = ?, attempts = ?, next_attempt_at = ?, lease_until = 0, updated_at = ? WHERE id = ?`),
-      // When the next claim can succeed: the head of each call's queue, once due and unleased.
-      nextDue: db.prepare<[], { at: number | null }>(
-        `SELECT MIN(MAX(next_attempt_at, lease_until)) AS at FROM outbox
-         WHERE status = 'pending' AND NOT EXISTS (SELECT 1 FROM outbox AS earlier WHERE earlier.sdkappid = outbox.sdkappid
-           AND earlier.call_id = outbox.call_id AND earlier.status = 'pending' AND earlier.seq < outbox.seq)`,
+      settle: db.prepare(
+        `UPDATE outbox SET status = @status, attempts = @attempts, next_attempt_at = @next, lease_until = 0, updated_at = @at,
+           last_error = @error, last_http_status = @httpStatus, delivered_at = @deliveredAt
+         WHERE id = @id`,
       ),
+      nextDue: db.prepare<[string], { at: number | null }>(
+        `SELECT MIN(MAX(next_attempt_at, lease_until)) AS at FROM outbox WHERE status = 'pending' AND ${NOT_SKIPPED} AND ${HEAD_OF_CALL}`,
+      ),
+      get: db.prepare<[number, string], LogRow>('SELECT * FROM outbox WHERE sdkappid = ? AND id = ?'),
+      attemptsOf: db.prepare<[string], { attempt: number; started_at: number; http_status: number | null; latency_ms: number; error: string | null; response_excerpt: string | null }>(
+        'SELECT * FROM callback_attempts WHERE outbox_id = ? ORDER BY attempt',
+      ),
+      resend: db.prepare(
+        `UPDATE outbox SET status = 'pending', next_attempt_at = ?, lease_until = 0, resend_base = attempts, updated_at = ?
+         WHERE sdkappid = ? AND id = ?`,
+      ),
+      failedSince: db.prepare<[number, number], { id: string }>(
+        `SELECT id FROM outbox WHERE sdkappid = ? AND status = 'failed' AND created_at >= ? ORDER BY seq`,
+      ),
+      prunable: db.prepare<[number, number], { id: string }>(`SELECT id FROM outbox WHERE status = 'delivered' AND updated_at < ? LIMIT ?`),
+      deleteEntry: db.prepare('DELETE FROM outbox WHERE id = ?'),
+      deleteAttempts: db.prepare('DELETE FROM callback_attempts WHERE outbox_id = ?'),
+      pending: db.prepare<[], { sdkappid: number; n: number }>(`SELECT sdkappid, COUNT(*) AS n FROM outbox WHERE status = 'pending' GROUP BY sdkappid`),
     };
   }
 
-  async add(entry: Omit<OutboxEntry, 'attempts'>): Promise<void> {
-    this.stmts.add.run(entry);
+  async add(entry: NewOutboxEntry): Promise<void> {
+    this.stmts.add.run({ ...entry, origin: new URL(entry.url).origin, ordered: entry.ordered ? 1 : 0 });
   }
 
-  /** Only the oldest pending entry of each call is claimable, which keeps a call's callbacks in order (SPEC §3.6). */
-  async claimDue(now: number, leaseUntil: number, limit: number): Promise<OutboxEntry[]> {
-    const rows = this.stmts.due.all(now, now, limit);
+  async claimDue(now: number, leaseUntil: number, limit: number, skipOrigins: readonly string[]): Promise<OutboxEntry[]> {
+    const rows = this.stmts.due.all(now, now, JSON.stringify(skipOrigins), limit);
     for (const r of rows) this.stmts.lease.run(leaseUntil, r.id);
     return rows.map((r) => ({
       id: r.id,
@@ -64,27 +100,114 @@ export class SqliteOutboxRepo implements OutboxRepo {
       body: r.body,
       createdAt: r.created_at,
       attempts: r.attempts,
+      resendBase: r.resend_base,
     }));
   }
 
-  async recordAttempt(id: string, outcome: AttemptOutcome, retryAt: number | undefined): Promise<void> {
-    const row = this.stmts.attempts.get(id);
-    if (!row) return;
-    const attempt = row.attempts + 1;
-    this.stmts.insertAttempt.run(
-      id,
-      attempt,
-      outcome.startedAt,
-      outcome.httpStatus ?? null,
-      Math.round(outcome.latencyMs),
-      outcome.error ?? null,
-      outcome.responseExcerpt ?? null,
-    );
-    const status = outcome.ok ? 'delivered' : retryAt === undefined ? 'failed' : 'pending';
-    this.stmts.settle.run(status, attempt, retryAt ?? outcome.startedAt, outcome.startedAt + outcome.latencyMs, id);
+  async release(ids: readonly string[]): Promise<void> {
+    for (const id of ids) this.stmts.lease.run(0, id);
   }
 
-  async nextDueAt(): Promise<number | undefined> {
-    return this.stmts.nextDue.get()?.at ?? undefined;
+  async settle(settlements: readonly Settlement[]): Promise<void> {
+    for (const { id, outcome, retryAt } of settlements) {
+      const row = this.stmts.attempts.get(id);
+      if (!row) continue;
+      const attempt = row.attempts + 1;
+      const at = outcome.startedAt + outcome.latencyMs;
+      this.stmts.insertAttempt.run(
+        id,
+        attempt,
+        outcome.startedAt,
+        outcome.httpStatus ?? null,
+        Math.round(outcome.latencyMs),
+        outcome.error ?? null,
+        outcome.responseExcerpt ?? null,
+      );
+      this.stmts.settle.run({
+        id,
+        status: outcome.ok ? 'delivered' : retryAt === undefined ? 'failed' : 'pending',
+        attempts: attempt,
+        next: retryAt ?? outcome.startedAt,
+        at: Math.round(at),
+        error: outcome.error ?? null,
+        httpStatus: outcome.httpStatus ?? null,
+        deliveredAt: outcome.ok ? Math.round(at) : null,
+      });
+    }
   }
+
+  async nextDueAt(skipOrigins: readonly string[]): Promise<number | undefined> {
+    return this.stmts.nextDue.get(JSON.stringify(skipOrigins))?.at ?? undefined;
+  }
+
+  async list(sdkAppId: number, filter: OutboxFilter, offset: number, limit: number): Promise<{ total: number; entries: OutboxRecord[] }> {
+    let where = 'sdkappid = ?';
+    const params: (string | number)[] = [sdkAppId];
+    const add = (clause: string, value: string | number | undefined) => {
+      if (value === undefined) return;
+      where += ` AND ${clause}`;
+      params.push(value);
+    };
+    add('status = ?', filter.status);
+    add('command = ?', filter.command);
+    add('call_id = ?', filter.callId);
+    add('created_at >= ?', filter.from);
+    add('created_at <= ?', filter.to);
+    const total = (this.db.prepare(`SELECT COUNT(*) AS n FROM outbox WHERE ${where}`).get(...params) as { n: number }).n;
+    const rows = this.db.prepare(`SELECT * FROM outbox WHERE ${where} ORDER BY seq DESC LIMIT ? OFFSET ?`).all(...params, limit, offset) as LogRow[];
+    return { total, entries: rows.map(toRecord) };
+  }
+
+  async get(sdkAppId: number, id: string): Promise<{ entry: OutboxRecord; attempts: AttemptRecord[] } | undefined> {
+    const row = this.stmts.get.get(sdkAppId, id);
+    if (!row) return undefined;
+    const attempts = this.stmts.attemptsOf.all(id).map((a) => ({
+      attempt: a.attempt,
+      startedAt: a.started_at,
+      latencyMs: a.latency_ms,
+      ...(a.http_status !== null ? { httpStatus: a.http_status } : {}),
+      ...(a.error !== null ? { error: a.error } : {}),
+      ...(a.response_excerpt !== null ? { responseExcerpt: a.response_excerpt } : {}),
+    }));
+    return { entry: toRecord(row), attempts };
+  }
+
+  async resend(sdkAppId: number, id: string, now: number): Promise<boolean> {
+    return this.stmts.resend.run(now, now, sdkAppId, id).changes === 1;
+  }
+
+  async failedSince(sdkAppId: number, since: number): Promise<string[]> {
+    return this.stmts.failedSince.all(sdkAppId, since).map((r) => r.id);
+  }
+
+  async pruneDelivered(before: number, limit: number): Promise<number> {
+    const ids = this.stmts.prunable.all(before, limit);
+    for (const { id } of ids) {
+      this.stmts.deleteAttempts.run(id);
+      this.stmts.deleteEntry.run(id);
+    }
+    return ids.length;
+  }
+
+  async pendingByApp(): Promise<Map<number, number>> {
+    return new Map(this.stmts.pending.all().map((r) => [r.sdkappid, r.n]));
+  }
+}
+
+function toRecord(r: LogRow): OutboxRecord {
+  return {
+    id: r.id,
+    sdkAppId: r.sdkappid,
+    callId: r.call_id,
+    command: r.command as CallbackCommand,
+    url: r.url,
+    body: r.body,
+    status: r.status as OutboxStatus,
+    attempts: r.attempts,
+    createdAt: r.created_at,
+    nextAttemptAt: r.next_attempt_at,
+    ...(r.delivered_at !== null ? { deliveredAt: r.delivered_at } : {}),
+    ...(r.last_error !== null ? { lastError: r.last_error } : {}),
+    ...(r.last_http_status !== null ? { lastHttpStatus: r.last_http_status } : {}),
+  };
 }

@@ -82,4 +82,20 @@ export const MIGRATIONS: readonly string[] = [
   );
   CREATE INDEX timers_due ON timers (due_at);
   `,
+  `
+  ALTER TABLE outbox ADD COLUMN origin TEXT NOT NULL DEFAULT '';
+  ALTER TABLE outbox ADD COLUMN ordered INTEGER NOT NULL DEFAULT 1;
+  ALTER TABLE outbox ADD COLUMN resend_base INTEGER NOT NULL DEFAULT 0;
+  ALTER TABLE outbox ADD COLUMN last_error TEXT;
+  ALTER TABLE outbox ADD COLUMN last_http_status INTEGER;
+  ALTER TABLE outbox ADD COLUMN delivered_at INTEGER;
+  CREATE INDEX outbox_by_app ON outbox (sdkappid, created_at);
+  CREATE INDEX outbox_settled ON outbox (status, updated_at);
+  ALTER TABLE apps ADD COLUMN previous_webhook_secret TEXT;
+  ALTER TABLE apps ADD COLUMN previous_webhook_secret_until INTEGER NOT NULL DEFAULT 0;
+  CREATE TABLE delivery_policy (
+    sdkappid INTEGER PRIMARY KEY,
+    data TEXT NOT NULL
+  );
+  `,
 ];

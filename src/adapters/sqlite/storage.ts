@@ -56,6 +56,8 @@ class SqliteAppRepo implements AppRepo {
       secret_key: string;
       admins: string;
       webhook_secret: string;
+      previous_webhook_secret: string | null;
+      previous_webhook_secret_until: number;
       created_at: number;
     }[];
     return rows.map((r) => ({
@@ -63,6 +65,8 @@ class SqliteAppRepo implements AppRepo {
       secretKey: r.secret_key,
       admins: JSON.parse(r.admins) as string[],
       webhookSecret: r.webhook_secret,
+      ...(r.previous_webhook_secret !== null ? { previousWebhookSecret: r.previous_webhook_secret } : {}),
+      previousWebhookSecretUntil: r.previous_webhook_secret_until,
       createdAt: r.created_at,
     }));
   }
@@ -70,11 +74,21 @@ class SqliteAppRepo implements AppRepo {
   private upsertNow(app: App): void {
     this.db
       .prepare(
-        `INSERT INTO apps (sdkappid, secret_key, admins, webhook_secret, created_at) VALUES (?, ?, ?, ?, ?)
+        `INSERT INTO apps (sdkappid, secret_key, admins, webhook_secret, previous_webhook_secret, previous_webhook_secret_until, created_at)
+         VALUES (?, ?, ?, ?, ?, ?, ?)
          ON CONFLICT (sdkappid) DO UPDATE SET secret_key = excluded.secret_key, admins = excluded.admins,
-           webhook_secret = excluded.webhook_secret`,
+           webhook_secret = excluded.webhook_secret, previous_webhook_secret = excluded.previous_webhook_secret,
+           previous_webhook_secret_until = excluded.previous_webhook_secret_until`,
       )
-      .run(app.sdkAppId, app.secretKey, JSON.stringify(app.admins), app.webhookSecret, app.createdAt);
+      .run(
+        app.sdkAppId,
+        app.secretKey,
+        JSON.stringify(app.admins),
+        app.webhookSecret,
+        app.previousWebhookSecret ?? null,
+        app.previousWebhookSecretUntil,
+        app.createdAt,
+      );
   }
 }
 
