@@ -24,6 +24,10 @@ export interface DialtoneConfig {
   restRateLimit: number;
   /** Timeout of one callback attempt, ms. Default 2000. */
   callbackTimeoutMs: number;
+  /** Delivered callbacks are kept this many days, then pruned. Default 7. */
+  callbackRetentionDays: number;
+  /** When set, `/metrics` requires `Authorization: Bearer <token>`. */
+  metricsToken?: string;
   /** A member silent or disconnected this long leaves their call as `Offline`, ms. Default 30000. */
   heartbeatExpiryMs: number;
   /** pino level. Default `info`. */
@@ -39,6 +43,7 @@ export const DEFAULTS: DialtoneConfig = {
   restRateLimit: 200,
   callbackTimeoutMs: 2000,
   heartbeatExpiryMs: 30_000,
+  callbackRetentionDays: 7,
   logLevel: 'info',
 };
 
@@ -68,6 +73,10 @@ export function configFromEnv(env: NodeJS.ProcessEnv = process.env): DialtoneCon
   if (env.DIALTONE_HEARTBEAT_EXPIRY_MS) {
     config.heartbeatExpiryMs = integer('DIALTONE_HEARTBEAT_EXPIRY_MS', env.DIALTONE_HEARTBEAT_EXPIRY_MS, 1_000, 3_600_000);
   }
+  if (env.DIALTONE_CALLBACK_RETENTION_DAYS) {
+    config.callbackRetentionDays = integer('DIALTONE_CALLBACK_RETENTION_DAYS', env.DIALTONE_CALLBACK_RETENTION_DAYS, 1, 3650);
+  }
+  if (env.DIALTONE_METRICS_TOKEN) config.metricsToken = env.DIALTONE_METRICS_TOKEN;
   if (env.LOG_LEVEL) config.logLevel = env.LOG_LEVEL;
   return config;
 }

@@ -11,6 +11,7 @@ import { SqliteStorage } from './adapters/sqlite/storage.js';
 import { AppRegistry } from './app/apps.js';
 import { CallbackConfigService } from './app/callback-config-service.js';
 import { CallService } from './app/call-service.js';
+import { DeliveryService } from './app/delivery-service.js';
 import { PresenceService } from './app/presence-service.js';
 import { StepRunner } from './app/step-runner.js';
 import { TimerWorker } from './app/timer-worker.js';
@@ -20,9 +21,11 @@ import { Dispatcher } from './callbacks/dispatcher.js';
 import type { DialtoneConfig } from './config.js';
 import { ERR } from './errors.js';
 import { createLogger } from './logger.js';
+import { Metrics } from './metrics.js';
 import { callConfigCommands } from './transport/http/commands/call-config.js';
 import { callEngineCommands } from './transport/http/commands/call-engine.js';
 import { callRecordCommands } from './transport/http/commands/call-record.js';
+import { deliveryCommands } from './transport/http/commands/deliveries.js';
 import { failEnvelope } from './transport/http/envelope.js';
 import { registerRestApi } from './transport/http/rest-api.js';
 import { ConnectionRegistry } from './transport/ws/connections.js';
@@ -44,6 +47,7 @@ export interface DialtoneServer {
   apps: AppRegistry;
   storage: SqliteStorage;
   dispatcher: Dispatcher;
+  metrics: Metrics;
   timers: TimerWorker;
   gateway: Gateway;
   presence: PresenceService;
@@ -69,14 +73,17 @@ export async function createServer(config: DialtoneConfig, overrides: ServerOver
   await apps.load();
   const { created } = await apps.bootstrap({ sdkAppId: config.sdkAppId, secretKey: config.secretKey, admins: config.admins }, clock.now());
 
+  const connections = new ConnectionRegistry();
+  const metrics = new Metrics(storage, () => connections.size);
   const dispatcher = new Dispatcher({
     storage,
     clock,
     log: log.child({ component: 'callbacks' }),
     webhookSecretsOf: apps.webhookSecretsOf,
     timeoutMs: config.callbackTimeoutMs,
+    retentionMs: config.callbackRetentionDays * 24 * 3600_000,
+    observer: metrics,
   });
-  const connections = new ConnectionRegistry();
   let timers: TimerWorker | undefined;
   const runner = new StepRunner({
     storage,
@@ -91,6 +98,14 @@ export async function createServer(config: DialtoneConfig, overrides: ServerOver
   timers = new TimerWorker({ storage, clock, log: log.child({ component: 'timers' }), fire: (t) => calls.fireTimer(t) });
   const presence = new PresenceService({ storage, runner, clock, expiryMs: config.heartbeatExpiryMs, isOnline: connections.isOnline });
   const callbackConfig = new CallbackConfigService(storage);
+  const deliveries = new DeliveryService({
+    storage,
+    apps,
+    clock,
+    log: log.child({ component: 'deliveries' }),
+    defaultTimeoutMs: config.callbackTimeoutMs,
+    wake: () => dispatcher.wake(),
+  });
 
   const http = Fastify({
     loggerInstance: log as FastifyBaseLogger,
@@ -119,14 +134,29 @@ export async function createServer(config: DialtoneConfig, overrides: ServerOver
     req.log.error({ err }, 'request failed');
     return reply.code(500).send(failEnvelope(req.id, ERR.CONFIG_INTERNAL.code, 'internal error'));
   });
-  http.setNotFoundHandler((req, reply) =>
-    reply.code(404).send(failEnvelope(req.id, ERR.REST_BAD_REQUEST.code, `no such endpoint: ${req.method} ${req.url.split('?')[0]}`)),
-  );
+  http.setNotFoundHandler((req, reply) => {
+    const path = req.url.split('?')[0]!;
+    // Every REST answer is HTTP 200 with the envelope (SPEC §2.1), unknown commands included.
+    if (path.startsWith('/v4/'))
+      return reply.code(200).send(failEnvelope(req.id, ERR.REST_UNKNOWN_COMMAND.code, `${ERR.REST_UNKNOWN_COMMAND.message}: ${path}`));
+    return reply.code(404).send(failEnvelope(req.id, ERR.REST_BAD_REQUEST.code, `no such endpoint: ${req.method} ${path}`));
+  });
   http.get('/healthz', async () => ({ status: 'ok' }));
+  http.get('/metrics', async (req, reply) => {
+    if (config.metricsToken && req.headers.authorization !== `Bearer ${config.metricsToken}`) {
+      return reply.code(401).send({ error: 'metrics need Authorization: Bearer <DIALTONE_METRICS_TOKEN>' });
+    }
+    return reply.type(metrics.registry.contentType).send(await metrics.registry.metrics());
+  });
   registerRestApi(http, {
     apps,
     clock,
-    commands: [...callConfigCommands(callbackConfig), ...callRecordCommands(storage, clock), ...callEngineCommands(calls)],
+    commands: [
+      ...callConfigCommands(callbackConfig),
+      ...deliveryCommands(deliveries),
+      ...callRecordCommands(storage, clock),
+      ...callEngineCommands(calls),
+    ],
     rateLimitPerSecond: config.restRateLimit,
   });
 
@@ -146,6 +176,7 @@ export async function createServer(config: DialtoneConfig, overrides: ServerOver
     apps,
     storage,
     dispatcher,
+    metrics,
     timers,
     gateway,
     presence,

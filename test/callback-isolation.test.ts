@@ -98,7 +98,11 @@ describe('a slow or dead receiver delays nothing', () => {
     await waitFor(() => attemptsOf(t).length >= 1, 5000, 'the refused attempt');
     expect(attemptsOf(t)[0]!.error).toMatch(/ECONNREFUSED/);
     // The default policy retries: the callback is pending again, about 5 s later.
-    const row = t.server.storage.db.prepare('SELECT status, next_attempt_at, updated_at FROM outbox').get() as { status: string; next_attempt_at: number; updated_at: number };
+    const row = t.server.storage.db.prepare('SELECT status, next_attempt_at, updated_at FROM outbox').get() as {
+      status: string;
+      next_attempt_at: number;
+      updated_at: number;
+    };
     expect(row.status).toBe('pending');
     expect(row.next_attempt_at - row.updated_at).toBeGreaterThan(4000);
     expect(row.next_attempt_at - row.updated_at).toBeLessThan(6000);

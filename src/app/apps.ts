@@ -49,7 +49,9 @@ export class AppRegistry {
   webhookSecretsOf = (sdkAppId: number, now: number): string[] => {
     const app = this.apps.get(sdkAppId);
     if (!app) return [];
-    return app.previousWebhookSecret && now < app.previousWebhookSecretUntil ? [app.webhookSecret, app.previousWebhookSecret] : [app.webhookSecret];
+    return app.previousWebhookSecret && now < app.previousWebhookSecretUntil
+      ? [app.webhookSecret, app.previousWebhookSecret]
+      : [app.webhookSecret];
   };
 
   /**

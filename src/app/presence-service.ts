@@ -44,14 +44,19 @@ export class PresenceService {
     }
   }
 
-  /** The user's last connection is gone; `lastSeen` is when it last showed life (unix ms). */
-  async disconnected(actor: Actor, lastSeen: number): Promise<void> {
+  /**
+   * A device's connection is gone; `lastSeen` is when it last showed life (unix ms). The expiry
+   * is armed for each call the user is in on that device, or in any call when it was their last
+   * connection.
+   */
+  async disconnected(actor: Actor & { deviceId: string }, lastSeen: number, lastDevice: boolean): Promise<void> {
     const dueAt = lastSeen + this.deps.expiryMs;
     const callIds = await this.deps.storage.transaction((tx) => tx.calls.liveCallIdsOf(actor.sdkAppId, actor.userId));
     for (const callId of callIds) {
       await this.deps.runner.run(actor.sdkAppId, { clientIp: actor.clientIp, platform: actor.platform }, async (tx) => {
         const call = await tx.calls.get(actor.sdkAppId, callId);
-        return call ? armHeartbeatExpiry(call, actor.userId, dueAt) : { callId, call: undefined, effects: [] };
+        if (!call) return { callId, call: undefined, effects: [] };
+        return armHeartbeatExpiry(call, actor.userId, dueAt, lastDevice ? undefined : actor.deviceId);
       });
     }
   }

@@ -38,7 +38,10 @@ export class TimerWorker {
   /** Looks for due timers now (after a commit that armed one, or when the sleep ends). */
   wake(): void {
     if (this.stopped) return;
-    void this.runDue().catch((err: unknown) => this.deps.log.error({ err }, 'timer worker failed'));
+    void this.runDue().catch((err: unknown) => {
+      this.deps.log.error({ err }, 'timer worker failed; trying again in 1 s');
+      this.sleep(1_000);
+    });
   }
 
   /** Fires every timer due now; resolves to how many fired. Tests call it after moving the clock. */
@@ -55,7 +58,9 @@ export class TimerWorker {
 
   private async loop(): Promise<number> {
     let fired = 0;
-    do {
+    // A wake() that lands while this runs (even while arming the sleep) loops once more.
+    this.again = true;
+    while (this.again) {
       this.again = false;
       for (;;) {
         const now = this.deps.clock.now();
@@ -71,18 +76,22 @@ export class TimerWorker {
           }
         }
       }
-    } while (this.again);
-    if (!this.stopped) await this.sleepUntilNext();
+      if (!this.again && !this.stopped) await this.sleepUntilNext();
+    }
     return fired;
   }
 
   private async sleepUntilNext(): Promise<void> {
     const next = await this.deps.storage.transaction((tx) => tx.timers.nextDueAt());
     if (this.timer) clearTimeout(this.timer);
-    if (next === undefined) return;
+    if (next !== undefined) this.sleep(next - this.deps.clock.now());
+  }
+
+  private sleep(ms: number): void {
+    if (this.stopped) return;
+    if (this.timer) clearTimeout(this.timer);
     // Re-checked at least every minute: a claim lease of a crashed worker runs out unannounced.
-    const delay = Math.min(Math.max(0, next - this.deps.clock.now()), 60_000);
-    this.timer = setTimeout(() => this.wake(), delay + 5);
+    this.timer = setTimeout(() => this.wake(), Math.min(Math.max(0, ms), 60_000) + 5);
     this.timer.unref();
   }
 }

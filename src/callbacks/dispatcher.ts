@@ -143,15 +143,17 @@ export class Dispatcher {
   private async pump(): Promise<void> {
     this.pumping = true;
     try {
-      do {
+      // A wake() that lands while this runs (even while arming the timer) loops once more.
+      this.pumpAgain = true;
+      while (this.pumpAgain && !this.stopped) {
         this.pumpAgain = false;
         const room = this.maxInFlight - this.inFlight;
-        if (room <= 0 || this.stopped) break;
+        if (room <= 0) break;
         const claimed = await this.claim(room);
         for (const c of claimed) this.launch(c);
         if (claimed.length === room) this.pumpAgain = true;
-      } while (this.pumpAgain);
-      if (!this.stopped && this.inFlight < this.maxInFlight) await this.armTimer();
+        else if (!this.pumpAgain) await this.armTimer();
+      }
     } catch (err) {
       this.opts.log.error({ err }, 'callback dispatcher could not claim due callbacks');
       if (!this.stopped) this.arm(1_000);
@@ -215,7 +217,8 @@ export class Dispatcher {
       latencyMs: Math.round(outcome.latencyMs),
     };
     if (outcome.ok) this.opts.log.debug(fields, 'callback delivered');
-    else this.opts.log.warn({ ...fields, error: outcome.error, retryAt }, retryAt ? 'callback attempt failed; will retry' : 'callback failed');
+    else
+      this.opts.log.warn({ ...fields, error: outcome.error, retryAt }, retryAt ? 'callback attempt failed; will retry' : 'callback failed');
     this.opts.observer?.attempted(c.entry.sdkAppId, c.entry.command, outcome, retryAt, c.entry);
     this.settling.push({ settlement: { id: c.entry.id, outcome, retryAt }, claimed: c });
     if (!this.flushScheduled) {
@@ -270,7 +273,8 @@ export class Dispatcher {
       'webhook-timestamp': String(timestamp),
     };
     const secrets = this.opts.webhookSecretsOf(entry.sdkAppId, startedAt);
-    if (secrets.length > 0) headers['webhook-signature'] = secrets.map((s) => webhookSignature(s, entry.id, timestamp, entry.body)).join(' ');
+    if (secrets.length > 0)
+      headers['webhook-signature'] = secrets.map((s) => webhookSignature(s, entry.id, timestamp, entry.body)).join(' ');
     try {
       const res = await request(url, {
         method: 'POST',

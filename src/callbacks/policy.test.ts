@@ -28,7 +28,9 @@ describe('retry schedule', () => {
     expect(nextAttemptAt(policy, { attempts: 1, httpStatus: 503, retryAfterMs: 1000 }, NOW, () => 0.5)).toBe(NOW + 1000);
     expect(nextAttemptAt(policy, { attempts: 1, httpStatus: 429, retryAfterMs: 120_000 }, NOW, () => 0.5)).toBe(NOW + 120_000);
     expect(nextAttemptAt(policy, { attempts: 1, httpStatus: 500, retryAfterMs: 1000 }, NOW, () => 0.5)).toBe(NOW + 5000);
-    expect(nextAttemptAt(policy, { attempts: 1, httpStatus: 503, retryAfterMs: 10 * 24 * 3600_000 }, NOW, () => 0.5)).toBe(NOW + 24 * 3600_000);
+    expect(nextAttemptAt(policy, { attempts: 1, httpStatus: 503, retryAfterMs: 10 * 24 * 3600_000 }, NOW, () => 0.5)).toBe(
+      NOW + 24 * 3600_000,
+    );
   });
 
   it('never retries in reference mode', () => {

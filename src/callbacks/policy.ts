@@ -24,7 +24,17 @@ const MINUTE = 60 * SECOND;
 const HOUR = 60 * MINUTE;
 
 /** SPEC §6: immediately, then 5 s, 30 s, 2 min, 10 min, 30 min, 1 h, 2 h, 6 h, 12 h (about a day). */
-export const DEFAULT_RETRY_SCHEDULE_MS: readonly number[] = [5 * SECOND, 30 * SECOND, 2 * MINUTE, 10 * MINUTE, 30 * MINUTE, HOUR, 2 * HOUR, 6 * HOUR, 12 * HOUR];
+export const DEFAULT_RETRY_SCHEDULE_MS: readonly number[] = [
+  5 * SECOND,
+  30 * SECOND,
+  2 * MINUTE,
+  10 * MINUTE,
+  30 * MINUTE,
+  HOUR,
+  2 * HOUR,
+  6 * HOUR,
+  12 * HOUR,
+];
 /** Longest attempt timeout, ms. */
 export const MAX_TIMEOUT_MS = 30_000;
 /** Longest wait a `Retry-After` may ask for, ms (one day). */

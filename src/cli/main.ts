@@ -29,6 +29,8 @@ program
   .option('--rest-rate-limit <n>', 'REST requests per second per API per app (DIALTONE_REST_RATE_LIMIT)', intArg(1, 1_000_000))
   .option('--callback-timeout <ms>', 'timeout of one callback attempt in ms (DIALTONE_CALLBACK_TIMEOUT_MS)', intArg(100, 30_000))
   .option('--heartbeat-expiry <ms>', 'a member silent this long leaves as Offline (DIALTONE_HEARTBEAT_EXPIRY_MS)', intArg(1_000, 3_600_000))
+  .option('--callback-retention-days <days>', 'delivered callbacks are kept this long (DIALTONE_CALLBACK_RETENTION_DAYS)', intArg(1, 3650))
+  .option('--metrics-token <token>', '/metrics requires this bearer token (DIALTONE_METRICS_TOKEN)')
   .option('--log-level <level>', 'fatal|error|warn|info|debug|trace|silent (LOG_LEVEL)')
   .addHelpText('after', '\nExamples:\n  dialtone serve --dev\n  dialtone serve --host 0.0.0.0 --port 8080 --data-dir /var/lib/dialtone')
   .action(async (flags: Record<string, unknown>) => {
@@ -43,6 +45,8 @@ program
     if (flags.restRateLimit !== undefined) config.restRateLimit = flags.restRateLimit as number;
     if (flags.callbackTimeout !== undefined) config.callbackTimeoutMs = flags.callbackTimeout as number;
     if (flags.heartbeatExpiry !== undefined) config.heartbeatExpiryMs = flags.heartbeatExpiry as number;
+    if (flags.callbackRetentionDays !== undefined) config.callbackRetentionDays = flags.callbackRetentionDays as number;
+    if (flags.metricsToken !== undefined) config.metricsToken = flags.metricsToken as string;
     if (flags.logLevel !== undefined) config.logLevel = flags.logLevel as string;
     await serve(config);
   });

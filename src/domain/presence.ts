@@ -4,12 +4,16 @@ import type { Effect, Step } from './effects.js';
 import type { Call } from './types.js';
 
 /**
- * `userId` has no connection left: arm their heartbeat expiry at `dueAt` (unix ms) if they are
- * in the call. Ringing callees are not expired: their ring timeout decides.
+ * A connection of `userId` is gone: arm their heartbeat expiry at `dueAt` (unix ms) if they are
+ * in the call — on `goneDeviceId` when given (other devices of theirs are still connected, but
+ * not the one they are in the call on). Ringing callees are not expired: their ring timeout
+ * decides. A robot caller never connects and never expires.
  */
-export function armHeartbeatExpiry(call: Call, userId: string, dueAt: number): Step {
+export function armHeartbeatExpiry(call: Call, userId: string, dueAt: number, goneDeviceId?: string): Step {
   const member = memberOf(call, userId);
-  const effects: Effect[] = member?.status === 'Calling' ? [{ type: 'setTimer', kind: 'offline', userId, dueAt }] : [];
+  const robot = call.robotCaller && userId === call.callerId;
+  const applies = member?.status === 'Calling' && !robot && (goneDeviceId === undefined || member.deviceId === goneDeviceId);
+  const effects: Effect[] = applies ? [{ type: 'setTimer', kind: 'offline', userId, dueAt }] : [];
   return { callId: call.callId, call, effects };
 }
 
@@ -21,7 +25,7 @@ export function armHeartbeatExpiry(call: Call, userId: string, dueAt: number): S
  */
 export function resume(call: Call, userId: string, deviceId: string, previousDeviceOnline: boolean): Step {
   const member = memberOf(call, userId);
-  if (!member) return { callId: call.callId, call, effects: [] };
+  if (!member || (call.robotCaller && userId === call.callerId)) return { callId: call.callId, call, effects: [] };
   if (member.status === 'Waiting') {
     const data = {
       callId: call.callId,

@@ -98,7 +98,11 @@ export class SqliteCallRepo implements CallRepo {
     return this.stmts.listLive.all().map((r) => JSON.parse(r.data) as Call);
   }
 
+  /** A robot caller is left out: it has no connection and is never busy (SPEC §2.4). */
   private writeMembers(call: Call): void {
-    for (const m of call.members) this.stmts.insertMember.run(call.sdkAppId, m.userId, call.callId);
+    for (const m of call.members) {
+      if (call.robotCaller && m.userId === call.callerId) continue;
+      this.stmts.insertMember.run(call.sdkAppId, m.userId, call.callId);
+    }
   }
 }

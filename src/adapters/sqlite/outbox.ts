@@ -67,9 +67,17 @@ export class SqliteOutboxRepo implements OutboxRepo {
         `SELECT MIN(MAX(next_attempt_at, lease_until)) AS at FROM outbox WHERE status = 'pending' AND ${NOT_SKIPPED} AND ${HEAD_OF_CALL}`,
       ),
       get: db.prepare<[number, string], LogRow>('SELECT * FROM outbox WHERE sdkappid = ? AND id = ?'),
-      attemptsOf: db.prepare<[string], { attempt: number; started_at: number; http_status: number | null; latency_ms: number; error: string | null; response_excerpt: string | null }>(
-        'SELECT * FROM callback_attempts WHERE outbox_id = ? ORDER BY attempt',
-      ),
+      attemptsOf: db.prepare<
+        [string],
+        {
+          attempt: number;
+          started_at: number;
+          http_status: number | null;
+          latency_ms: number;
+          error: string | null;
+          response_excerpt: string | null;
+        }
+      >('SELECT * FROM callback_attempts WHERE outbox_id = ? ORDER BY attempt'),
       resend: db.prepare(
         `UPDATE outbox SET status = 'pending', next_attempt_at = ?, lease_until = 0, resend_base = attempts, updated_at = ?
          WHERE sdkappid = ? AND id = ?`,
@@ -80,7 +88,9 @@ export class SqliteOutboxRepo implements OutboxRepo {
       prunable: db.prepare<[number, number], { id: string }>(`SELECT id FROM outbox WHERE status = 'delivered' AND updated_at < ? LIMIT ?`),
       deleteEntry: db.prepare('DELETE FROM outbox WHERE id = ?'),
       deleteAttempts: db.prepare('DELETE FROM callback_attempts WHERE outbox_id = ?'),
-      pending: db.prepare<[], { sdkappid: number; n: number }>(`SELECT sdkappid, COUNT(*) AS n FROM outbox WHERE status = 'pending' GROUP BY sdkappid`),
+      pending: db.prepare<[], { sdkappid: number; n: number }>(
+        `SELECT sdkappid, COUNT(*) AS n FROM outbox WHERE status = 'pending' GROUP BY sdkappid`,
+      ),
     };
   }
 
@@ -154,7 +164,9 @@ export class SqliteOutboxRepo implements OutboxRepo {
     add('created_at >= ?', filter.from);
     add('created_at <= ?', filter.to);
     const total = (this.db.prepare(`SELECT COUNT(*) AS n FROM outbox WHERE ${where}`).get(...params) as { n: number }).n;
-    const rows = this.db.prepare(`SELECT * FROM outbox WHERE ${where} ORDER BY seq DESC LIMIT ? OFFSET ?`).all(...params, limit, offset) as LogRow[];
+    const rows = this.db
+      .prepare(`SELECT * FROM outbox WHERE ${where} ORDER BY seq DESC LIMIT ? OFFSET ?`)
+      .all(...params, limit, offset) as LogRow[];
     return { total, entries: rows.map(toRecord) };
   }
 

@@ -5,7 +5,7 @@
  * rows a transaction may still roll back.
  */
 import Database from 'better-sqlite3';
-import { mkdirSync } from 'node:fs';
+import { chmodSync, existsSync, mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
 import type { App, AppRepo, Storage, Tx } from '../../app/ports.js';
 import { SqliteCallRepo } from './calls.js';
@@ -16,8 +16,10 @@ import { SqliteTimerRepo } from './timers.js';
 
 /** Opens (creating if needed) and migrates the database at `file`; `:memory:` for tests. */
 export function openDatabase(file: string): Database.Database {
-  if (file !== ':memory:') mkdirSync(dirname(file), { recursive: true });
+  // The database holds every app's SecretKey and webhook secret: readable by the owner only.
+  if (file !== ':memory:') mkdirSync(dirname(file), { recursive: true, mode: 0o700 });
   const db = new Database(file);
+  if (file !== ':memory:' && existsSync(file)) chmodSync(file, 0o600);
   db.pragma('journal_mode = WAL');
   // NORMAL in WAL mode survives a process crash (SIGKILL) without loss; only an OS crash or
   // power cut can drop the last transactions.

@@ -39,13 +39,14 @@ export class ConnectionRegistry implements Notifier {
     return previous;
   }
 
-  /** Removes a connection unless it has already been replaced. */
-  remove(conn: ClientConnection): void {
+  /** Removes a connection unless it has already been replaced; true when it was removed. */
+  remove(conn: ClientConnection): boolean {
     const key = ConnectionRegistry.key(conn.sdkAppId, conn.userId);
     const devices = this.byUser.get(key);
-    if (devices?.get(conn.deviceId) !== conn) return;
+    if (devices?.get(conn.deviceId) !== conn) return false;
     devices.delete(conn.deviceId);
     if (devices.size === 0) this.byUser.delete(key);
+    return true;
   }
 
   /** The user's connected devices. */

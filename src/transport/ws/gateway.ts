@@ -98,6 +98,8 @@ export class Gateway {
     this.sweeper = setInterval(() => this.sweep(), every);
     this.sweeper.unref();
     server.on('upgrade', (req: IncomingMessage, socket: Duplex, head: Buffer) => {
+      // A peer that resets mid-handshake must not take the process down.
+      socket.on('error', () => socket.destroy());
       const path = (req.url ?? '').split('?')[0];
       if (path !== WS_PATH) {
         socket.end('HTTP/1.1 404 Not Found\r\nConnection: close\r\nContent-Length: 0\r\n\r\n');
@@ -132,6 +134,9 @@ export class Gateway {
   }
 
   private onSocket(ws: WebSocket, req: IncomingMessage): void {
+    // Before anything else: a protocol error on a socket (even one being refused) is that
+    // socket's problem only.
+    ws.on('error', (err) => this.deps.log.debug({ err }, 'client socket error'));
     const conn = this.authenticate(ws, req);
     if (isDialtoneError(conn)) {
       ws.close(CLOSE_AUTH_FAILED, closeReason(`${conn.code} ${conn.message}`));
@@ -152,16 +157,15 @@ export class Gateway {
     ws.on('ping', seen);
     ws.on('pong', seen);
     ws.on('close', () => this.onClose(conn));
-    ws.on('error', (err) => this.deps.log.debug({ err, userId: conn.userId }, 'client socket error'));
     this.deps.presence.connected({ ...actorOf(conn), deviceId: conn.deviceId }).catch((err: unknown) => {
       this.deps.log.error({ err, userId: conn.userId }, 'could not resume calls of a connecting user');
     });
   }
 
   private onClose(conn: ClientConnection): void {
-    this.deps.connections.remove(conn);
-    if (this.closing || this.deps.connections.devicesOf(conn.sdkAppId, conn.userId).length > 0) return;
-    this.deps.presence.disconnected(actorOf(conn), conn.lastSeen).catch((err: unknown) => {
+    if (!this.deps.connections.remove(conn) || this.closing) return;
+    const lastDevice = this.deps.connections.devicesOf(conn.sdkAppId, conn.userId).length === 0;
+    this.deps.presence.disconnected({ ...actorOf(conn), deviceId: conn.deviceId }, conn.lastSeen, lastDevice).catch((err: unknown) => {
       this.deps.log.error({ err, userId: conn.userId }, 'could not arm heartbeat expiry');
     });
   }

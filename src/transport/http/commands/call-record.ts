@@ -33,7 +33,7 @@ export function callRecordCommands(storage: Storage, clock: Clock): RestCommand[
         CallResult: Type.Optional(Type.Union(CALL_RESULTS.map((r) => Type.Literal(r)))),
         CallType: Type.Optional(Type.Union([Type.Literal('SingleCall'), Type.Literal('MultiCall')])),
         NumberPerPage: Type.Optional(Type.Integer({ minimum: 1, maximum: RECORDS_PER_PAGE.max })),
-        Page: Type.Optional(Type.Integer({ minimum: 1 })),
+        Page: Type.Optional(Type.Integer({ minimum: 1, maximum: 1_000_000 })),
       }),
       ...codes,
       handle: async (body, actor) => {
@@ -41,9 +41,10 @@ export function callRecordCommands(storage: Storage, clock: Clock): RestCommand[
         const earliest = now - RECORD_WINDOW_SECONDS;
         const startTime = Math.max(body.StartTime ?? earliest, earliest);
         const endTime = body.EndTime ?? now;
-        if (endTime < startTime) throw dialtoneError(ERR.CALL_INVALID_PARAM, 'EndTime is before StartTime (or before the 7-day window)');
         const perPage = body.NumberPerPage ?? RECORDS_PER_PAGE.default;
         const page = body.Page ?? 1;
+        // A window that ends before it starts (e.g. before the last 7 days) simply holds nothing.
+        if (endTime < startTime) return { TotalNum: 0, Page: page, CallRecordList: [] };
         const { total, records } = await storage.transaction((tx) =>
           tx.calls.findRecords(
             actor.sdkAppId,

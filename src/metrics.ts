@@ -1,0 +1,95 @@
+/**
+ * Prometheus metrics (prom-client), served at `/metrics`: callback delivery per app, plus the
+ * process's own figures.
+ */
+import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
+import type { AttemptOutcome, OutboxEntry, Storage } from './app/ports.js';
+import type { DeliveryObserver } from './callbacks/dispatcher.js';
+import type { CallbackCommand } from './domain/types.js';
+
+/** The metrics of one server. */
+export class Metrics implements DeliveryObserver {
+  readonly registry = new Registry();
+  private readonly attempts;
+  private readonly delivered;
+  private readonly retried;
+  private readonly failed;
+  private readonly deliverySeconds;
+  private readonly attemptSeconds;
+
+  constructor(storage: Storage, connections: () => number) {
+    collectDefaultMetrics({ register: this.registry });
+    const registers = [this.registry];
+    this.attempts = new Counter({
+      name: 'dialtone_callback_attempts_total',
+      help: 'Callback attempts sent.',
+      labelNames: ['sdkappid', 'command'],
+      registers,
+    });
+    this.delivered = new Counter({
+      name: 'dialtone_callbacks_delivered_total',
+      help: 'Callbacks delivered.',
+      labelNames: ['sdkappid', 'command'],
+      registers,
+    });
+    this.retried = new Counter({
+      name: 'dialtone_callbacks_retried_total',
+      help: 'Failed attempts that will be retried.',
+      labelNames: ['sdkappid', 'command'],
+      registers,
+    });
+    this.failed = new Counter({
+      name: 'dialtone_callbacks_failed_total',
+      help: 'Callbacks that failed for good.',
+      labelNames: ['sdkappid', 'command'],
+      registers,
+    });
+    this.deliverySeconds = new Histogram({
+      name: 'dialtone_callback_delivery_seconds',
+      help: 'From the change that caused a callback to its delivery.',
+      labelNames: ['sdkappid'],
+      buckets: [0.002, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 5, 30, 300, 3600],
+      registers,
+    });
+    this.attemptSeconds = new Histogram({
+      name: 'dialtone_callback_attempt_seconds',
+      help: 'Duration of one callback attempt.',
+      labelNames: ['sdkappid'],
+      buckets: [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2, 5, 10, 30],
+      registers,
+    });
+    new Gauge({
+      name: 'dialtone_callbacks_pending',
+      help: 'Callbacks waiting to be delivered.',
+      labelNames: ['sdkappid'],
+      registers,
+      async collect() {
+        this.reset();
+        for (const [sdkAppId, n] of await storage.transaction((tx) => tx.outbox.pendingByApp()))
+          this.set({ sdkappid: String(sdkAppId) }, n);
+      },
+    });
+    new Gauge({
+      name: 'dialtone_client_connections',
+      help: 'Client WebSocket connections open.',
+      registers,
+      collect() {
+        this.set(connections());
+      },
+    });
+  }
+
+  attempted(sdkAppId: number, command: CallbackCommand, outcome: AttemptOutcome, retryAt: number | undefined, entry: OutboxEntry): void {
+    const labels = { sdkappid: String(sdkAppId), command };
+    this.attempts.inc(labels);
+    this.attemptSeconds.observe({ sdkappid: labels.sdkappid }, outcome.latencyMs / 1000);
+    if (outcome.ok) {
+      this.delivered.inc(labels);
+      this.deliverySeconds.observe(
+        { sdkappid: labels.sdkappid },
+        Math.max(0, outcome.startedAt + outcome.latencyMs - entry.createdAt) / 1000,
+      );
+    } else if (retryAt !== undefined) this.retried.inc(labels);
+    else this.failed.inc(labels);
+  }
+}
