@@ -28,7 +28,7 @@ export class Harness {
 
   private constructor(
     readonly t: TestServer,
-    readonly receiver: Receiver,
+    public receiver: Receiver,
     readonly clock: ManualClock,
   ) {}
 

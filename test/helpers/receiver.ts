@@ -18,10 +18,15 @@ export interface ReceivedCallback {
 /** How the receiver answers. */
 export type ReceiverMode = 'ok' | 'hang' | 'fail500';
 
+/** A custom answer: a status with optional headers and body, or `hang`; undefined falls back to the mode. */
+export type ReceiverAnswer = { status: number; headers?: Record<string, string>; body?: string } | 'hang' | undefined;
+
 /** A callback receiver on a free port. */
 export class Receiver {
   readonly received: ReceivedCallback[] = [];
   mode: ReceiverMode = 'ok';
+  /** Decides the answer per callback before {@link Receiver.mode} does. */
+  answer: ((cb: ReceivedCallback) => ReceiverAnswer) | undefined;
   private readonly server: Server;
   private readonly hanging = new Set<() => void>();
   url = '';
@@ -39,7 +44,7 @@ export class Receiver {
         } catch {
           body = {};
         }
-        this.received.push({
+        const cb = {
           method: req.method ?? '',
           path: u.pathname,
           query: u.searchParams,
@@ -47,8 +52,14 @@ export class Receiver {
           rawBody,
           body,
           at: Date.now(),
-        });
-        if (this.mode === 'hang') {
+        };
+        this.received.push(cb);
+        const custom = this.answer?.(cb);
+        if (custom !== undefined && custom !== 'hang') {
+          res.writeHead(custom.status, custom.headers).end(custom.body ?? '');
+          return;
+        }
+        if (custom === 'hang' || this.mode === 'hang') {
           this.hanging.add(() => res.destroy());
           return;
         }
@@ -61,9 +72,9 @@ export class Receiver {
     });
   }
 
-  /** Starts listening; `path` is appended to the URL. */
-  async start(path = '/callback'): Promise<this> {
-    await new Promise<void>((resolve) => this.server.listen(0, '127.0.0.1', resolve));
+  /** Starts listening (on `port`, default any free one); `path` is appended to the URL. */
+  async start(path = '/callback', port = 0): Promise<this> {
+    await new Promise<void>((resolve) => this.server.listen(port, '127.0.0.1', resolve));
     this.url = `http://127.0.0.1:${(this.server.address() as AddressInfo).port}${path}`;
     return this;
   }
