@@ -185,6 +185,7 @@ export async function createServer(config: DialtoneConfig, overrides: ServerOver
     log,
     ...(created ? { createdApp: created } : {}),
     async listen() {
+      await storage.recoverClaims();
       await presence.rearmAfterRestart();
       await http.listen({ host: config.host, port: config.port });
       dispatcher.start();

@@ -233,6 +233,11 @@ export interface AppRepo {
 /** The storage behind the use cases. */
 export interface Storage {
   apps: AppRepo;
+  /**
+   * Called once at start: releases claims left by processes that are gone, so their callbacks
+   * and timers are taken up at once rather than when the lease runs out.
+   */
+  recoverClaims(): Promise<void>;
   /** Runs `fn` in one transaction: committed when it resolves, rolled back when it throws. */
   transaction<T>(fn: (tx: Tx) => Promise<T>): Promise<T>;
   close(): Promise<void>;

@@ -116,6 +116,13 @@ export class SqliteStorage implements Storage {
     return new SqliteStorage(openDatabase(file));
   }
 
+  /** The embedded database has one process: every claim left in it belongs to a dead one. */
+  recoverClaims(): Promise<void> {
+    return this.exclusive(() => {
+      this.db.exec(`UPDATE outbox SET lease_until = 0 WHERE status = 'pending' AND lease_until > 0; UPDATE timers SET lease_until = 0 WHERE lease_until > 0;`);
+    });
+  }
+
   transaction<T>(fn: (tx: Tx) => Promise<T>): Promise<T> {
     return this.exclusive(async () => {
       this.db.exec('BEGIN IMMEDIATE');
