@@ -48,7 +48,13 @@ function startProcess(): Promise<{ child: ChildProcess; url: string }> {
 
 function asServer(url: string): TestServer {
   const api = new TLSSigAPIv2.Api(SDKAPPID, KEY);
-  return { url, wsUrl: url.replace(/^http/, 'ws'), sdkAppId: SDKAPPID, secretKey: KEY, userSig: (u: string) => api.genUserSig(u, 86400) } as TestServer;
+  return {
+    url,
+    wsUrl: url.replace(/^http/, 'ws'),
+    sdkAppId: SDKAPPID,
+    secretKey: KEY,
+    userSig: (u: string) => api.genUserSig(u, 86400),
+  } as TestServer;
 }
 
 function keyOf(cb: ReceivedCallback): string {
@@ -69,7 +75,9 @@ describe('crash', () => {
     try {
       const first = await startProcess();
       const t = asServer(first.url);
-      expect(await rest(t, 'call_config/set_callback', { Url: receiver.url, CallbackCommandList: ALL_COMMANDS })).toMatchObject({ ErrorCode: 0 });
+      expect(await rest(t, 'call_config/set_callback', { Url: receiver.url, CallbackCommandList: ALL_COMMANDS })).toMatchObject({
+        ErrorCode: 0,
+      });
 
       const expected = new Set<string>();
       let completed = 0;
@@ -105,10 +113,14 @@ describe('crash', () => {
       const beforeRestart = new Set(receiver.received.map(keyOf)).size;
 
       await startProcess();
-      await waitFor(() => {
-        const got = new Set(receiver.received.map(keyOf));
-        return [...expected].every((k) => got.has(k));
-      }, 60_000, `all ${expected.size} expected callbacks`);
+      await waitFor(
+        () => {
+          const got = new Set(receiver.received.map(keyOf));
+          return [...expected].every((k) => got.has(k));
+        },
+        60_000,
+        `all ${expected.size} expected callbacks`,
+      );
 
       const ids = receiver.received.map((c) => String(c.headers['webhook-id']));
       const duplicates = ids.length - new Set(ids).size;

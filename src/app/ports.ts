@@ -60,6 +60,12 @@ export interface OutboxEntry extends Omit<NewOutboxEntry, 'ordered'> {
   resendBase: number;
 }
 
+/** What a claim got, and whether it stopped at its limit (more may be due). */
+export interface OutboxClaim {
+  entries: OutboxEntry[];
+  limited: boolean;
+}
+
 /** Delivery state of a callback. */
 export type OutboxStatus = 'pending' | 'delivered' | 'failed';
 
@@ -181,15 +187,19 @@ export interface OutboxRepo {
   add(entry: NewOutboxEntry): Promise<void>;
   /**
    * Leases up to `limit` due entries until `leaseUntil` (unix ms), oldest first, skipping
-   * receivers in `skipOrigins` and entries held behind an earlier one of their call.
+   * receivers in `skipOrigins` and entries of an ordered call whose earlier entry is in flight
+   * or waiting for a retry. A call's claimed entries are in order and must be sent in order.
    */
-  claimDue(now: number, leaseUntil: number, limit: number, skipOrigins: readonly string[]): Promise<OutboxEntry[]>;
+  claimDue(now: number, leaseUntil: number, limit: number, skipOrigins: readonly string[]): Promise<OutboxClaim>;
   /** Gives claimed entries back unattempted (their lease ends now). */
   release(ids: readonly string[]): Promise<void>;
   /** Records attempts and settles their entries: delivered, failed, or pending again at `retryAt`. */
   settle(settlements: readonly Settlement[]): Promise<void>;
-  /** When the next claim can succeed (unix ms), ignoring `skipOrigins`; undefined when nothing is pending. */
-  nextDueAt(skipOrigins: readonly string[]): Promise<number | undefined>;
+  /**
+   * The next time after `now` a pending entry becomes due or a claim runs out (unix ms): the
+   * moment something held back may become claimable. Undefined when there is none.
+   */
+  nextDueAt(now: number): Promise<number | undefined>;
   list(sdkAppId: number, filter: OutboxFilter, offset: number, limit: number): Promise<{ total: number; entries: OutboxRecord[] }>;
   get(sdkAppId: number, id: string): Promise<{ entry: OutboxRecord; attempts: AttemptRecord[] } | undefined>;
   /** Makes a callback pending again, due now, with a fresh retry schedule; false when unknown. */

@@ -46,15 +46,46 @@ export interface DispatcherOptions {
 
 const RESPONSE_EXCERPT_BYTES = 1024;
 const MAX_RESPONSE_BYTES = 64 * 1024;
-/** A claim outlives the longest possible attempt; after a crash the row is sent again. */
-const LEASE_MS = MAX_TIMEOUT_MS + 10_000;
+/** A claim outlives the time its entries may wait in memory; after a crash they are sent again. */
+const LEASE_MS = 5 * 60_000;
 const PRUNE_EVERY_MS = 3600_000;
+/** Claimed entries held in memory: claim more below the low mark, up to the high mark. */
+const HELD_LOW = 1024;
+const HELD_HIGH = 4096;
+/** Entries one receiver origin may hold claimed: past this its rows are not claimed, so a dead receiver cannot take every slot. */
+const HELD_PER_ORIGIN = 2048;
+
+/** An app's token and policy as the dispatcher last read them. */
+interface AppDelivery {
+  token: string | undefined;
+  policy: DeliveryPolicy;
+  /** Unix ms until which they are used without reading them again. */
+  until: number;
+}
+
+/** How long a read token and policy are used, ms: a change takes effect within this. */
+const APP_CACHE_MS = 1000;
 
 interface Claimed {
   entry: OutboxEntry;
   token: string | undefined;
   policy: DeliveryPolicy;
   origin: string;
+}
+
+/** A call's claimed entries, sent one after another in order. */
+interface Chain {
+  origin: string;
+  rows: Claimed[];
+  /** {@link Dispatcher.wakes} when claimed: a later wake may have added entries this chain holds back. */
+  wakes: number;
+}
+
+/** Per receiver origin: its chains waiting to send, and what it has in flight and held. */
+interface OriginState {
+  ready: Chain[];
+  inFlight: number;
+  held: number;
 }
 
 /** Sends outbox entries to app backends. */
@@ -64,15 +95,27 @@ export class Dispatcher {
   private readonly maxInFlight: number;
   private readonly perOrigin: number;
   private readonly random: () => number;
+  private readonly origins = new Map<string, OriginState>();
+  private readonly appCache = new Map<number, AppDelivery>();
+  /** Origin of every claimed entry not yet settled or given back, by callback id. */
+  private readonly heldOrigin = new Map<string, string>();
   private inFlight = 0;
-  private readonly inFlightByOrigin = new Map<string, number>();
+  private held = 0;
   private pumping = false;
   private pumpAgain = false;
+  /** Something may have become claimable since the last claim (new rows, a timer, an origin with room again). */
+  private dirty = true;
   private timer: NodeJS.Timeout | undefined;
+  private timerAt = Infinity;
+  private timerChecked = false;
+  /** Counts external wakes (new rows committed, timers). */
+  private wakes = 0;
   private pruner: NodeJS.Timeout | undefined;
+  private recheck: NodeJS.Timeout | undefined;
   private stopped = true;
   private readonly idleWaiters: (() => void)[] = [];
-  private settling: { settlement: Settlement; claimed: Claimed }[] = [];
+  private settling: Settlement[] = [];
+  private releasing: string[] = [];
   private flushScheduled = false;
 
   constructor(private readonly opts: DispatcherOptions) {
@@ -88,25 +131,42 @@ export class Dispatcher {
     this.stopped = false;
     this.pruner = setInterval(() => void this.prune(), PRUNE_EVERY_MS);
     this.pruner.unref();
+    // Claims of a crashed process run out unannounced: look at the store again every minute.
+    this.recheck = setInterval(() => {
+      this.timerChecked = false;
+      this.wake();
+    }, 60_000);
+    this.recheck.unref();
     this.wake();
   }
 
-  /** Stops claiming and waits for attempts in flight to be recorded. */
+  /** Stops claiming, lets attempts in flight finish and gives back what was claimed but not sent. */
   async stop(): Promise<void> {
     this.stopped = true;
     if (this.timer) clearTimeout(this.timer);
     if (this.pruner) clearInterval(this.pruner);
+    if (this.recheck) clearInterval(this.recheck);
+    for (const state of this.origins.values()) {
+      for (const chain of state.ready.splice(0)) this.release(chain, 0);
+    }
+    this.scheduleFlush();
     await this.idle();
     await this.agent.close();
   }
 
-  /** Resolves once no attempt is in flight or unrecorded and no claim is running. */
+  /** Resolves once nothing is claimed, in flight or unrecorded. */
   async idle(): Promise<void> {
     while (this.busy()) await new Promise<void>((r) => this.idleWaiters.push(r));
   }
 
   /** Looks for due rows now; call after committing new outbox rows. */
   wake(): void {
+    this.wakes++;
+    this.dirty = true;
+    this.kick();
+  }
+
+  private kick(): void {
     if (this.stopped) return;
     if (this.pumping) {
       this.pumpAgain = true;
@@ -133,29 +193,51 @@ export class Dispatcher {
   }
 
   private busy(): boolean {
-    return this.inFlight > 0 || this.pumping || this.settling.length > 0;
+    return this.held > 0 || this.pumping || this.settling.length > 0 || this.releasing.length > 0;
   }
 
-  private saturatedOrigins(): string[] {
-    return [...this.inFlightByOrigin].filter(([, n]) => n >= this.perOrigin).map(([origin]) => origin);
+  private origin(origin: string): OriginState {
+    let state = this.origins.get(origin);
+    if (!state) this.origins.set(origin, (state = { ready: [], inFlight: 0, held: 0 }));
+    return state;
+  }
+
+  /** Origins holding as many claimed entries as they may: their rows are not claimed for now. */
+  private fullOrigins(): string[] {
+    return [...this.origins].filter(([, s]) => s.held >= HELD_PER_ORIGIN).map(([o]) => o);
   }
 
   private async pump(): Promise<void> {
     this.pumping = true;
     try {
-      // A wake() that lands while this runs (even while arming the timer) loops once more.
+      // A kick that lands while this runs (even while arming the timer) loops once more.
       this.pumpAgain = true;
       while (this.pumpAgain && !this.stopped) {
         this.pumpAgain = false;
-        const room = this.maxInFlight - this.inFlight;
-        if (room <= 0) break;
-        const claimed = await this.claim(room);
-        for (const c of claimed) this.launch(c);
-        if (claimed.length === room) this.pumpAgain = true;
-        else if (!this.pumpAgain) await this.armTimer();
+        if (!this.dirty) break;
+        const full = this.fullOrigins();
+        let heldElsewhere = this.held;
+        for (const o of full) heldElsewhere -= this.origins.get(o)!.held;
+        // Enough in hand: claim again when settlements bring it below the low mark.
+        if (heldElsewhere >= HELD_LOW) break;
+        this.dirty = false;
+        const want = HELD_HIGH - heldElsewhere;
+        const { claimed, limited } = await this.claim(want, full);
+        this.hold(claimed);
+        this.send();
+        if (limited) {
+          this.dirty = true;
+          this.pumpAgain = true;
+        } else if (!this.timerChecked) {
+          // Future due times are known in memory once running (retries this dispatcher set); the
+          // store is asked only once, for what an earlier run left, and by the minute re-check.
+          this.timerChecked = true;
+          await this.armTimer();
+        }
       }
     } catch (err) {
       this.opts.log.error({ err }, 'callback dispatcher could not claim due callbacks');
+      this.dirty = true;
       if (!this.stopped) this.arm(1_000);
     } finally {
       this.pumping = false;
@@ -163,45 +245,63 @@ export class Dispatcher {
     }
   }
 
-  private async claim(room: number): Promise<Claimed[]> {
+  private async claim(limit: number, skip: string[]): Promise<{ claimed: Claimed[]; limited: boolean }> {
     const now = this.opts.clock.now();
-    const skip = this.saturatedOrigins();
-    const claimed = await this.opts.storage.transaction(async (tx) => {
-      const entries = await tx.outbox.claimDue(now, now + LEASE_MS, room, skip);
-      const perApp = new Map<number, { token: string | undefined; policy: DeliveryPolicy }>();
+    return this.opts.storage.transaction(async (tx) => {
+      const { entries, limited } = await tx.outbox.claimDue(now, now + LEASE_MS, limit, skip);
+      const perApp = new Map<number, AppDelivery>();
       for (const e of entries) {
         if (perApp.has(e.sdkAppId)) continue;
+        const cached = this.appCache.get(e.sdkAppId);
+        if (cached && cached.until > now) {
+          perApp.set(e.sdkAppId, cached);
+          continue;
+        }
         const token = await tx.callbackConfig.getToken(e.sdkAppId);
         const policy = { ...defaultPolicy(this.timeoutMs), ...(await tx.callbackConfig.getPolicy(e.sdkAppId)) };
-        perApp.set(e.sdkAppId, { token: token?.enabled ? token.token : undefined, policy });
+        const fresh = { token: token?.enabled ? token.token : undefined, policy, until: now + APP_CACHE_MS };
+        this.appCache.set(e.sdkAppId, fresh);
+        perApp.set(e.sdkAppId, fresh);
       }
-      return entries.map((entry) => ({ entry, ...perApp.get(entry.sdkAppId)!, origin: new URL(entry.url).origin }));
+      return { claimed: entries.map((entry) => ({ entry, ...perApp.get(entry.sdkAppId)!, origin: originOf(entry.url) })), limited };
     });
-    // A claim can overshoot an origin's cap within one batch; trim to the cap and let the rest
-    // become claimable again right away.
-    const kept: Claimed[] = [];
-    const released: string[] = [];
-    const counts = new Map(this.inFlightByOrigin);
+  }
+
+  /** Groups claimed entries into per-call chains (claims come in seq order) queued per origin. */
+  private hold(claimed: Claimed[]): void {
+    const chains = new Map<string, Chain>();
     for (const c of claimed) {
-      const n = counts.get(c.origin) ?? 0;
-      if (n >= this.perOrigin) {
-        released.push(c.entry.id);
-        continue;
+      const key = c.policy.ordering ? `${c.entry.sdkAppId}\u0000${c.entry.callId}` : c.entry.id;
+      let chain = chains.get(key);
+      if (!chain) {
+        chains.set(key, (chain = { origin: c.origin, rows: [], wakes: this.wakes }));
+        this.origin(c.origin).ready.push(chain);
       }
-      counts.set(c.origin, n + 1);
-      kept.push(c);
+      chain.rows.push(c);
+      this.heldOrigin.set(c.entry.id, c.origin);
+      this.origin(c.origin).held++;
+      this.held++;
     }
-    if (released.length > 0) await this.opts.storage.transaction((tx) => tx.outbox.release(released));
-    return kept;
   }
 
-  private launch(c: Claimed): void {
-    this.inFlight++;
-    this.inFlightByOrigin.set(c.origin, (this.inFlightByOrigin.get(c.origin) ?? 0) + 1);
-    void this.attempt(c).then((outcome) => this.completed(c, outcome));
+  /** Starts attempts while there is room, origin by origin. */
+  private send(): void {
+    for (const state of this.origins.values()) {
+      while (this.inFlight < this.maxInFlight && state.inFlight < this.perOrigin && state.ready.length > 0) {
+        const chain = state.ready.shift()!;
+        this.inFlight++;
+        state.inFlight++;
+        const head = chain.rows[0]!;
+        void this.attempt(head).then((outcome) => this.completed(chain, head, outcome));
+      }
+      if (this.inFlight >= this.maxInFlight) return;
+    }
   }
 
-  private completed(c: Claimed, outcome: AttemptOutcome): void {
+  private completed(chain: Chain, c: Claimed, outcome: AttemptOutcome): void {
+    const state = this.origin(chain.origin);
+    this.inFlight--;
+    state.inFlight--;
     const now = this.opts.clock.now();
     const attempts = c.entry.attempts - c.entry.resendBase + 1;
     const retryAt = outcome.ok
@@ -220,44 +320,89 @@ export class Dispatcher {
     else
       this.opts.log.warn({ ...fields, error: outcome.error, retryAt }, retryAt ? 'callback attempt failed; will retry' : 'callback failed');
     this.opts.observer?.attempted(c.entry.sdkAppId, c.entry.command, outcome, retryAt, c.entry);
-    this.settling.push({ settlement: { id: c.entry.id, outcome, retryAt }, claimed: c });
-    if (!this.flushScheduled) {
-      this.flushScheduled = true;
-      setImmediate(() => void this.flush());
+    this.settling.push({ id: c.entry.id, outcome, retryAt });
+    chain.rows.shift();
+    // A retry holds back the rest of the call: give those entries back unattempted.
+    if (retryAt !== undefined && c.policy.ordering) this.release(chain, 0);
+    else if (chain.rows.length > 0 && !this.stopped) state.ready.push(chain);
+    else {
+      this.release(chain, 0);
+      // Entries of this call committed while it was held were held back by it: claimable now.
+      if (this.wakes !== chain.wakes) this.dirty = true;
     }
+    this.scheduleFlush();
+    this.send();
   }
 
-  /** Records every finished attempt in one transaction, then frees their slots. */
+  /** Gives a chain's remaining entries back to the outbox (from index `from`). */
+  private release(chain: Chain, from: number): void {
+    for (const c of chain.rows.slice(from)) this.releasing.push(c.entry.id);
+    chain.rows.length = from;
+  }
+
+  private scheduleFlush(): void {
+    if (this.flushScheduled) return;
+    this.flushScheduled = true;
+    setImmediate(() => void this.flush());
+  }
+
+  /** Records finished attempts and gives back released entries, in one transaction. */
   private async flush(): Promise<void> {
     this.flushScheduled = false;
-    const batch = this.settling;
+    const settled = this.settling;
+    const released = this.releasing;
     this.settling = [];
+    this.releasing = [];
+    if (settled.length === 0 && released.length === 0) return;
     try {
-      await this.opts.storage.transaction((tx) => tx.outbox.settle(batch.map((b) => b.settlement)));
+      await this.opts.storage.transaction(async (tx) => {
+        await tx.outbox.settle(settled);
+        await tx.outbox.release(released);
+      });
     } catch (err) {
       // Their leases run out and they are sent again: at least once, never lost.
-      this.opts.log.error({ err, count: batch.length }, 'could not record callback attempts');
+      this.opts.log.error({ err, count: settled.length }, 'could not record callback attempts');
     }
-    for (const { claimed } of batch) {
-      this.inFlight--;
-      const n = (this.inFlightByOrigin.get(claimed.origin) ?? 1) - 1;
-      if (n === 0) this.inFlightByOrigin.delete(claimed.origin);
-      else this.inFlightByOrigin.set(claimed.origin, n);
-    }
-    this.wake();
+    for (const sm of settled) if (sm.retryAt !== undefined) this.armAt(sm.retryAt);
+    this.unhold([...settled.map((sm) => sm.id), ...released]);
+    this.kick();
     this.notifyIdle();
   }
 
+  private unhold(ids: string[]): void {
+    for (const id of ids) {
+      const origin = this.heldOrigin.get(id);
+      if (origin === undefined) continue;
+      this.heldOrigin.delete(id);
+      this.held--;
+      const state = this.origin(origin);
+      // An origin with room again may have rows the last claim skipped.
+      if (state.held-- === HELD_PER_ORIGIN) this.dirty = true;
+      if (state.held === 0 && state.inFlight === 0 && state.ready.length === 0) this.origins.delete(origin);
+    }
+  }
+
   private async armTimer(): Promise<void> {
-    const next = await this.opts.storage.transaction((tx) => tx.outbox.nextDueAt(this.saturatedOrigins()));
-    if (next === undefined) return;
-    this.arm(Math.max(0, next - this.opts.clock.now()));
+    const next = await this.opts.storage.transaction((tx) => tx.outbox.nextDueAt(this.opts.clock.now()));
+    if (next !== undefined) this.armAt(next);
+  }
+
+  /** Wakes at `at` (unix ms) unless already due to wake earlier. */
+  private armAt(at: number): void {
+    if (at >= this.timerAt && this.timer) return;
+    this.arm(at - this.opts.clock.now());
   }
 
   private arm(delayMs: number): void {
     if (this.timer) clearTimeout(this.timer);
-    // Re-checked at least every minute: leases of a crashed process end unannounced.
-    this.timer = setTimeout(() => this.wake(), Math.min(delayMs, 60_000) + 1);
+    const delay = Math.min(Math.max(0, delayMs), 60_000);
+    this.timerAt = this.opts.clock.now() + delay;
+    this.timer = setTimeout(() => {
+      this.timer = undefined;
+      this.timerAt = Infinity;
+      this.timerChecked = false;
+      this.wake();
+    }, delay + 1);
     this.timer.unref();
   }
 
@@ -331,6 +476,12 @@ async function readLimited(body: AsyncIterable<Buffer> & { destroy?: () => void 
     }
   }
   return Buffer.concat(chunks).toString('utf8');
+}
+
+/** `scheme://host:port` of a URL, without parsing the whole URL on the hot path. */
+function originOf(url: string): string {
+  const end = url.indexOf('/', url.indexOf('//') + 2);
+  return end < 0 ? url : url.slice(0, end);
 }
 
 function describe(err: unknown): string {

@@ -3,7 +3,7 @@ import type Database from 'better-sqlite3';
 import type {
   AttemptRecord,
   NewOutboxEntry,
-  OutboxEntry,
+  OutboxClaim,
   OutboxFilter,
   OutboxRecord,
   OutboxRepo,
@@ -32,10 +32,14 @@ interface LogRow extends ClaimRow {
   last_http_status: number | null;
 }
 
-/** Only the oldest pending entry of an ordered call may go: the rest wait their turn (SPEC §3.6). */
-const HEAD_OF_CALL = `(outbox.ordered = 0 OR NOT EXISTS (SELECT 1 FROM outbox AS earlier WHERE earlier.sdkappid = outbox.sdkappid
-  AND earlier.call_id = outbox.call_id AND earlier.status = 'pending' AND earlier.seq < outbox.seq))`;
-const NOT_SKIPPED = `outbox.origin NOT IN (SELECT value FROM json_each(?))`;
+/**
+ * Claimable: no earlier pending entry of the call is in flight or waiting for a retry. Every
+ * earlier pending entry is then claimable too, and comes first in seq order, so a claim holds a
+ * call's entries as an in-order run that the dispatcher sends one after another.
+ */
+const NOT_HELD_BACK = `(outbox.ordered = 0 OR NOT EXISTS (SELECT 1 FROM outbox AS earlier WHERE earlier.sdkappid = outbox.sdkappid
+  AND earlier.call_id = outbox.call_id AND earlier.status = 'pending' AND earlier.seq < outbox.seq
+  AND (earlier.lease_until > @now OR earlier.next_attempt_at > @now)))`;
 
 /** {@link OutboxRepo} on SQLite. */
 export class SqliteOutboxRepo implements OutboxRepo {
@@ -47,10 +51,13 @@ export class SqliteOutboxRepo implements OutboxRepo {
         `INSERT INTO outbox (id, sdkappid, call_id, command, url, origin, ordered, body, next_attempt_at, created_at, updated_at)
          VALUES (@id, @sdkAppId, @callId, @command, @url, @origin, @ordered, @body, @createdAt, @createdAt, @createdAt)`,
       ),
-      due: db.prepare<[number, number, string, number], ClaimRow>(
-        `SELECT id, sdkappid, call_id, command, url, body, created_at, attempts, resend_base FROM outbox
-         WHERE status = 'pending' AND next_attempt_at <= ? AND lease_until <= ? AND ${NOT_SKIPPED} AND ${HEAD_OF_CALL}
-         ORDER BY seq LIMIT ?`,
+      origins: db.prepare<[], { origin: string }>(
+        `SELECT DISTINCT origin FROM outbox INDEXED BY outbox_pending_origin WHERE status = 'pending'`,
+      ),
+      due: db.prepare<[{ now: number; origin: string; limit: number }], ClaimRow>(
+        `SELECT id, sdkappid, call_id, command, url, body, created_at, attempts, resend_base FROM outbox INDEXED BY outbox_pending_origin
+         WHERE status = 'pending' AND origin = @origin AND next_attempt_at <= @now AND lease_until <= @now AND ${NOT_HELD_BACK}
+         ORDER BY seq LIMIT @limit`,
       ),
       lease: db.prepare('UPDATE outbox SET lease_until = ? WHERE id = ?'),
       attempts: db.prepare<[string], { attempts: number }>('SELECT attempts FROM outbox WHERE id = ?'),
@@ -63,8 +70,11 @@ export class SqliteOutboxRepo implements OutboxRepo {
            last_error = @error, last_http_status = @httpStatus, delivered_at = @deliveredAt
          WHERE id = @id`,
       ),
-      nextDue: db.prepare<[string], { at: number | null }>(
-        `SELECT MIN(MAX(next_attempt_at, lease_until)) AS at FROM outbox WHERE status = 'pending' AND ${NOT_SKIPPED} AND ${HEAD_OF_CALL}`,
+      nextRetry: db.prepare<[number], { at: number | null }>(
+        `SELECT MIN(next_attempt_at) AS at FROM outbox WHERE status = 'pending' AND next_attempt_at > ?`,
+      ),
+      nextLeaseEnd: db.prepare<[number], { at: number | null }>(
+        `SELECT MIN(lease_until) AS at FROM outbox INDEXED BY outbox_pending_lease WHERE status = 'pending' AND lease_until > ?`,
       ),
       get: db.prepare<[number, string], LogRow>('SELECT * FROM outbox WHERE sdkappid = ? AND id = ?'),
       attemptsOf: db.prepare<
@@ -98,10 +108,27 @@ export class SqliteOutboxRepo implements OutboxRepo {
     this.stmts.add.run({ ...entry, origin: new URL(entry.url).origin, ordered: entry.ordered ? 1 : 0 });
   }
 
-  async claimDue(now: number, leaseUntil: number, limit: number, skipOrigins: readonly string[]): Promise<OutboxEntry[]> {
-    const rows = this.stmts.due.all(now, now, JSON.stringify(skipOrigins), limit);
-    for (const r of rows) this.stmts.lease.run(leaseUntil, r.id);
-    return rows.map((r) => ({
+  /**
+   * Claims per receiver origin (through the `(origin, seq)` index), sharing `limit` between the
+   * origins that have pending entries, so one receiver's backlog is never scanned to serve another.
+   */
+  async claimDue(now: number, leaseUntil: number, limit: number, skipOrigins: readonly string[]): Promise<OutboxClaim> {
+    const skip = new Set(skipOrigins);
+    const origins = this.stmts.origins.all().filter((o) => !skip.has(o.origin));
+    const rows: ClaimRow[] = [];
+    let left = limit;
+    let limited = false;
+    for (let i = 0; i < origins.length && left > 0; i++) {
+      const share = Math.ceil(left / (origins.length - i));
+      const got = this.stmts.due.all({ now, origin: origins[i]!.origin, limit: share });
+      // Leased at once, so a later entry of the same call bound for another origin (the URL
+      // changed mid-call) is held back by this one in the next origin's query.
+      for (const r of got) this.stmts.lease.run(leaseUntil, r.id);
+      rows.push(...got);
+      left -= got.length;
+      if (got.length === share) limited = true;
+    }
+    const entries = rows.map((r) => ({
       id: r.id,
       sdkAppId: r.sdkappid,
       callId: r.call_id,
@@ -112,6 +139,7 @@ export class SqliteOutboxRepo implements OutboxRepo {
       attempts: r.attempts,
       resendBase: r.resend_base,
     }));
+    return { entries, limited };
   }
 
   async release(ids: readonly string[]): Promise<void> {
@@ -146,8 +174,11 @@ export class SqliteOutboxRepo implements OutboxRepo {
     }
   }
 
-  async nextDueAt(skipOrigins: readonly string[]): Promise<number | undefined> {
-    return this.stmts.nextDue.get(JSON.stringify(skipOrigins))?.at ?? undefined;
+  async nextDueAt(now: number): Promise<number | undefined> {
+    const times = [this.stmts.nextRetry.get(now)?.at, this.stmts.nextLeaseEnd.get(now)?.at].filter(
+      (t): t is number => typeof t === 'number',
+    );
+    return times.length > 0 ? Math.min(...times) : undefined;
   }
 
   async list(sdkAppId: number, filter: OutboxFilter, offset: number, limit: number): Promise<{ total: number; entries: OutboxRecord[] }> {

@@ -98,4 +98,8 @@ export const MIGRATIONS: readonly string[] = [
     data TEXT NOT NULL
   );
   `,
+  `
+  CREATE INDEX outbox_pending_origin ON outbox (origin, seq) WHERE status = 'pending';
+  CREATE INDEX outbox_pending_lease ON outbox (lease_until) WHERE status = 'pending';
+  `,
 ];

@@ -6,9 +6,11 @@
  */
 import Database from 'better-sqlite3';
 import { chmodSync, existsSync, mkdirSync } from 'node:fs';
+import { createRequire } from 'node:module';
 import { dirname } from 'node:path';
 import type { App, AppRepo, Storage, Tx } from '../../app/ports.js';
 import { SqliteCallRepo } from './calls.js';
+import { Checkpointer } from './checkpointer.js';
 import { SqliteCallbackConfigRepo } from './callback-config.js';
 import { SqliteOutboxRepo } from './outbox.js';
 import { MIGRATIONS } from './schema.js';
@@ -26,6 +28,7 @@ export function openDatabase(file: string): Database.Database {
   db.pragma('synchronous = NORMAL');
   db.pragma('foreign_keys = ON');
   db.pragma('busy_timeout = 5000');
+  if (process.env.XP_NOCKPT) db.pragma('wal_autocheckpoint = 0');
   const version = db.pragma('user_version', { simple: true }) as number;
   for (let v = version; v < MIGRATIONS.length; v++) {
     db.transaction(() => {
@@ -111,15 +114,24 @@ export class SqliteStorage implements Storage {
     };
   }
 
-  /** Opens the database file at `file` (created and migrated as needed). */
+  private checkpointer: Checkpointer | undefined;
+
+  /** Opens the database file at `file` (created and migrated as needed); checkpoints run on a worker thread. */
   static open(file: string): SqliteStorage {
-    return new SqliteStorage(openDatabase(file));
+    const storage = new SqliteStorage(openDatabase(file));
+    if (file !== ':memory:') {
+      storage.db.pragma('wal_autocheckpoint = 0');
+      storage.checkpointer = new Checkpointer(file, createRequire(import.meta.url).resolve('better-sqlite3'));
+    }
+    return storage;
   }
 
   /** The embedded database has one process: every claim left in it belongs to a dead one. */
   recoverClaims(): Promise<void> {
     return this.exclusive(() => {
-      this.db.exec(`UPDATE outbox SET lease_until = 0 WHERE status = 'pending' AND lease_until > 0; UPDATE timers SET lease_until = 0 WHERE lease_until > 0;`);
+      this.db.exec(
+        `UPDATE outbox SET lease_until = 0 WHERE status = 'pending' AND lease_until > 0; UPDATE timers SET lease_until = 0 WHERE lease_until > 0;`,
+      );
     });
   }
 
@@ -152,6 +164,7 @@ export class SqliteStorage implements Storage {
     await this.queue;
     if (!this.closed) {
       this.closed = true;
+      await this.checkpointer?.stop();
       this.db.close();
     }
   }

@@ -1,0 +1,239 @@
+// Callback delivery benchmark (issue 4):
+//  (a) raw ceiling: a plain undici POST loop of the same bodies to the same receiver process, as
+//      many in flight as the dispatcher allows one receiver (32);
+//  (b) Dialtone's dispatcher draining a durable SQLite outbox of 100,000 callbacks;
+//  (c) enqueue-to-receipt latency at a steady 1,000 callbacks/s through the real outbox.
+// Usage: npm run bench -- callbacks [--count 100000] [--rate 1000] [--seconds 10] [--json]
+import { fork } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { parseArgs } from 'node:util';
+import { pino } from 'pino';
+import { Agent, request } from 'undici';
+import { SqliteStorage } from '../dist/adapters/sqlite/storage.js';
+import { Dispatcher } from '../dist/callbacks/dispatcher.js';
+
+const { values: opts } = parseArgs({
+  options: {
+    count: { type: 'string', default: '100000' },
+    rate: { type: 'string', default: '1000' },
+    seconds: { type: 'string', default: '10' },
+    concurrency: { type: 'string', default: '32' },
+    json: { type: 'boolean', default: false },
+  },
+  allowPositionals: true,
+});
+const COUNT = Number(opts.count);
+const RATE = Number(opts.rate);
+const SECONDS = Number(opts.seconds);
+const CONCURRENCY = Number(opts.concurrency);
+const log = (...a) => process.stderr.write(`${a.join(' ')}\n`);
+
+function startReceiver() {
+  const child = fork(new URL('./receiver.mjs', import.meta.url), [], { stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
+  const ask = (type) =>
+    new Promise((resolve) => {
+      const on = (m) => {
+        if (m.type === type) {
+          child.off('message', on);
+          resolve(m);
+        }
+      };
+      child.on('message', on);
+      child.send({ type });
+    });
+  return new Promise((resolve) => child.once('message', (m) => resolve({ child, url: `http://127.0.0.1:${m.port}/callback`, ask })));
+}
+
+const body = (i, sentAt) =>
+  JSON.stringify({
+    CallbackCommand: 'Call.CallbackAfterMemberChanged',
+    CallId: `00000000-0000-4000-8000-${String(i).padStart(12, '0')}`,
+    UserList: [{ User_Account: 'alice', Status: 'Calling' }, { User_Account: 'bob', Status: 'Calling' }],
+    ChangedUserList: [{ User_Account: 'bob', ActionType: 'Accept' }],
+    EventTime: 1740464128807,
+    ...(sentAt !== undefined ? { sentAt } : {}),
+  });
+const now = () => performance.timeOrigin + performance.now();
+const pct = (sorted, p) => sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))];
+
+async function raw(receiver) {
+  await receiver.ask('reset');
+  const agent = new Agent({ connections: CONCURRENCY, keepAliveTimeout: 60_000 });
+  const url = `${receiver.url}?SdkAppid=1400000000&CallbackCommand=Call.CallbackAfterMemberChanged&contenttype=json&ClientIP=127.0.0.1&OptPlatform=Web`;
+  let next = 0;
+  const started = performance.now();
+  await Promise.all(
+    Array.from({ length: CONCURRENCY }, async () => {
+      while (next < COUNT) {
+        const i = next++;
+        const res = await request(url, {
+          method: 'POST',
+          dispatcher: agent,
+          headers: { 'content-type': 'application/json; charset=utf-8', 'webhook-id': `msg_${i}` },
+          body: body(i),
+        });
+        await res.body.text();
+      }
+    }),
+  );
+  const seconds = (performance.now() - started) / 1000;
+  await agent.close();
+  return COUNT / seconds;
+}
+
+function openStore() {
+  const dir = mkdtempSync(join(tmpdir(), 'dialtone-bench-'));
+  const storage = SqliteStorage.open(join(dir, 'dialtone.db'));
+  return { dir, storage };
+}
+
+function makeDispatcher(storage) {
+  return new Dispatcher({
+    storage,
+    clock: { now: () => Date.now() },
+    log: pino({ level: 'error' }),
+    webhookSecretsOf: () => ['whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw'],
+  });
+}
+
+async function enqueue(storage, from, to, url, withSentAt) {
+  await storage.transaction(async (tx) => {
+    for (let i = from; i < to; i++) {
+      await tx.outbox.add({
+        id: `msg_${i}`,
+        sdkAppId: 1400000000,
+        // Four callbacks per call, as a 1-to-1 call that connects and ends has.
+        callId: `call-${Math.floor(i / 4)}`,
+        command: 'Call.CallbackAfterMemberChanged',
+        url,
+        body: body(i, withSentAt ? now() : undefined),
+        createdAt: Date.now(),
+        ordered: true,
+      });
+    }
+  });
+}
+
+async function drain(receiver) {
+  const { dir, storage } = openStore();
+  const url = `${receiver.url}?SdkAppid=1400000000&CallbackCommand=Call.CallbackAfterMemberChanged&contenttype=json&ClientIP=127.0.0.1&OptPlatform=Web`;
+  for (let i = 0; i < COUNT; i += 10_000) await enqueue(storage, i, Math.min(COUNT, i + 10_000), url, false);
+  await receiver.ask('reset');
+  const dispatcher = makeDispatcher(storage);
+  const started = performance.now();
+  dispatcher.start();
+  for (;;) {
+    const { count } = await receiver.ask('stats');
+    if (count >= COUNT) break;
+    await new Promise((r) => setTimeout(r, 20));
+  }
+  await dispatcher.idle();
+  const seconds = (performance.now() - started) / 1000;
+  const pending = await storage.transaction((tx) => tx.outbox.pendingByApp());
+  await dispatcher.stop();
+  await storage.close();
+  rmSync(dir, { recursive: true, force: true });
+  return { perSecond: COUNT / seconds, pending: [...pending.values()].reduce((a, b) => a + b, 0) };
+}
+
+async function steady(receiver) {
+  const { dir, storage } = openStore();
+  const url = `${receiver.url}?SdkAppid=1400000000&CallbackCommand=Call.CallbackAfterMemberChanged&contenttype=json&ClientIP=127.0.0.1&OptPlatform=Web`;
+  const dispatcher = makeDispatcher(storage);
+  dispatcher.start();
+  await receiver.ask('reset');
+  const total = RATE * SECONDS;
+  const warmup = Math.min(RATE, total / 5);
+  const started = performance.now();
+  for (let i = 0; i < total; i++) {
+    // Paced: callback i is enqueued at i / RATE seconds, each in its own transaction, as a call
+    // change would write it, and the dispatcher is woken as the use cases wake it.
+    const due = started + (i * 1000) / RATE;
+    const wait = due - performance.now();
+    if (wait > 1) await new Promise((r) => setTimeout(r, wait));
+    await enqueue(storage, i, i + 1, url, true);
+    dispatcher.wake();
+  }
+  for (;;) {
+    const { count } = await receiver.ask('stats').then((s) => ({ count: s.count, latencies: s.latencies }));
+    if (count >= total) break;
+    await new Promise((r) => setTimeout(r, 20));
+  }
+  const { latencies } = await receiver.ask('stats');
+  await dispatcher.stop();
+  await storage.close();
+  rmSync(dir, { recursive: true, force: true });
+  return latencies;
+}
+
+/** Baseline of (c): the same paced rate as bare undici POSTs, no outbox, no dispatcher. */
+async function rawSteady(receiver) {
+  await receiver.ask('reset');
+  const agent = new Agent({ connections: CONCURRENCY, keepAliveTimeout: 60_000 });
+  const total = RATE * SECONDS;
+  const all = [];
+  const poll = setInterval(() => receiver.ask('stats').then((s) => all.push(...s.latencies)), 200);
+  const started = performance.now();
+  const inflight = [];
+  for (let i = 0; i < total; i++) {
+    const due = started + (i * 1000) / RATE;
+    const wait = due - performance.now();
+    if (wait > 1) await new Promise((r) => setTimeout(r, wait));
+    inflight.push(request(receiver.url, { method: 'POST', dispatcher: agent, body: body(i, now()) }).then((r) => r.body.text()));
+  }
+  await Promise.all(inflight);
+  clearInterval(poll);
+  all.push(...(await receiver.ask('stats')).latencies);
+  await agent.close();
+  return all;
+}
+
+async function steadyLatencies(receiver) {
+  // Collect every latency: the receiver hands them over and forgets them on each `stats`.
+  const all = [];
+  const poll = setInterval(() => receiver.ask('stats').then((s) => all.push(...s.latencies)), 200);
+  const last = await steady(receiver);
+  clearInterval(poll);
+  all.push(...last);
+  return all;
+}
+
+const receiver = await startReceiver();
+try {
+  log(`(a) raw undici POST loop: ${COUNT} requests, concurrency ${CONCURRENCY}…`);
+  const ceiling = await raw(receiver);
+  log(`(b) dispatcher draining a durable outbox of ${COUNT}…`);
+  const drained = await drain(receiver);
+  log(`(c) baseline: bare undici POSTs paced at ${RATE}/s for ${SECONDS} s…`);
+  const rawLat = (await rawSteady(receiver)).sort((a, b) => a - b);
+  log(`(c) steady ${RATE}/s through the durable outbox for ${SECONDS} s…`);
+  const lat = (await steadyLatencies(receiver)).sort((a, b) => a - b);
+  const warm = lat.slice(Math.floor(lat.length * 0.1));
+  const rawWarm = rawLat.slice(Math.floor(rawLat.length * 0.1));
+  const result = {
+    rawCeilingPerSecond: Math.round(ceiling),
+    dispatcherDrainPerSecond: Math.round(drained.perSecond),
+    ratioToCeiling: Number((drained.perSecond / ceiling).toFixed(3)),
+    steadyRatePerSecond: RATE,
+    latencyMs: { p50: Number(pct(warm, 50).toFixed(2)), p95: Number(pct(warm, 95).toFixed(2)), p99: Number(pct(warm, 99).toFixed(2)), samples: lat.length },
+    baselineLatencyMs: { p50: Number(pct(rawWarm, 50).toFixed(2)), p95: Number(pct(rawWarm, 95).toFixed(2)), p99: Number(pct(rawWarm, 99).toFixed(2)), samples: rawLat.length },
+    targets: { ratio: '>= 0.5', p99Ms: '<= 15' },
+  };
+  if (opts.json) console.log(JSON.stringify(result));
+  else {
+    console.log('\nCallback delivery (issue 4)');
+    console.log(`| figure | measured | baseline / target |`);
+    console.log(`|---|---|---|`);
+    console.log(`| (a) raw undici POST loop, same bodies, same receiver | ${result.rawCeilingPerSecond}/s | ceiling |`);
+    console.log(`| (b) dispatcher draining ${COUNT} durable callbacks | ${result.dispatcherDrainPerSecond}/s | ratio ${result.ratioToCeiling} of (a); target >= 0.5 ${result.ratioToCeiling >= 0.5 ? 'MET' : 'NOT MET'} |`);
+    const b = result.baselineLatencyMs;
+    console.log(`| (c) baseline: bare undici POST at ${RATE}/s, send-to-receipt (p50 / p95 / p99) | ${b.p50} / ${b.p95} / ${b.p99} ms | floor of this machine |`);
+    console.log(
+      `| (c) durable outbox at ${RATE}/s, enqueue-to-receipt (p50 / p95 / p99) | ${result.latencyMs.p50} / ${result.latencyMs.p95} / ${result.latencyMs.p99} ms | p99 target <= 15 ms ${result.latencyMs.p99 <= 15 ? 'MET' : 'NOT MET'} |`,
+    );
+  }
+} finally {
+  receiver.child.kill();
+}
