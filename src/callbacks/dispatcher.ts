@@ -77,8 +77,6 @@ interface Claimed {
 interface Chain {
   origin: string;
   rows: Claimed[];
-  /** {@link Dispatcher.wakes} when claimed: a later wake may have added entries this chain holds back. */
-  wakes: number;
 }
 
 /** Per receiver origin: its chains waiting to send, and what it has in flight and held. */
@@ -105,11 +103,11 @@ export class Dispatcher {
   private pumpAgain = false;
   /** Something may have become claimable since the last claim (new rows, a timer, an origin with room again). */
   private dirty = true;
+  /** Set {@link dirty} once the pending settlements are committed. */
+  private dirtyAfterFlush = false;
   private timer: NodeJS.Timeout | undefined;
   private timerAt = Infinity;
   private timerChecked = false;
-  /** Counts external wakes (new rows committed, timers). */
-  private wakes = 0;
   private pruner: NodeJS.Timeout | undefined;
   private recheck: NodeJS.Timeout | undefined;
   private stopped = true;
@@ -161,7 +159,6 @@ export class Dispatcher {
 
   /** Looks for due rows now; call after committing new outbox rows. */
   wake(): void {
-    this.wakes++;
     this.dirty = true;
     this.kick();
   }
@@ -274,7 +271,7 @@ export class Dispatcher {
       const key = c.policy.ordering ? `${c.entry.sdkAppId}\u0000${c.entry.callId}` : c.entry.id;
       let chain = chains.get(key);
       if (!chain) {
-        chains.set(key, (chain = { origin: c.origin, rows: [], wakes: this.wakes }));
+        chains.set(key, (chain = { origin: c.origin, rows: [] }));
         this.origin(c.origin).ready.push(chain);
       }
       chain.rows.push(c);
@@ -327,8 +324,9 @@ export class Dispatcher {
     else if (chain.rows.length > 0 && !this.stopped) state.ready.push(chain);
     else {
       this.release(chain, 0);
-      // Entries of this call committed while it was held were held back by it: claimable now.
-      if (this.wakes !== chain.wakes) this.dirty = true;
+      // Entries of this call committed while it was held (and any claim that ran before this
+      // settlement is committed) were held back by it: look again once it is committed.
+      this.dirtyAfterFlush = true;
     }
     this.scheduleFlush();
     this.send();
@@ -351,8 +349,10 @@ export class Dispatcher {
     this.flushScheduled = false;
     const settled = this.settling;
     const released = this.releasing;
+    const unblocks = this.dirtyAfterFlush;
     this.settling = [];
     this.releasing = [];
+    this.dirtyAfterFlush = false;
     if (settled.length === 0 && released.length === 0) return;
     try {
       await this.opts.storage.transaction(async (tx) => {
@@ -363,6 +363,7 @@ export class Dispatcher {
       // Their leases run out and they are sent again: at least once, never lost.
       this.opts.log.error({ err, count: settled.length }, 'could not record callback attempts');
     }
+    if (unblocks) this.dirty = true;
     for (const sm of settled) if (sm.retryAt !== undefined) this.armAt(sm.retryAt);
     this.unhold([...settled.map((sm) => sm.id), ...released]);
     this.kick();
