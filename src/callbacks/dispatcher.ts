@@ -115,6 +115,7 @@ export class Dispatcher {
   private settling: Settlement[] = [];
   private releasing: string[] = [];
   private flushScheduled = false;
+  private flushing = false;
 
   constructor(private readonly opts: DispatcherOptions) {
     this.timeoutMs = opts.timeoutMs ?? 2000;
@@ -190,7 +191,7 @@ export class Dispatcher {
   }
 
   private busy(): boolean {
-    return this.held > 0 || this.pumping || this.settling.length > 0 || this.releasing.length > 0;
+    return this.held > 0 || this.pumping || this.flushing || this.settling.length > 0 || this.releasing.length > 0;
   }
 
   private origin(origin: string): OriginState {
@@ -339,14 +340,28 @@ export class Dispatcher {
   }
 
   private scheduleFlush(): void {
-    if (this.flushScheduled) return;
+    if (this.flushScheduled || this.flushing) return;
     this.flushScheduled = true;
     setImmediate(() => void this.flush());
   }
 
-  /** Records finished attempts and gives back released entries, in one transaction. */
+  /**
+   * Records finished attempts and gives back released entries, in one transaction. One flush at
+   * a time: what finishes meanwhile waits for the next, so batches grow with the load.
+   */
   private async flush(): Promise<void> {
     this.flushScheduled = false;
+    this.flushing = true;
+    try {
+      await this.flushOnce();
+    } finally {
+      this.flushing = false;
+    }
+    if (this.settling.length > 0 || this.releasing.length > 0) this.scheduleFlush();
+    this.notifyIdle();
+  }
+
+  private async flushOnce(): Promise<void> {
     const settled = this.settling;
     const released = this.releasing;
     const unblocks = this.dirtyAfterFlush;

@@ -71,10 +71,11 @@ export class SqliteOutboxRepo implements OutboxRepo {
          WHERE id = @id`,
       ),
       nextRetry: db.prepare<[number], { at: number | null }>(
-        `SELECT MIN(next_attempt_at) AS at FROM outbox WHERE status = 'pending' AND next_attempt_at > ?`,
+        `SELECT MIN(next_attempt_at) AS at FROM outbox INDEXED BY outbox_pending_due WHERE status = 'pending' AND next_attempt_at > ?`,
       ),
       nextLeaseEnd: db.prepare<[number], { at: number | null }>(
-        `SELECT MIN(lease_until) AS at FROM outbox INDEXED BY outbox_pending_lease WHERE status = 'pending' AND lease_until > ?`,
+        // Rare (at start and once a minute): a scan is cheaper than an index every claim updates.
+        `SELECT MIN(lease_until) AS at FROM outbox WHERE status = 'pending' AND lease_until > ?`,
       ),
       get: db.prepare<[number, string], LogRow>('SELECT * FROM outbox WHERE sdkappid = ? AND id = ?'),
       attemptsOf: db.prepare<

@@ -102,4 +102,9 @@ export const MIGRATIONS: readonly string[] = [
   CREATE INDEX outbox_pending_origin ON outbox (origin, seq) WHERE status = 'pending';
   CREATE INDEX outbox_pending_lease ON outbox (lease_until) WHERE status = 'pending';
   `,
+  `
+  DROP INDEX outbox_pending_lease;
+  DROP INDEX outbox_due;
+  CREATE INDEX outbox_pending_due ON outbox (next_attempt_at) WHERE status = 'pending';
+  `,
 ];
