@@ -4,6 +4,7 @@
  */
 import Fastify, { LogController, type FastifyBaseLogger, type FastifyInstance } from 'fastify';
 import { randomUUID } from 'node:crypto';
+import { existsSync, readFileSync } from 'node:fs';
 import { networkInterfaces } from 'node:os';
 import { join } from 'node:path';
 import type { Logger } from 'pino';
@@ -142,6 +143,14 @@ export async function createServer(config: DialtoneConfig, overrides: ServerOver
     return reply.code(404).send(failEnvelope(req.id, ERR.REST_BAD_REQUEST.code, `no such endpoint: ${req.method} ${path}`));
   });
   http.get('/healthz', async () => ({ status: 'ok' }));
+  // The browser build of the client SDK, made by `npm run build` (this module sits one level
+  // below the package root, in src/ or dist/).
+  const sdkBundle = new URL('../dist/sdk/dialtone-client.js', import.meta.url);
+  http.get('/sdk/dialtone-client.js', async (_req, reply) => {
+    const code = existsSync(sdkBundle) ? readFileSync(sdkBundle) : undefined;
+    if (!code) return reply.code(404).type('text/plain').send('the SDK bundle is missing: run npm run build');
+    return reply.type('text/javascript; charset=utf-8').header('cache-control', 'no-cache').send(code);
+  });
   http.get('/metrics', async (req, reply) => {
     if (config.metricsToken && req.headers.authorization !== `Bearer ${config.metricsToken}`) {
       return reply.code(401).send({ error: 'metrics need Authorization: Bearer <DIALTONE_METRICS_TOKEN>' });
