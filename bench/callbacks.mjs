@@ -50,7 +50,10 @@ const body = (i, sentAt) =>
   JSON.stringify({
     CallbackCommand: 'Call.CallbackAfterMemberChanged',
     CallId: `00000000-0000-4000-8000-${String(i).padStart(12, '0')}`,
-    UserList: [{ User_Account: 'alice', Status: 'Calling' }, { User_Account: 'bob', Status: 'Calling' }],
+    UserList: [
+      { User_Account: 'alice', Status: 'Calling' },
+      { User_Account: 'bob', Status: 'Calling' },
+    ],
     ChangedUserList: [{ User_Account: 'bob', ActionType: 'Accept' }],
     EventTime: 1740464128807,
     ...(sentAt !== undefined ? { sentAt } : {}),
@@ -217,8 +220,18 @@ try {
     dispatcherDrainPerSecond: Math.round(drained.perSecond),
     ratioToCeiling: Number((drained.perSecond / ceiling).toFixed(3)),
     steadyRatePerSecond: RATE,
-    latencyMs: { p50: Number(pct(warm, 50).toFixed(2)), p95: Number(pct(warm, 95).toFixed(2)), p99: Number(pct(warm, 99).toFixed(2)), samples: lat.length },
-    baselineLatencyMs: { p50: Number(pct(rawWarm, 50).toFixed(2)), p95: Number(pct(rawWarm, 95).toFixed(2)), p99: Number(pct(rawWarm, 99).toFixed(2)), samples: rawLat.length },
+    latencyMs: {
+      p50: Number(pct(warm, 50).toFixed(2)),
+      p95: Number(pct(warm, 95).toFixed(2)),
+      p99: Number(pct(warm, 99).toFixed(2)),
+      samples: lat.length,
+    },
+    baselineLatencyMs: {
+      p50: Number(pct(rawWarm, 50).toFixed(2)),
+      p95: Number(pct(rawWarm, 95).toFixed(2)),
+      p99: Number(pct(rawWarm, 99).toFixed(2)),
+      samples: rawLat.length,
+    },
     targets: { ratio: '>= 0.5', p99Ms: '<= 15' },
   };
   if (opts.json) console.log(JSON.stringify(result));
@@ -227,9 +240,13 @@ try {
     console.log(`| figure | measured | baseline / target |`);
     console.log(`|---|---|---|`);
     console.log(`| (a) raw undici POST loop, same bodies, same receiver | ${result.rawCeilingPerSecond}/s | ceiling |`);
-    console.log(`| (b) dispatcher draining ${COUNT} durable callbacks | ${result.dispatcherDrainPerSecond}/s | ratio ${result.ratioToCeiling} of (a); target >= 0.5 ${result.ratioToCeiling >= 0.5 ? 'MET' : 'NOT MET'} |`);
+    console.log(
+      `| (b) dispatcher draining ${COUNT} durable callbacks | ${result.dispatcherDrainPerSecond}/s | ratio ${result.ratioToCeiling} of (a); target >= 0.5 ${result.ratioToCeiling >= 0.5 ? 'MET' : 'NOT MET'} |`,
+    );
     const b = result.baselineLatencyMs;
-    console.log(`| (c) baseline: bare undici POST at ${RATE}/s, send-to-receipt (p50 / p95 / p99) | ${b.p50} / ${b.p95} / ${b.p99} ms | floor of this machine |`);
+    console.log(
+      `| (c) baseline: bare undici POST at ${RATE}/s, send-to-receipt (p50 / p95 / p99) | ${b.p50} / ${b.p95} / ${b.p99} ms | floor of this machine |`,
+    );
     console.log(
       `| (c) durable outbox at ${RATE}/s, enqueue-to-receipt (p50 / p95 / p99) | ${result.latencyMs.p50} / ${result.latencyMs.p95} / ${result.latencyMs.p99} ms | p99 target <= 15 ms ${result.latencyMs.p99 <= 15 ? 'MET' : 'NOT MET'} |`,
     );

@@ -32,10 +32,10 @@ export class Harness {
     readonly clock: ManualClock,
   ) {}
 
-  static async create(opts: { heartbeatExpiryMs?: number; dataDir?: string; clock?: ManualClock } = {}): Promise<Harness> {
+  static async create(opts: { heartbeatExpiryMs?: number; dataDir?: string; clock?: ManualClock; dev?: boolean } = {}): Promise<Harness> {
     const clock = opts.clock ?? new ManualClock();
     const t = await startServer({
-      config: { heartbeatExpiryMs: opts.heartbeatExpiryMs ?? 30_000 },
+      config: { heartbeatExpiryMs: opts.heartbeatExpiryMs ?? 30_000, dev: opts.dev ?? false },
       overrides: { clock },
       ...(opts.dataDir ? { dataDir: opts.dataDir, keepDataDir: true } : {}),
     });

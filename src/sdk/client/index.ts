@@ -439,3 +439,5 @@ async function defaultWebSocket(): Promise<WebSocketConstructor> {
   const mod = (await import(name)) as { default: WebSocketConstructor };
   return mod.default;
 }
+
+export { CallMedia, type CallMediaOptions } from './webrtc.js';

@@ -1,0 +1,44 @@
+/**
+ * The browser demo (`/demo`) and its dev-only sign-in endpoint. Registered only in dev mode:
+ * `/dev/usersig` issues a UserSig for any user id, which no production server may do.
+ */
+import { existsSync, readFileSync } from 'node:fs';
+import type { FastifyInstance } from 'fastify';
+import type { AppRegistry } from '../../app/apps.js';
+import { makeUserSig } from '../../auth/usersig.js';
+
+const FILES: Record<string, string> = {
+  '/demo': 'index.html',
+  '/demo/': 'index.html',
+  '/demo/app.js': 'app.js',
+  '/demo/style.css': 'style.css',
+};
+const TYPES: Record<string, string> = {
+  html: 'text/html; charset=utf-8',
+  js: 'text/javascript; charset=utf-8',
+  css: 'text/css; charset=utf-8',
+};
+
+/** Registers the demo page and `/dev/usersig` on `http`. */
+export function registerDemo(http: FastifyInstance, apps: AppRegistry): void {
+  // This module sits at src/transport/http or dist/transport/http: the package root is 3 up.
+  const dir = new URL('../../../public/demo/', import.meta.url);
+  for (const [path, file] of Object.entries(FILES)) {
+    http.get(path, async (_req, reply) => {
+      const url = new URL(file, dir);
+      if (!existsSync(url)) return reply.code(404).send({ error: `missing ${file}` });
+      return reply.type(TYPES[file.split('.').pop()!]!).header('cache-control', 'no-cache').send(readFileSync(url));
+    });
+  }
+  http.get<{ Querystring: { userId?: string; sdkAppId?: string } }>('/dev/usersig', async (req, reply) => {
+    const userId = req.query.userId ?? '';
+    if (!/^[^\u0000-\u001f\u007f]{1,64}$/.test(userId)) return reply.code(400).send({ error: 'userId must be 1..64 characters' });
+    const app = req.query.sdkAppId ? apps.get(Number(req.query.sdkAppId)) : apps.list()[0];
+    if (!app) return reply.code(404).send({ error: 'no such app' });
+    return {
+      sdkAppId: app.sdkAppId,
+      userId,
+      userSig: makeUserSig({ sdkAppId: app.sdkAppId, secretKey: app.secretKey, userId, expireSeconds: 24 * 3600 }),
+    };
+  });
+}
