@@ -163,3 +163,26 @@ describe('browser bundle', () => {
     expect(code).not.toMatch(/from\s*["']ws["']/);
   });
 });
+
+describe('session end', () => {
+  it('surfaces onUserSigExpired when the UserSig runs out during the connection', async () => {
+    const { makeUserSig } = await import('../src/auth/usersig.js');
+    const now = Math.floor(h.clock.now() / 1000);
+    const client = await DialtoneClient.init({
+      server: h.t.url,
+      sdkAppId: h.t.sdkAppId,
+      userId: 'eve',
+      userSig: makeUserSig({ sdkAppId: h.t.sdkAppId, secretKey: h.t.secretKey, userId: 'eve', expireSeconds: 60, time: now }),
+      WebSocket: WebSocket as unknown as WebSocketConstructor,
+    });
+    clients.push(client);
+    const seen: string[] = [];
+    client.on('onUserSigExpired', () => seen.push('expired'));
+    client.on('onConnectionStateChanged', ({ state }) => seen.push(state));
+    await h.advance(61_000);
+    h.t.server.gateway.sweep();
+    await waitFor(() => seen.includes('disconnected'), 5000, 'disconnected');
+    expect(seen).toEqual(['expired', 'disconnected']);
+    await expect(client.ping()).rejects.toMatchObject({ code: ClientErrorCode.NOT_CONNECTED });
+  });
+});
