@@ -10,7 +10,9 @@ let skipped = 0;
 if (reportPath && existsSync(reportPath)) {
   const report = JSON.parse(readFileSync(reportPath, 'utf8'));
   passed = report.numPassedTests ?? 0;
-  failed = (report.numFailedTests ?? 0) + (report.numFailedTestSuites ?? 0);
+  failed = report.numFailedTests ?? 0;
+  // A file that fails to load has no failed tests of its own, only a failed suite.
+  if (failed === 0) failed = report.numFailedTestSuites ?? 0;
   skipped = (report.numPendingTests ?? 0) + (report.numTodoTests ?? 0);
 }
 if (status !== 0 && failed === 0) failed = 1;

@@ -41,6 +41,11 @@ export interface ServerOverrides {
   clock?: Clock;
   ids?: Ids;
   log?: Logger;
+  /**
+   * How often the gateway sweeps silent sockets, ms; 0 leaves sweeping to the caller. Tests that
+   * move a manual clock sweep by hand, so a jump in time is not taken for silence.
+   */
+  sweepIntervalMs?: number;
 }
 
 /** A built, not yet listening, Dialtone server. */
@@ -179,6 +184,7 @@ export async function createServer(config: DialtoneConfig, overrides: ServerOver
     clock,
     log: log.child({ component: 'ws' }),
     heartbeatExpiryMs: config.heartbeatExpiryMs,
+    ...(overrides.sweepIntervalMs !== undefined ? { sweepIntervalMs: overrides.sweepIntervalMs } : {}),
   });
   gateway.attach(http.server);
 

@@ -185,7 +185,7 @@ describe('timers survive a restart', () => {
       await h.t.server.close();
 
       clock.advance(45_000);
-      const t2 = await startServer({ dataDir, keepDataDir: true, overrides: { clock } });
+      const t2 = await startServer({ dataDir, keepDataDir: true, overrides: { clock, sweepIntervalMs: 0 } });
       try {
         await t2.server.timers.runDue();
         const record = await rest(t2, 'call_record_http_srv/get_record_by_callid', { CallId: callId });
@@ -216,7 +216,7 @@ describe('timers survive a restart', () => {
       for (const c of h.clients) c.close();
       await h.t.server.close();
 
-      const t2 = await startServer({ dataDir, keepDataDir: true, overrides: { clock } });
+      const t2 = await startServer({ dataDir, keepDataDir: true, overrides: { clock, sweepIntervalMs: 0 } });
       try {
         const alice2 = await connectUser(t2, 'alice');
         expect((await alice2.nextEvent('onCallState')).data).toMatchObject({ callId, status: 'Calling' });
@@ -232,6 +232,30 @@ describe('timers survive a restart', () => {
       await h.receiver.close();
       h = NOTHING_TO_CLOSE;
       rmSync(dataDir, { recursive: true, force: true });
+    }
+  });
+});
+
+describe('heartbeat wiring in real time', () => {
+  it('drops a silent socket on its own, and a member who stays away leaves as Offline', async () => {
+    const t = await startServer({ config: { heartbeatExpiryMs: 1000 } });
+    h = NOTHING_TO_CLOSE;
+    try {
+      const alice = await connectUser(t, 'alice');
+      const bob = await connectUser(t, 'bob');
+      const reply = await alice.request('calls', { userIdList: ['bob'], mediaType: 'Audio' });
+      await bob.request('accept', { callId: reply.result!.callId });
+      // alice keeps pinging; bob says nothing more.
+      const pinger = setInterval(() => alice.ws.ping(), 200);
+      try {
+        expect((await bob.closed(5000)).code).toBe(1006);
+        expect((await alice.nextEvent('onCallEnd', 5000)).data).toMatchObject({ reason: 'offline', userId: 'bob' });
+      } finally {
+        clearInterval(pinger);
+        alice.close();
+      }
+    } finally {
+      await t.close();
     }
   });
 });

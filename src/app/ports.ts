@@ -112,6 +112,8 @@ export interface OutboxFilter {
 /** The settled result of one attempt, for {@link OutboxRepo.settle}. */
 export interface Settlement {
   id: string;
+  /** The attempt's number, all series together (1 for the first). */
+  attempt: number;
   outcome: AttemptOutcome;
   /** Next attempt (unix ms), or undefined when delivered or failed for good. */
   retryAt: number | undefined;

@@ -318,7 +318,7 @@ export class Dispatcher {
     else
       this.opts.log.warn({ ...fields, error: outcome.error, retryAt }, retryAt ? 'callback attempt failed; will retry' : 'callback failed');
     this.opts.observer?.attempted(c.entry.sdkAppId, c.entry.command, outcome, retryAt, c.entry);
-    this.settling.push({ id: c.entry.id, outcome, retryAt });
+    this.settling.push({ id: c.entry.id, attempt: c.entry.attempts + 1, outcome, retryAt });
     chain.rows.shift();
     // A retry holds back the rest of the call: give those entries back unattempted.
     if (retryAt !== undefined && c.policy.ordering) this.release(chain, 0);

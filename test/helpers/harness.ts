@@ -36,7 +36,8 @@ export class Harness {
     const clock = opts.clock ?? new ManualClock();
     const t = await startServer({
       config: { heartbeatExpiryMs: opts.heartbeatExpiryMs ?? 30_000, dev: opts.dev ?? false },
-      overrides: { clock },
+      // The clock jumps in these tests: sockets are swept only when a test says so.
+      overrides: { clock, sweepIntervalMs: 0 },
       ...(opts.dataDir ? { dataDir: opts.dataDir, keepDataDir: true } : {}),
     });
     const receiver = await new Receiver().start();

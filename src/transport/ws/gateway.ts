@@ -41,7 +41,7 @@ export interface GatewayDeps {
   log: Logger;
   /** A socket silent this long is dropped, ms. */
   heartbeatExpiryMs: number;
-  /** How often silent sockets and expired UserSigs are looked for, ms. Default a third of the expiry, at most 5 s. */
+  /** How often silent sockets and expired UserSigs are looked for, ms; 0: only when {@link Gateway.sweep} is called. Default a third of the expiry, at most 5 s. */
   sweepIntervalMs?: number;
 }
 
@@ -95,8 +95,10 @@ export class Gateway {
   /** Routes upgrades of {@link WS_PATH} on `server` to this gateway, and starts the heartbeat sweep. */
   attach(server: Server): void {
     const every = this.deps.sweepIntervalMs ?? Math.min(5_000, Math.max(100, Math.floor(this.deps.heartbeatExpiryMs / 3)));
-    this.sweeper = setInterval(() => this.sweep(), every);
-    this.sweeper.unref();
+    if (every > 0) {
+      this.sweeper = setInterval(() => this.sweep(), every);
+      this.sweeper.unref();
+    }
     server.on('upgrade', (req: IncomingMessage, socket: Duplex, head: Buffer) => {
       // A peer that resets mid-handshake must not take the process down.
       socket.on('error', () => socket.destroy());
