@@ -52,8 +52,14 @@ export class SqliteOutboxRepo implements OutboxRepo {
         `INSERT INTO outbox (id, sdkappid, call_id, command, url, origin, ordered, body, next_attempt_at, created_at, updated_at)
          VALUES (@id, @sdkAppId, @callId, @command, @url, @origin, @ordered, @body, @createdAt, @createdAt, @createdAt)`,
       ),
+      // A skip-scan: one index seek per distinct origin, however many rows each has pending.
       origins: db.prepare<[], { origin: string }>(
-        `SELECT DISTINCT origin FROM outbox INDEXED BY outbox_pending_origin WHERE status = 'pending'`,
+        `WITH RECURSIVE o(origin) AS (
+           SELECT (SELECT MIN(origin) FROM outbox INDEXED BY outbox_pending_origin WHERE status = 'pending')
+           UNION ALL
+           SELECT (SELECT MIN(origin) FROM outbox INDEXED BY outbox_pending_origin WHERE status = 'pending' AND origin > o.origin)
+           FROM o WHERE o.origin IS NOT NULL)
+         SELECT origin FROM o WHERE origin IS NOT NULL`,
       ),
       due: db.prepare<[{ now: number; origin: string; limit: number }], ClaimRow>(
         `SELECT seq, id, sdkappid, call_id, command, url, body, created_at, attempts, resend_base FROM outbox INDEXED BY outbox_pending_origin
