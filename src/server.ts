@@ -28,7 +28,7 @@ import { callEngineCommands } from './transport/http/commands/call-engine.js';
 import { callRecordCommands } from './transport/http/commands/call-record.js';
 import { deliveryCommands } from './transport/http/commands/deliveries.js';
 import { failEnvelope } from './transport/http/envelope.js';
-import { registerDemo } from './transport/http/demo.js';
+import { refuseDevEndpoints, registerDemo } from './transport/http/demo.js';
 import { registerRestApi } from './transport/http/rest-api.js';
 import { ConnectionRegistry } from './transport/ws/connections.js';
 import { Gateway } from './transport/ws/gateway.js';
@@ -164,6 +164,7 @@ export async function createServer(config: DialtoneConfig, overrides: ServerOver
     return reply.type(metrics.registry.contentType).send(await metrics.registry.metrics());
   });
   if (config.dev) registerDemo(http, apps);
+  else refuseDevEndpoints(http);
   registerRestApi(http, {
     apps,
     clock,

@@ -128,10 +128,16 @@ describe('demo page', () => {
     await carol.screenshot({ path: `${ARTIFACTS}/carol-group-call.png` });
   }, 60_000);
 
-  it('the dev sign-in endpoint does not exist outside dev mode', async () => {
+  it('outside dev mode the dev sign-in endpoint answers 403 with the envelope, and there is no demo', async () => {
     const prod = await Harness.create();
     try {
-      expect((await fetch(`${prod.t.url}/dev/usersig?userId=alice`)).status).toBe(404);
+      const res = await fetch(`${prod.t.url}/dev/usersig?userId=alice`);
+      expect(res.status).toBe(403);
+      expect(await res.json()).toMatchObject({
+        ActionStatus: 'FAIL',
+        ErrorCode: expect.any(Number),
+        ErrorInfo: expect.stringContaining('dev mode'),
+      });
       expect((await fetch(`${prod.t.url}/demo`)).status).toBe(404);
     } finally {
       await prod.close();

@@ -4,7 +4,7 @@
  * operation must reach the receiver at least once; duplicates are allowed (at-least-once) and
  * counted.
  */
-import { spawn, type ChildProcess } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -13,7 +13,7 @@ import { TestClient } from './helpers/client.js';
 import { ALL_COMMANDS } from './helpers/harness.js';
 import { Receiver, type ReceivedCallback } from './helpers/receiver.js';
 import { rest } from './helpers/rest.js';
-import { TLSSigAPIv2, type TestServer } from './helpers/server.js';
+import { asServer as serverAt, startProcess as start } from './helpers/process.js';
 import { waitFor } from './helpers/wait.js';
 
 const SDKAPPID = 1400000321;
@@ -28,35 +28,6 @@ afterAll(() => {
   rmSync(dataDir, { recursive: true, force: true });
 });
 
-/** Starts `dialtone serve` as a real process; resolves with its URL once it listens. */
-function startProcess(): Promise<{ child: ChildProcess; url: string }> {
-  const child = spawn(process.execPath, ['bin/dialtone.js', 'serve', '--port', '0', '--data-dir', dataDir], {
-    env: { ...process.env, DIALTONE_SDKAPPID: String(SDKAPPID), DIALTONE_SECRET_KEY: KEY, LOG_LEVEL: 'error' },
-    stdio: ['ignore', 'pipe', 'inherit'],
-  });
-  children.push(child);
-  return new Promise((resolve, reject) => {
-    let out = '';
-    child.stdout!.on('data', (d: Buffer) => {
-      out += d.toString();
-      const m = /listening on (http:\/\/[^\s]+)/.exec(out);
-      if (m) resolve({ child, url: m[1]! });
-    });
-    child.once('exit', (code) => reject(new Error(`server exited with ${code}: ${out}`)));
-  });
-}
-
-function asServer(url: string): TestServer {
-  const api = new TLSSigAPIv2.Api(SDKAPPID, KEY);
-  return {
-    url,
-    wsUrl: url.replace(/^http/, 'ws'),
-    sdkAppId: SDKAPPID,
-    secretKey: KEY,
-    userSig: (u: string) => api.genUserSig(u, 86400),
-  } as TestServer;
-}
-
 function keyOf(cb: ReceivedCallback): string {
   const b = cb.body as {
     CallId?: string;
@@ -68,6 +39,13 @@ function keyOf(cb: ReceivedCallback): string {
   if (b.CallRecord) return `${b.CallRecord.CallId}:End`;
   return `${b.CallId}:${(b.ChangedUserList ?? []).map((c) => `${c.User_Account}:${c.ActionType}`).join(',')}`;
 }
+
+async function startProcess() {
+  const p = await start(dataDir, SDKAPPID, KEY);
+  children.push(p.child);
+  return p;
+}
+const asServer = (url: string) => serverAt(url, SDKAPPID, KEY);
 
 describe('crash', () => {
   it('loses no callback of an acknowledged operation when the server is SIGKILLed mid-load', async () => {

@@ -133,6 +133,7 @@ describe('calls', () => {
     ['a numeric roomId with roomIdType 2', { userIdList: ['bob'], mediaType: 'Audio', roomId: 5, roomIdType: 2 }],
     ['a non-numeric roomId with roomIdType 1', { userIdList: ['bob'], mediaType: 'Audio', roomId: 'abc', roomIdType: 1 }],
     ['a negative timeout', { userIdList: ['bob'], mediaType: 'Audio', timeout: -1 }],
+    ['userData over 1000 bytes', { userIdList: ['bob'], mediaType: 'Audio', userData: 'é'.repeat(501) }],
   ])('refuses %s with -1202', async (_name, args) => {
     const alice = await connect('alice');
     expect(await alice.request('calls', args)).toMatchObject({ ok: false, code: -1202 });

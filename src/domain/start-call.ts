@@ -11,6 +11,8 @@ export const DEFAULT_RING_TIMEOUT_SECONDS = 30;
 export const MAX_RING_TIMEOUT_SECONDS = 600;
 /** Default most members in a call, caller included. */
 export const DEFAULT_MAX_MEMBERS = 9;
+/** Largest `userData`, UTF-8 bytes. */
+export const MAX_USER_DATA_BYTES = 1000;
 /** Largest numeric room id. */
 export const MAX_NUMERIC_ROOM_ID = 4294967295;
 /** Longest string room id, characters. */
@@ -86,6 +88,9 @@ export function startCall(input: StartCallInput): StartStep | DialtoneError {
   if (new Set(input.calleeIds).size !== input.calleeIds.length) return bad('userIdList has duplicates');
   if (input.calleeIds.includes(input.callerId)) return bad('userIdList contains the caller');
   if (input.calleeIds.length + 1 > maxMembers) return bad(`a call has at most ${maxMembers} members, caller included`);
+  if (input.userData !== undefined && new TextEncoder().encode(input.userData).length > MAX_USER_DATA_BYTES) {
+    return bad(`userData is at most ${MAX_USER_DATA_BYTES} bytes`);
+  }
   const timeout = input.timeoutSeconds ?? 0;
   if (!Number.isInteger(timeout) || timeout < 0 || timeout > MAX_RING_TIMEOUT_SECONDS) {
     return bad(`timeout must be 0..${MAX_RING_TIMEOUT_SECONDS} seconds`);

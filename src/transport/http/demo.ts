@@ -6,6 +6,8 @@ import { existsSync, readFileSync } from 'node:fs';
 import type { FastifyInstance } from 'fastify';
 import type { AppRegistry } from '../../app/apps.js';
 import { makeUserSig } from '../../auth/usersig.js';
+import { ERR } from '../../errors.js';
+import { failEnvelope } from './envelope.js';
 
 const FILES: Record<string, string> = {
   '/demo': 'index.html',
@@ -18,6 +20,18 @@ const TYPES: Record<string, string> = {
   js: 'text/javascript; charset=utf-8',
   css: 'text/css; charset=utf-8',
 };
+
+/**
+ * Outside dev mode `/dev/usersig` exists only to refuse: HTTP 403 with the envelope, so that a
+ * misconfigured client learns why rather than seeing a bare 404.
+ */
+export function refuseDevEndpoints(http: FastifyInstance): void {
+  http.get('/dev/usersig', async (req, reply) =>
+    reply
+      .code(403)
+      .send(failEnvelope(req.id, ERR.REST_NOT_ADMIN.code, 'the dev sign-in endpoint exists only in dev mode (dialtone serve --dev)')),
+  );
+}
 
 /** Registers the demo page and `/dev/usersig` on `http`. */
 export function registerDemo(http: FastifyInstance, apps: AppRegistry): void {
