@@ -1,8 +1,8 @@
 /** A ringing callee answering: `accept`, `reject`, `ignore`, or not answering in time. */
 import { ERR, dialtoneError, type DialtoneError } from '../errors.js';
-import { clientInfo, memberOf, membersIn, userList } from './call-state.js';
+import { memberOf } from './call-state.js';
 import type { Effect, Step } from './effects.js';
-import { leave, toMember } from './members.js';
+import { enterEffects, leave } from './members.js';
 import type { Call } from './types.js';
 
 /** Who answers, from which device, when. */
@@ -38,8 +38,9 @@ export function accept(call: Call, input: AnswerInput): Step | DialtoneError {
     acceptTime: firstConnect ? input.now : call.acceptTime,
     members: call.members.map((m) => (m.userId === input.userId ? joined : m)),
   };
-  const begin = { callId: call.callId, mediaType: call.mediaType, info: clientInfo(after) };
-  const effects: Effect[] = [{ type: 'cancelTimer', kind: 'ring', userId: input.userId }, toMember(joined, 'onCallBegin', begin)];
+  const effects: Effect[] = [{ type: 'cancelTimer', kind: 'ring', userId: input.userId }];
+  const [begin, ...rest] = enterEffects(call, after, joined, 'Accept', input.now);
+  effects.push(begin!);
   if (input.deviceId !== undefined) {
     effects.push({
       type: 'notify',
@@ -49,18 +50,7 @@ export function accept(call: Call, input: AnswerInput): Step | DialtoneError {
       exceptDevice: input.deviceId,
     });
   }
-  for (const m of membersIn(call, 'Calling')) {
-    if (firstConnect) effects.push(toMember(m, 'onCallBegin', begin));
-    effects.push(toMember(m, 'onUserJoin', { callId: call.callId, userId: input.userId }));
-  }
-  effects.push({
-    type: 'callback',
-    command: 'Call.CallbackAfterMemberChanged',
-    callId: call.callId,
-    userList: userList(after),
-    changedUserList: [{ User_Account: input.userId, ActionType: 'Accept' }],
-    eventTime: input.now,
-  });
+  effects.push(...rest);
   return { callId: call.callId, call: after, effects };
 }
 

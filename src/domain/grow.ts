@@ -2,7 +2,7 @@
 import { ERR, dialtoneError, type DialtoneError } from '../errors.js';
 import { clientInfo, memberOf, membersIn, userList } from './call-state.js';
 import type { Effect, Step } from './effects.js';
-import { toMember } from './members.js';
+import { enterEffects, toMember } from './members.js';
 import { DEFAULT_MAX_MEMBERS, MAX_RING_TIMEOUT_SECONDS } from './start-call.js';
 import type { Call } from './types.js';
 
@@ -109,19 +109,5 @@ export function join(call: Call, input: JoinInput): Step | DialtoneError {
     members: [...call.members, joined],
     everMembers: call.everMembers.includes(input.userId) ? call.everMembers : [...call.everMembers, input.userId],
   };
-  const begin = { callId: call.callId, mediaType: call.mediaType, info: clientInfo(after) };
-  const effects: Effect[] = [toMember(joined, 'onCallBegin', begin)];
-  for (const m of membersIn(call, 'Calling')) {
-    if (firstConnect) effects.push(toMember(m, 'onCallBegin', begin));
-    effects.push(toMember(m, 'onUserJoin', { callId: call.callId, userId: input.userId }));
-  }
-  effects.push({
-    type: 'callback',
-    command: 'Call.CallbackAfterMemberChanged',
-    callId: call.callId,
-    userList: userList(after),
-    changedUserList: [{ User_Account: input.userId, ActionType: 'Join' }],
-    eventTime: input.now,
-  });
-  return { callId: call.callId, call: after, effects };
+  return { callId: call.callId, call: after, effects: enterEffects(call, after, joined, 'Join', input.now) };
 }

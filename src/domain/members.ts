@@ -3,7 +3,7 @@
  * ends (SPEC §5.2): a call ends when at most one member is `Calling` and nobody is `Waiting`,
  * or when nobody is `Calling` any more.
  */
-import { endEffects, memberOf, membersIn, userList } from './call-state.js';
+import { clientInfo, endEffects, memberOf, membersIn, userList } from './call-state.js';
 import type { ClientEventName, Effect, NotifyEffect, Step } from './effects.js';
 import type { ActionType, Call, CallResult, EndReason, Member } from './types.js';
 
@@ -35,6 +35,30 @@ export function toMember(member: Member, event: ClientEventName, data: Record<st
   const effect: NotifyEffect = { type: 'notify', userId: member.userId, event, data };
   if (member.deviceId !== undefined) effect.onlyDevice = member.deviceId;
   return effect;
+}
+
+/**
+ * Effects of `joined` entering the call (by `Accept` or `Join`): `onCallBegin` to them; to those
+ * already in it, `onUserJoin` (and `onCallBegin` when this connects the call); the MemberChanged
+ * callback. `before` is the call before the change, `after` with it.
+ */
+export function enterEffects(before: Call, after: Call, joined: Member, action: 'Accept' | 'Join', now: number): Effect[] {
+  const firstConnect = before.acceptTime === 0;
+  const begin = { callId: before.callId, mediaType: before.mediaType, info: clientInfo(after) };
+  const effects: Effect[] = [toMember(joined, 'onCallBegin', begin)];
+  for (const m of membersIn(before, 'Calling')) {
+    if (firstConnect) effects.push(toMember(m, 'onCallBegin', begin));
+    effects.push(toMember(m, 'onUserJoin', { callId: before.callId, userId: joined.userId }));
+  }
+  effects.push({
+    type: 'callback',
+    command: 'Call.CallbackAfterMemberChanged',
+    callId: before.callId,
+    userList: userList(after),
+    changedUserList: [{ User_Account: joined.userId, ActionType: action }],
+    eventTime: now,
+  });
+  return effects;
 }
 
 /** Seconds since the call connected, to the millisecond (0 if it never did). */
