@@ -95,6 +95,23 @@ describe('a member whose in-call device drops while another device stays', () =>
   });
 });
 
+describe('a client flooding its socket', () => {
+  it('is refused with 60007 beyond its budget, and nobody else notices', async () => {
+    const flood = await h.user('mallory');
+    const alice = await h.user('alice');
+    await h.user('bob');
+    for (let i = 0; i < 700; i++) flood.sendRaw(JSON.stringify({ id: i, op: 'ping' }));
+    await waitFor(() => flood.replies.length >= 700, 5000, '700 replies');
+    // The burst of 400 goes through (plus what refills while the frames arrive); the rest is refused.
+    expect(flood.replies.filter((r) => r.ok).length).toBeGreaterThanOrEqual(400);
+    expect(flood.replies.filter((r) => r.code === 60007).length).toBeGreaterThanOrEqual(150);
+    const callId = await h.call(alice, ['bob']);
+    expect(callId).toBeTruthy();
+    await h.advance(2000);
+    expect((await flood.request('ping')).ok).toBe(true);
+  });
+});
+
 describe('secrets at rest', () => {
   it('keeps the database readable by its owner only', () => {
     expect(statSync(join(h.t.dataDir, 'dialtone.db')).mode & 0o777).toBe(0o600);

@@ -6,6 +6,7 @@ import type { WebSocket } from 'ws';
 import type { Notifier } from '../../app/notifier.js';
 import type { NotifyEffect } from '../../domain/effects.js';
 import type { Platform } from '../../domain/types.js';
+import type { FrameBudget } from './frame-budget.js';
 
 /** One authenticated client socket. */
 export interface ClientConnection {
@@ -19,6 +20,8 @@ export interface ClientConnection {
   lastSeen: number;
   /** Unix ms when the UserSig it connected with expires. */
   userSigExpiresAt: number;
+  /** Frames it may still send (flood protection). */
+  budget: FrameBudget;
 }
 
 /** The devices each user has connected, per app. */

@@ -16,6 +16,7 @@ import type { Platform } from '../../domain/types.js';
 import { ERR, dialtoneError, isDialtoneError, type DialtoneError } from '../../errors.js';
 import { clientIpOf } from '../http/client-ip.js';
 import { ConnectionRegistry, sendFrame, type ClientConnection } from './connections.js';
+import { FRAME_BURST, FRAMES_PER_SECOND, FrameBudget } from './frame-budget.js';
 import { checkRequest, MAX_USER_ID_LENGTH, opArgs, type OpName } from './frames.js';
 
 /** Close code for a failed authentication. */
@@ -200,6 +201,7 @@ export class Gateway {
       clientIp: clientIpOf(req.socket.remoteAddress),
       socket: ws,
       lastSeen: this.deps.clock.now(),
+      budget: new FrameBudget(this.deps.clock.now()),
       userSigExpiresAt: (verified.time + verified.expire) * 1000,
     };
   }
@@ -207,6 +209,12 @@ export class Gateway {
   private async onFrame(conn: ClientConnection, data: RawData, isBinary: boolean): Promise<void> {
     const reply = (id: unknown, body: Record<string, unknown>) => sendFrame(conn.socket, JSON.stringify({ id, ...body }));
     const refuse = (id: unknown, err: DialtoneError) => reply(id, { ok: false, code: err.code, message: err.message });
+    if (!conn.budget.take(this.deps.clock.now())) {
+      return refuse(
+        null,
+        dialtoneError(ERR.REST_RATE_LIMITED, `at most ${FRAMES_PER_SECOND} frames per second (bursts of ${FRAME_BURST})`),
+      );
+    }
     if (isBinary) return refuse(null, invalidParam('frames must be JSON text'));
     let frame: unknown;
     try {
