@@ -9,22 +9,12 @@
  * network loss. `onKickedOffline` and `onUserSigExpired` end the session: no reconnection.
  */
 
+import type { EndReason, MediaType, Platform as ServerPlatform } from '../../domain/types.js';
+
+// The wire vocabulary is the server's own (type-only imports: nothing of the server is bundled).
+export type { EndReason, MediaType };
 /** Platform declared at connect (sent as `OptPlatform` in callbacks). */
-export type Platform = 'Web' | 'Android' | 'iOS' | 'Windows' | 'Mac' | 'iPad' | 'Unknown';
-/** `Audio` or `Video`. */
-export type MediaType = 'Audio' | 'Video';
-/** Why a call ended or did not connect. */
-export type EndReason =
-  | 'unknown'
-  | 'hangup'
-  | 'reject'
-  | 'noResponse'
-  | 'offline'
-  | 'lineBusy'
-  | 'canceled'
-  | 'otherDeviceAccepted'
-  | 'otherDeviceReject'
-  | 'endByServer';
+export type Platform = Exclude<ServerPlatform, 'RESTAPI'>;
 
 /** The `info` object of call events. */
 export interface CallInfo {
