@@ -63,6 +63,14 @@ describe('connect', () => {
     expect(await c.closed()).toMatchObject({ code: 4001, reason: expect.stringMatching(/^70020 /) });
   });
 
+  it('refuses an eleventh device of one user with 4004, and still takes a re-login of a known device', async () => {
+    for (let i = 0; i < 10; i++) await connect('bob', { device: `d${i}` });
+    const extra = await rawConnect({ sdkappid: String(t.sdkAppId), userid: 'bob', usersig: t.userSig('bob'), device: 'd10' });
+    expect(await extra.closed()).toMatchObject({ code: 4004, reason: expect.stringMatching(/^-1203 at most 10 devices/) });
+    const again = await connect('bob', { device: 'd3' });
+    expect((await again.request('ping')).ok).toBe(true);
+  });
+
   it('kicks an older login of the same device with onKickedOffline, and keeps other devices', async () => {
     const first = await connect('bob', { device: 'phone' });
     const laptop = await connect('bob', { device: 'laptop' });

@@ -25,6 +25,10 @@ export const CLOSE_AUTH_FAILED = 4001;
 export const CLOSE_KICKED = 4002;
 /** Close code for a socket whose UserSig expired while it was connected. */
 export const CLOSE_USERSIG_EXPIRED = 4003;
+/** Close code for a login past the per-user device limit. */
+export const CLOSE_TOO_MANY_DEVICES = 4004;
+/** Most devices one user may have connected at once. */
+export const MAX_DEVICES_PER_USER = 10;
 /** Path of the client endpoint. */
 export const WS_PATH = '/v1/ws';
 /** Largest accepted frame, bytes. */
@@ -143,6 +147,11 @@ export class Gateway {
     const conn = this.authenticate(ws, req);
     if (isDialtoneError(conn)) {
       ws.close(CLOSE_AUTH_FAILED, closeReason(`${conn.code} ${conn.message}`));
+      return;
+    }
+    const devices = this.deps.connections.devicesOf(conn.sdkAppId, conn.userId);
+    if (devices.length >= MAX_DEVICES_PER_USER && !devices.some((d) => d.deviceId === conn.deviceId)) {
+      ws.close(CLOSE_TOO_MANY_DEVICES, closeReason(`${ERR.CLIENT_NOT_ALLOWED.code} at most ${MAX_DEVICES_PER_USER} devices per user`));
       return;
     }
     const replaced = this.deps.connections.add(conn);
