@@ -186,3 +186,18 @@ describe('session end', () => {
     await expect(client.ping()).rejects.toMatchObject({ code: ClientErrorCode.NOT_CONNECTED });
   });
 });
+
+describe('device limit', () => {
+  it('rejects init on an eleventh device with the server code', async () => {
+    for (let i = 0; i < 10; i++) await signIn('bob', `d${i}`);
+    const err = await DialtoneClient.init({
+      server: h.t.url,
+      sdkAppId: h.t.sdkAppId,
+      userId: 'bob',
+      userSig: h.t.userSig('bob'),
+      device: 'd10',
+      WebSocket: WebSocket as unknown as WebSocketConstructor,
+    }).catch((e: unknown) => e);
+    expect(err).toMatchObject({ code: ClientErrorCode.NOT_ALLOWED, message: expect.stringContaining('10 devices') });
+  });
+});

@@ -150,6 +150,7 @@ const OPEN = 1;
 const CLOSE_AUTH_FAILED = 4001;
 const CLOSE_KICKED = 4002;
 const CLOSE_USERSIG_EXPIRED = 4003;
+const CLOSE_TOO_MANY_DEVICES = 4004;
 
 /** A signed-in user's connection to Dialtone. */
 export class DialtoneClient {
@@ -413,7 +414,8 @@ function parseFrame(data: unknown): Record<string, unknown> | undefined {
 }
 
 function closeError(code: number, reason: string, opened: boolean): DialtoneClientError {
-  if (code === CLOSE_AUTH_FAILED) {
+  // Refusals carry "<code> <info>": failed authentication (4001), too many devices (4004).
+  if (code === CLOSE_AUTH_FAILED || code === CLOSE_TOO_MANY_DEVICES) {
     const m = /^(-?\d+) (.*)$/.exec(reason);
     return new DialtoneClientError(m ? Number(m[1]) : ClientErrorCode.NOT_CONNECTED, m ? m[2]! : reason);
   }
