@@ -7,12 +7,12 @@ import type { AddressInfo } from 'node:net';
 import { afterEach, describe, expect, it } from 'vitest';
 import { DEFAULTS } from '../src/config.js';
 import { connectUser, type TestClient } from './helpers/client.js';
+import { ALL_COMMANDS } from './helpers/harness.js';
 import { Receiver } from './helpers/receiver.js';
 import { rest } from './helpers/rest.js';
 import { startServer, type TestServer } from './helpers/server.js';
 import { waitFor } from './helpers/wait.js';
 
-const ALL = ['Call.CallbackAfterStartCall', 'Call.CallbackAfterMemberChanged', 'Call.CallbackAfterEndCall'];
 const cleanups: (() => Promise<void> | void)[] = [];
 afterEach(async () => {
   for (const c of cleanups.splice(0).reverse()) await c();
@@ -21,7 +21,7 @@ afterEach(async () => {
 async function serverWithCallbackTo(url: string, callbackTimeoutMs = DEFAULTS.callbackTimeoutMs): Promise<TestServer> {
   const t = await startServer({ config: { callbackTimeoutMs } });
   cleanups.push(() => t.close());
-  await rest(t, 'call_config/set_callback', { Url: url, CallbackCommandList: ALL });
+  await rest(t, 'call_config/set_callback', { Url: url, CallbackCommandList: ALL_COMMANDS });
   return t;
 }
 

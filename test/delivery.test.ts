@@ -35,6 +35,16 @@ const headersOf = (cb: ReceivedCallback) => ({
   'webhook-signature': String(cb.headers['webhook-signature']),
 });
 
+/** The receiver answers 500 to the first StartCall it sees, and succeeds otherwise. */
+function failFirstStartCall(): void {
+  let failedOnce = false;
+  h.receiver.answer = (cb) => {
+    if (failedOnce || cb.query.get('CallbackCommand') !== 'Call.CallbackAfterStartCall') return undefined;
+    failedOnce = true;
+    return { status: 500 };
+  };
+}
+
 /** A 1-to-1 call that connects and ends: four callbacks. */
 async function fullCall(caller: string, callee: string): Promise<string> {
   const a = await h.user(caller);
@@ -135,14 +145,7 @@ describe('retries', () => {
 describe('per-call order', () => {
   it("a failed StartCall holds back its call's later callbacks, not another call's", async () => {
     await policy({ RetryScheduleSeconds: [1] });
-    let failedOnce = false;
-    h.receiver.answer = (cb) => {
-      if (!failedOnce && cb.query.get('CallbackCommand') === 'Call.CallbackAfterStartCall') {
-        failedOnce = true;
-        return { status: 500 };
-      }
-      return undefined;
-    };
+    failFirstStartCall();
     const slow = await fullCall('alice', 'bob');
     await h.receiver.waitForCount(1);
     const fast = await fullCall('carol', 'dave');
@@ -158,14 +161,7 @@ describe('per-call order', () => {
 
   it('with ordering off, later callbacks do not wait', async () => {
     await policy({ RetryScheduleSeconds: [2], Ordering: false });
-    let failedOnce = false;
-    h.receiver.answer = (cb) => {
-      if (!failedOnce && cb.query.get('CallbackCommand') === 'Call.CallbackAfterStartCall') {
-        failedOnce = true;
-        return { status: 500 };
-      }
-      return undefined;
-    };
+    failFirstStartCall();
     const callId = await fullCall('alice', 'bob');
     await h.receiver.waitForCount(4);
     const order = h.receiver.received

@@ -7,11 +7,11 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import vector from './fixtures/vectors/callback-sign.json' with { type: 'json' };
 import { callbackSign } from '../src/auth/callback-sign.js';
 import { connectUser, type TestClient } from './helpers/client.js';
+import { ALL_COMMANDS } from './helpers/harness.js';
 import { Receiver } from './helpers/receiver.js';
 import { rest } from './helpers/rest.js';
 import { startServer, type TestServer } from './helpers/server.js';
 
-const ALL = ['Call.CallbackAfterStartCall', 'Call.CallbackAfterMemberChanged', 'Call.CallbackAfterEndCall'];
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
 
 let t: TestServer;
@@ -37,7 +37,7 @@ async function connect(userId: string, platform: string): Promise<TestClient> {
 
 describe('Call.CallbackAfterStartCall', () => {
   it('is sent once, exactly as the contract says, when alice calls bob', async () => {
-    expect(await rest(t, 'call_config/set_callback', { Url: receiver.url, CallbackCommandList: ALL })).toMatchObject({
+    expect(await rest(t, 'call_config/set_callback', { Url: receiver.url, CallbackCommandList: ALL_COMMANDS })).toMatchObject({
       ActionStatus: 'OK',
       ErrorCode: 0,
     });
@@ -91,7 +91,7 @@ describe('Call.CallbackAfterStartCall', () => {
   });
 
   it('carries RoomIdType 1 and the RoomId as a string for a numeric room', async () => {
-    await rest(t, 'call_config/set_callback', { Url: receiver.url, CallbackCommandList: ALL });
+    await rest(t, 'call_config/set_callback', { Url: receiver.url, CallbackCommandList: ALL_COMMANDS });
     const alice = await connect('alice', 'Web');
     await connect('bob', 'Android');
     const reply = await alice.request('calls', { userIdList: ['bob'], mediaType: 'Video', roomId: 4294967295, roomIdType: 1 });
@@ -101,7 +101,7 @@ describe('Call.CallbackAfterStartCall', () => {
   });
 
   it('keeps the query parameters of the configured Url', async () => {
-    await rest(t, 'call_config/set_callback', { Url: `${receiver.url}?tenant=acme`, CallbackCommandList: ALL });
+    await rest(t, 'call_config/set_callback', { Url: `${receiver.url}?tenant=acme`, CallbackCommandList: ALL_COMMANDS });
     const alice = await connect('alice', 'Web');
     await alice.request('calls', { userIdList: ['bob'], mediaType: 'Audio' });
     const [cb] = await receiver.waitForCount(1, 'Call.CallbackAfterStartCall');
@@ -111,7 +111,7 @@ describe('Call.CallbackAfterStartCall', () => {
 
   it('adds RequestTime and Sign = sha256(Token + RequestTime) when a token is enabled', async () => {
     expect(callbackSign(vector.token, vector.requestTime)).toBe(vector.sign);
-    await rest(t, 'call_config/set_callback', { Url: receiver.url, CallbackCommandList: ALL });
+    await rest(t, 'call_config/set_callback', { Url: receiver.url, CallbackCommandList: ALL_COMMANDS });
     expect(await rest(t, 'call_config/set_callback_token', { Token: 'xxxxyyyy', IsTokenEnable: true })).toMatchObject({ ErrorCode: 0 });
     const alice = await connect('alice', 'Web');
     await alice.request('calls', { userIdList: ['bob'], mediaType: 'Audio' });
@@ -122,7 +122,7 @@ describe('Call.CallbackAfterStartCall', () => {
   });
 
   it('has no Sign when the token is disabled', async () => {
-    await rest(t, 'call_config/set_callback', { Url: receiver.url, CallbackCommandList: ALL });
+    await rest(t, 'call_config/set_callback', { Url: receiver.url, CallbackCommandList: ALL_COMMANDS });
     await rest(t, 'call_config/set_callback_token', { Token: 'xxxxyyyy', IsTokenEnable: false });
     const alice = await connect('alice', 'Web');
     await alice.request('calls', { userIdList: ['bob'], mediaType: 'Audio' });
@@ -145,7 +145,7 @@ describe('callbacks that must not be sent', () => {
   });
 
   it('are not sent after the configuration is deleted', async () => {
-    await rest(t, 'call_config/set_callback', { Url: receiver.url, CallbackCommandList: ALL });
+    await rest(t, 'call_config/set_callback', { Url: receiver.url, CallbackCommandList: ALL_COMMANDS });
     expect(await rest(t, 'call_config/delete_callback')).toMatchObject({ ErrorCode: 0 });
     const alice = await connect('alice', 'Web');
     await alice.request('calls', { userIdList: ['bob'], mediaType: 'Audio' });
@@ -166,7 +166,9 @@ describe('callbacks that must not be sent', () => {
         secretKey: otherApp.secretKey,
         userSig: (u: string) => t.userSig(u, otherApp.sdkAppId, otherApp.secretKey),
       };
-      expect(await rest(asOther, 'call_config/set_callback', { Url: other.url, CallbackCommandList: ALL })).toMatchObject({ ErrorCode: 0 });
+      expect(await rest(asOther, 'call_config/set_callback', { Url: other.url, CallbackCommandList: ALL_COMMANDS })).toMatchObject({
+        ErrorCode: 0,
+      });
       expect(await rest(t, 'call_config/get_callback')).toMatchObject({ ErrorCode: 100301 });
 
       const alice = await connect('alice', 'Web');

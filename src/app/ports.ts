@@ -70,17 +70,9 @@ export interface OutboxClaim {
 export type OutboxStatus = 'pending' | 'delivered' | 'failed';
 
 /** A callback as the delivery log shows it. */
-export interface OutboxRecord {
-  id: string;
-  sdkAppId: number;
-  callId: string;
-  command: CallbackCommand;
-  url: string;
-  body: string;
+export interface OutboxRecord extends Omit<NewOutboxEntry, 'ordered'> {
   status: OutboxStatus;
   attempts: number;
-  /** Unix ms. */
-  createdAt: number;
   /** Unix ms of the next attempt while pending. */
   nextAttemptAt: number;
   /** Unix ms of delivery, if delivered. */

@@ -146,7 +146,7 @@ export class Dispatcher {
     if (this.pruner) clearInterval(this.pruner);
     if (this.recheck) clearInterval(this.recheck);
     for (const state of this.origins.values()) {
-      for (const chain of state.ready.splice(0)) this.release(chain, 0);
+      for (const chain of state.ready.splice(0)) this.release(chain);
     }
     this.scheduleFlush();
     await this.idle();
@@ -321,10 +321,10 @@ export class Dispatcher {
     this.settling.push({ id: c.entry.id, attempt: c.entry.attempts + 1, outcome, retryAt });
     chain.rows.shift();
     // A retry holds back the rest of the call: give those entries back unattempted.
-    if (retryAt !== undefined && c.policy.ordering) this.release(chain, 0);
+    if (retryAt !== undefined && c.policy.ordering) this.release(chain);
     else if (chain.rows.length > 0 && !this.stopped) state.ready.push(chain);
     else {
-      this.release(chain, 0);
+      this.release(chain);
       // Entries of this call committed while it was held (and any claim that ran before this
       // settlement is committed) were held back by it: look again once it is committed.
       this.dirtyAfterFlush = true;
@@ -333,10 +333,10 @@ export class Dispatcher {
     this.send();
   }
 
-  /** Gives a chain's remaining entries back to the outbox (from index `from`). */
-  private release(chain: Chain, from: number): void {
-    for (const c of chain.rows.slice(from)) this.releasing.push(c.entry.id);
-    chain.rows.length = from;
+  /** Gives a chain's remaining entries back to the outbox, unattempted. */
+  private release(chain: Chain): void {
+    for (const c of chain.rows) this.releasing.push(c.entry.id);
+    chain.rows.length = 0;
   }
 
   private scheduleFlush(): void {

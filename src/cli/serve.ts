@@ -5,13 +5,14 @@ import { createServer } from '../server.js';
 
 /** Starts the server and prints where it listens (and a new app's credentials, once). */
 export async function serve(config: DialtoneConfig): Promise<void> {
-  const server = await createServer(checkConfig(config));
+  const checked = checkConfig(config);
+  const server = await createServer(checked);
   const url = await server.listen();
   const out = (line = '') => process.stdout.write(`${line}\n`);
   out(`Dialtone listening on ${url}${config.dev ? ' (dev mode)' : ''}`);
   out(`  REST API   ${url}/v4/{service}/{command}`);
   out(`  WebSocket  ${url.replace(/^http/, 'ws')}/v1/ws`);
-  out(`  Data       ${checkConfig(config).dataDir}`);
+  out(`  Data       ${checked.dataDir}`);
   const app = server.createdApp;
   if (app) {
     // Printed once, to the terminal, when the app is created: it is the only time the

@@ -2,7 +2,7 @@
 import { ERR, dialtoneError, type DialtoneError } from '../errors.js';
 import { memberOf } from './call-state.js';
 import type { Effect, Step } from './effects.js';
-import { enterEffects, leave } from './members.js';
+import { connectedAt, enterEffects, inCall, leave } from './members.js';
 import type { Call } from './types.js';
 
 /** Who answers, from which device, when. */
@@ -27,15 +27,10 @@ function ringingMember(call: Call, userId: string): DialtoneError | undefined {
 export function accept(call: Call, input: AnswerInput): Step | DialtoneError {
   const refused = ringingMember(call, input.userId);
   if (refused) return refused;
-  const firstConnect = call.acceptTime === 0;
-  const joined = {
-    userId: input.userId,
-    status: 'Calling' as const,
-    ...(input.deviceId !== undefined ? { deviceId: input.deviceId } : {}),
-  };
+  const joined = inCall(input.userId, input.deviceId);
   const after: Call = {
     ...call,
-    acceptTime: firstConnect ? input.now : call.acceptTime,
+    acceptTime: connectedAt(call, input.now),
     members: call.members.map((m) => (m.userId === input.userId ? joined : m)),
   };
   const effects: Effect[] = [{ type: 'cancelTimer', kind: 'ring', userId: input.userId }];

@@ -2,7 +2,7 @@
 import { ERR, dialtoneError, type DialtoneError } from '../errors.js';
 import { clientInfo, memberOf, membersIn, userList } from './call-state.js';
 import type { Effect, Step } from './effects.js';
-import { enterEffects, toMember } from './members.js';
+import { connectedAt, enterEffects, inCall, toMember } from './members.js';
 import { DEFAULT_MAX_MEMBERS, MAX_RING_TIMEOUT_SECONDS } from './start-call.js';
 import type { Call } from './types.js';
 
@@ -96,16 +96,11 @@ export function join(call: Call, input: JoinInput): Step | DialtoneError {
   if (input.busy) return dialtoneError(ERR.CLIENT_REPEATED_CALL, 'already in another call');
   const max = input.maxMembers ?? DEFAULT_MAX_MEMBERS;
   if (call.members.length + 1 > max) return dialtoneError(ERR.CLIENT_INVALID_PARAM, `a call has at most ${max} members`);
-  const firstConnect = call.acceptTime === 0;
-  const joined = {
-    userId: input.userId,
-    status: 'Calling' as const,
-    ...(input.deviceId !== undefined ? { deviceId: input.deviceId } : {}),
-  };
+  const joined = inCall(input.userId, input.deviceId);
   const after: Call = {
     ...call,
     callType: 'MultiCall',
-    acceptTime: firstConnect ? input.now : call.acceptTime,
+    acceptTime: connectedAt(call, input.now),
     members: [...call.members, joined],
     everMembers: call.everMembers.includes(input.userId) ? call.everMembers : [...call.everMembers, input.userId],
   };

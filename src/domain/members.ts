@@ -61,6 +61,16 @@ export function enterEffects(before: Call, after: Call, joined: Member, action: 
   return effects;
 }
 
+/** A member who is in the call, on `deviceId` when one acted. */
+export function inCall(userId: string, deviceId: string | undefined): Member {
+  return { userId, status: 'Calling', ...(deviceId !== undefined ? { deviceId } : {}) };
+}
+
+/** When the call connected: already, or now with this first member entering. */
+export function connectedAt(call: Call, now: number): number {
+  return call.acceptTime === 0 ? now : call.acceptTime;
+}
+
 /** Seconds since the call connected, to the millisecond (0 if it never did). */
 export function totalTime(call: Call, now: number): number {
   return call.acceptTime === 0 ? 0 : Math.max(0, now - call.acceptTime) / 1000;
