@@ -54,6 +54,8 @@ export interface NewOutboxEntry {
 
 /** A callback claimed for delivery. */
 export interface OutboxEntry extends Omit<NewOutboxEntry, 'ordered'> {
+  /** The store's own position of the entry (commit order); settling addresses it by this. */
+  seq: number;
   /** Attempts made so far, all series together. */
   attempts: number;
   /** Attempts made before the last resend: the retry schedule restarts from there. */
@@ -104,6 +106,8 @@ export interface OutboxFilter {
 /** The settled result of one attempt, for {@link OutboxRepo.settle}. */
 export interface Settlement {
   id: string;
+  /** {@link OutboxEntry.seq} of the entry. */
+  seq: number;
   /** The attempt's number, all series together (1 for the first). */
   attempt: number;
   outcome: AttemptOutcome;

@@ -10,12 +10,13 @@
  * Throughput: attempt outcomes are settled in batches, one transaction per turn of the event
  * loop, rather than one transaction per attempt.
  */
-import { Agent, request } from 'undici';
+import { Agent } from 'undici';
 import type { Logger } from 'pino';
 import type { AttemptOutcome, Clock, OutboxEntry, Settlement, Storage } from '../app/ports.js';
 import { callbackSign, webhookSignature } from '../auth/callback-sign.js';
 import type { CallbackCommand } from '../domain/types.js';
 import { MAX_TIMEOUT_MS, defaultPolicy, nextAttemptAt, parseRetryAfter, type DeliveryPolicy } from './policy.js';
+import { Poster } from './post.js';
 import { withSign } from './render.js';
 
 /** Observes deliveries (metrics). */
@@ -89,6 +90,7 @@ interface OriginState {
 /** Sends outbox entries to app backends. */
 export class Dispatcher {
   private readonly agent: Agent;
+  private readonly poster: Poster;
   private readonly timeoutMs: number;
   private readonly maxInFlight: number;
   private readonly perOrigin: number;
@@ -122,7 +124,10 @@ export class Dispatcher {
     this.maxInFlight = opts.maxInFlight ?? 512;
     this.perOrigin = opts.perOriginInFlight ?? 32;
     this.random = opts.random ?? Math.random;
-    this.agent = new Agent({ connections: this.perOrigin, keepAliveTimeout: 10_000 });
+    // Connecting is bounded by the server-wide timeout: the attempt's own deadline starts to be
+    // enforced once the request is on a socket (see Poster).
+    this.agent = new Agent({ connections: this.perOrigin, keepAliveTimeout: 10_000, connect: { timeout: this.timeoutMs } });
+    this.poster = new Poster(this.agent);
   }
 
   /** Starts delivering, including rows left pending by an earlier run, and the retention pruning. */
@@ -150,6 +155,7 @@ export class Dispatcher {
     }
     this.scheduleFlush();
     await this.idle();
+    this.poster.close();
     await this.agent.close();
   }
 
@@ -318,7 +324,7 @@ export class Dispatcher {
     else
       this.opts.log.warn({ ...fields, error: outcome.error, retryAt }, retryAt ? 'callback attempt failed; will retry' : 'callback failed');
     this.opts.observer?.attempted(c.entry.sdkAppId, c.entry.command, outcome, retryAt, c.entry);
-    this.settling.push({ id: c.entry.id, attempt: c.entry.attempts + 1, outcome, retryAt });
+    this.settling.push({ id: c.entry.id, seq: c.entry.seq, attempt: c.entry.attempts + 1, outcome, retryAt });
     chain.rows.shift();
     // A retry holds back the rest of the call: give those entries back unattempted.
     if (retryAt !== undefined && c.policy.ordering) this.release(chain);
@@ -437,31 +443,30 @@ export class Dispatcher {
     if (secrets.length > 0)
       headers['webhook-signature'] = secrets.map((s) => webhookSignature(s, entry.id, timestamp, entry.body)).join(' ');
     try {
-      const res = await request(url, {
-        method: 'POST',
+      const res = await this.poster.post({
+        origin: c.origin,
+        path: url.slice(c.origin.length),
         headers,
         body: entry.body,
-        dispatcher: this.agent,
-        signal: AbortSignal.timeout(policy.timeoutMs),
+        timeoutMs: policy.timeoutMs,
+        maxBytes: MAX_RESPONSE_BYTES,
       });
-      const text = await readLimited(res.body);
       const latencyMs = performance.now() - started;
       const base: AttemptOutcome = {
         startedAt,
         httpStatus: res.statusCode,
         latencyMs,
-        responseExcerpt: text.slice(0, RESPONSE_EXCERPT_BYTES),
+        responseExcerpt: res.text.slice(0, RESPONSE_EXCERPT_BYTES),
         ok: false,
       };
       const retryAfterMs = parseRetryAfter(res.headers['retry-after'], startedAt);
       if (retryAfterMs !== undefined) base.retryAfterMs = retryAfterMs;
       if (res.statusCode !== 200) return { ...base, error: `HTTP ${res.statusCode}` };
-      if (!isSuccessEnvelope(text)) return { ...base, error: 'response is not the success envelope' };
+      if (!isSuccessEnvelope(res.text)) return { ...base, error: 'response is not the success envelope' };
       return { ...base, ok: true };
     } catch (err) {
       const latencyMs = performance.now() - started;
-      const error = err instanceof Error && err.name === 'TimeoutError' ? `timeout after ${policy.timeoutMs} ms` : describe(err);
-      return { startedAt, latencyMs, ok: false, error };
+      return { startedAt, latencyMs, ok: false, error: isTimeout(err) ? `timeout after ${policy.timeoutMs} ms` : describe(err) };
     }
   }
 
@@ -480,24 +485,16 @@ export function isSuccessEnvelope(text: string): boolean {
   }
 }
 
-async function readLimited(body: AsyncIterable<Buffer> & { destroy?: () => void }): Promise<string> {
-  const chunks: Buffer[] = [];
-  let size = 0;
-  for await (const chunk of body) {
-    chunks.push(chunk);
-    size += chunk.length;
-    if (size >= MAX_RESPONSE_BYTES) {
-      body.destroy?.();
-      break;
-    }
-  }
-  return Buffer.concat(chunks).toString('utf8');
-}
-
 /** `scheme://host:port` of a URL, without parsing the whole URL on the hot path. */
 function originOf(url: string): string {
   const end = url.indexOf('/', url.indexOf('//') + 2);
   return end < 0 ? url : url.slice(0, end);
+}
+
+const TIMEOUT_CODES = new Set(['UND_ERR_HEADERS_TIMEOUT', 'UND_ERR_BODY_TIMEOUT', 'UND_ERR_CONNECT_TIMEOUT']);
+
+function isTimeout(err: unknown): boolean {
+  return err instanceof Error && (err.name === 'TimeoutError' || TIMEOUT_CODES.has((err as { code?: string }).code ?? ''));
 }
 
 function describe(err: unknown): string {

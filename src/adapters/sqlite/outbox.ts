@@ -76,7 +76,7 @@ export class SqliteOutboxRepo implements OutboxRepo {
       settle: db.prepare(
         `UPDATE outbox SET status = @status, attempts = @attempts, next_attempt_at = @next, lease_until = 0, updated_at = @at,
            last_error = @error, last_http_status = @httpStatus, delivered_at = @deliveredAt
-         WHERE id = @id`,
+         WHERE seq = @seq`,
       ),
       nextRetry: db.prepare<[number], { at: number | null }>(
         `SELECT MIN(next_attempt_at) AS at FROM outbox INDEXED BY outbox_pending_due WHERE status = 'pending' AND next_attempt_at > ?`,
@@ -104,7 +104,11 @@ export class SqliteOutboxRepo implements OutboxRepo {
       failedSince: db.prepare<[number, number], { id: string }>(
         `SELECT id FROM outbox WHERE sdkappid = ? AND status = 'failed' AND created_at >= ? ORDER BY seq`,
       ),
-      prunable: db.prepare<[number, number], { id: string }>(`SELECT id FROM outbox WHERE status = 'delivered' AND updated_at < ? LIMIT ?`),
+      // Through the creation-time index (it never changes, so settling does not update it): a
+      // callback delivered after its creation is kept until its delivery, too, is past retention.
+      prunable: db.prepare<[number, number, number], { id: string }>(
+        `SELECT id FROM outbox INDEXED BY outbox_created WHERE created_at < ? AND status = 'delivered' AND updated_at < ? LIMIT ?`,
+      ),
       deleteEntry: db.prepare('DELETE FROM outbox WHERE id = ?'),
       deleteAttempts: db.prepare('DELETE FROM callback_attempts WHERE outbox_id = ?'),
       pending: db.prepare<[], { sdkappid: number; n: number }>(
@@ -138,6 +142,7 @@ export class SqliteOutboxRepo implements OutboxRepo {
       if (got.length === share) limited = true;
     }
     const entries = rows.map((r) => ({
+      seq: r.seq,
       id: r.id,
       sdkAppId: r.sdkappid,
       callId: r.call_id,
@@ -156,7 +161,7 @@ export class SqliteOutboxRepo implements OutboxRepo {
   }
 
   async settle(settlements: readonly Settlement[]): Promise<void> {
-    for (const { id, attempt, outcome, retryAt } of settlements) {
+    for (const { id, seq, attempt, outcome, retryAt } of settlements) {
       const at = outcome.startedAt + outcome.latencyMs;
       this.stmts.insertAttempt.run(
         id,
@@ -168,7 +173,7 @@ export class SqliteOutboxRepo implements OutboxRepo {
         outcome.responseExcerpt ?? null,
       );
       this.stmts.settle.run({
-        id,
+        seq,
         status: outcome.ok ? 'delivered' : retryAt === undefined ? 'failed' : 'pending',
         attempts: attempt,
         next: retryAt ?? outcome.startedAt,
@@ -230,7 +235,7 @@ export class SqliteOutboxRepo implements OutboxRepo {
   }
 
   async pruneDelivered(before: number, limit: number): Promise<number> {
-    const ids = this.stmts.prunable.all(before, limit);
+    const ids = this.stmts.prunable.all(before, before, limit);
     for (const { id } of ids) {
       this.stmts.deleteAttempts.run(id);
       this.stmts.deleteEntry.run(id);

@@ -107,4 +107,25 @@ export const MIGRATIONS: readonly string[] = [
   DROP INDEX outbox_due;
   CREATE INDEX outbox_pending_due ON outbox (next_attempt_at) WHERE status = 'pending';
   `,
+  // Settling an attempt should touch as few b-trees as possible: the per-call and pruning
+  // indexes move to columns that never change, and an attempt is one b-tree entry, not two.
+  `
+  DROP INDEX outbox_by_call;
+  CREATE INDEX outbox_by_call ON outbox (sdkappid, call_id, seq);
+  DROP INDEX outbox_settled;
+  CREATE INDEX outbox_created ON outbox (created_at);
+  CREATE TABLE callback_attempts_v5 (
+    outbox_id TEXT NOT NULL,
+    attempt INTEGER NOT NULL,
+    started_at INTEGER NOT NULL,
+    http_status INTEGER,
+    latency_ms INTEGER NOT NULL,
+    error TEXT,
+    response_excerpt TEXT,
+    PRIMARY KEY (outbox_id, attempt)
+  ) WITHOUT ROWID;
+  INSERT INTO callback_attempts_v5 SELECT outbox_id, attempt, started_at, http_status, latency_ms, error, response_excerpt FROM callback_attempts;
+  DROP TABLE callback_attempts;
+  ALTER TABLE callback_attempts_v5 RENAME TO callback_attempts;
+  `,
 ];
