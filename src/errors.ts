@@ -37,6 +37,11 @@ export const ERR = {
   REST_UNKNOWN_COMMAND: def('ERR_REST_UNKNOWN_COMMAND', 60009, 'unknown service or command'),
   REST_NOT_ADMIN: def('ERR_REST_NOT_ADMIN', 60010, 'identifier is not an administrator of this app'),
   REST_METHOD_NOT_ALLOWED: def('ERR_REST_METHOD_NOT_ALLOWED', 60002, 'only POST is allowed'),
+  REST_NOT_OPERATOR: def('ERR_REST_NOT_OPERATOR', 60010, 'identifier is not an administrator of the operator app'),
+
+  // dialtone_admin: apps of this server (Dialtone extension)
+  APP_EXISTS: def('ERR_APP_EXISTS', 100002, 'invalid parameter: an app with this SdkAppId exists'),
+  APP_NOT_FOUND: def('ERR_APP_NOT_FOUND', 70020, 'SDKAppID not found'),
 
   // call_config (SPEC §2.2)
   CONFIG_INTERNAL: def('ERR_CONFIG_INTERNAL', 100001, 'internal error'),

@@ -23,6 +23,7 @@ import type { DialtoneConfig } from './config.js';
 import { ERR } from './errors.js';
 import { createLogger } from './logger.js';
 import { Metrics } from './metrics.js';
+import { adminCommands } from './transport/http/commands/admin.js';
 import { callConfigCommands } from './transport/http/commands/call-config.js';
 import { callEngineCommands } from './transport/http/commands/call-engine.js';
 import { callRecordCommands } from './transport/http/commands/call-record.js';
@@ -173,6 +174,7 @@ export async function createServer(config: DialtoneConfig, overrides: ServerOver
       ...deliveryCommands(deliveries),
       ...callRecordCommands(storage, clock),
       ...callEngineCommands(calls),
+      ...adminCommands(apps, clock),
     ],
     rateLimitPerSecond: config.restRateLimit,
   });

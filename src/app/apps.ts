@@ -22,6 +22,7 @@ export interface AppBootstrap {
 /** In-memory index of apps backed by storage. */
 export class AppRegistry {
   private readonly apps = new Map<number, App>();
+  private operator: number | undefined;
 
   constructor(private readonly repo: AppRepo) {}
 
@@ -72,6 +73,31 @@ export class AppRegistry {
     return next;
   }
 
+  /**
+   * The operator app: its administrators may create and list the server's apps. It is the app
+   * the start-up configuration names, else the oldest one.
+   */
+  operatorId(): number | undefined {
+    if (this.operator !== undefined && this.apps.has(this.operator)) return this.operator;
+    let oldest: App | undefined;
+    for (const app of this.apps.values()) {
+      if (!oldest || app.createdAt < oldest.createdAt || (app.createdAt === oldest.createdAt && app.sdkAppId < oldest.sdkAppId))
+        oldest = app;
+    }
+    return oldest?.sdkAppId;
+  }
+
+  /** Creates a new app (random SDKAppID and SecretKey unless given); undefined when the SDKAppID is taken. */
+  async create(input: { sdkAppId?: number; secretKey?: string; admins?: string[] }, now: number): Promise<App | undefined> {
+    let sdkAppId = input.sdkAppId;
+    if (sdkAppId === undefined) {
+      do sdkAppId = randomSdkAppId();
+      while (this.apps.has(sdkAppId));
+    } else if (this.apps.has(sdkAppId)) return undefined;
+    const admins = input.admins && input.admins.length > 0 ? input.admins : [DEFAULT_ADMIN];
+    return this.put({ sdkAppId, secretKey: input.secretKey ?? randomBytes(32).toString('hex'), admins }, now);
+  }
+
   isAdmin(sdkAppId: number, userId: string): boolean {
     return this.apps.get(sdkAppId)?.admins.includes(userId) ?? false;
   }
@@ -100,6 +126,7 @@ export class AppRegistry {
   async bootstrap(config: AppBootstrap, now: number): Promise<{ created?: App }> {
     const admins = config.admins && config.admins.length > 0 ? config.admins : [DEFAULT_ADMIN];
     if (config.sdkAppId !== undefined && config.secretKey !== undefined) {
+      this.operator = config.sdkAppId;
       const existed = this.apps.has(config.sdkAppId);
       const app = await this.put({ sdkAppId: config.sdkAppId, secretKey: config.secretKey, admins }, now);
       return existed ? {} : { created: app };

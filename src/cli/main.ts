@@ -1,20 +1,38 @@
 /** The `dialtone` command. */
-import { Command, InvalidArgumentError } from 'commander';
+import { Command } from 'commander';
 import { configFromEnv, splitList, type DialtoneConfig } from '../config.js';
-import { serve } from './serve.js';
+import { intArg } from './args.js';
+import { registerApp } from './commands/app.js';
+import { registerCall } from './commands/call.js';
+import { registerCallback } from './commands/callback.js';
+import { registerDeliveries } from './commands/deliveries.js';
+import { registerListen } from './commands/listen.js';
+import { registerLogin } from './commands/login.js';
+import { registerRecords } from './commands/records.js';
+import { registerTrigger } from './commands/trigger.js';
+import { CliError } from './rest-client.js';
 import { userSigFor } from './usersig.js';
 
-function intArg(min: number, max: number) {
-  return (value: string): number => {
-    if (!/^\d+$/.test(value) || Number(value) < min || Number(value) > max) {
-      throw new InvalidArgumentError(`expected an integer in ${min}..${max}`);
-    }
-    return Number(value);
-  };
-}
-
 const program = new Command();
-program.name('dialtone').description('Dialtone: a self-hostable call backend speaking the TRTC Call server protocol.').showHelpAfterError();
+program
+  .name('dialtone')
+  .description('Dialtone: a self-hostable call backend speaking the TRTC Call server protocol.')
+  // Usage errors, like every other failure, are one line: `dialtone: <reason>`.
+  .configureOutput({ outputError: (text, write) => write(`dialtone: ${text.trim().replace(/^error: /, '')} (see --help)\n`) })
+  .addHelpText(
+    'after',
+    `
+Server commands find their server and credentials from --url/--sdkappid/--secret-key/--admin, else
+DIALTONE_URL/DIALTONE_SDKAPPID/DIALTONE_SECRET_KEY/DIALTONE_ADMIN, else a profile saved by
+\`dialtone login\`, else the app in the local data directory (./data).
+
+Examples:
+  dialtone serve --dev
+  dialtone login --url http://127.0.0.1:8080 --sdkappid 1400000042 --secret-key "$KEY"
+  dialtone listen --port 4000 --configure
+  dialtone trigger end --url http://127.0.0.1:4000/ --result Reject
+  dialtone deliveries list --status failed`,
+  );
 
 program
   .command('serve')
@@ -48,6 +66,8 @@ program
     if (flags.callbackRetentionDays !== undefined) config.callbackRetentionDays = flags.callbackRetentionDays as number;
     if (flags.metricsToken !== undefined) config.metricsToken = flags.metricsToken as string;
     if (flags.logLevel !== undefined) config.logLevel = flags.logLevel as string;
+    // Loaded only here: the other commands start faster without the server's modules.
+    const { serve } = await import('./serve.js');
     await serve(config);
   });
 
@@ -75,7 +95,16 @@ program
     process.stdout.write(flags.json ? `${JSON.stringify({ sdkAppId, userId, userSig })}\n` : `${userSig}\n`);
   });
 
+registerLogin(program);
+registerApp(program);
+registerCallback(program);
+registerRecords(program);
+registerCall(program);
+registerDeliveries(program);
+registerListen(program);
+registerTrigger(program);
+
 program.parseAsync(process.argv).catch((err: unknown) => {
   process.stderr.write(`dialtone: ${err instanceof Error ? err.message : String(err)}\n`);
-  process.exit(1);
+  process.exit(err instanceof CliError ? err.exitCode : 1);
 });
