@@ -192,6 +192,55 @@ describe('dialtone CLI', () => {
     await failsWith(['callback', 'get', '--url', 'http://127.0.0.1:1'], /cannot reach Dialtone/);
   });
 
+  it('fails every server command with one line and a non-zero exit for a bad key and for a server that is down', async () => {
+    const commands = [
+      ['callback', 'set', 'http://127.0.0.1:9/cb'],
+      ['callback', 'get'],
+      ['callback', 'delete'],
+      ['callback', 'token', 'set', 'tok'],
+      ['callback', 'token', 'get'],
+      ['callback', 'token', 'delete'],
+      ['callback', 'policy', 'get'],
+      ['callback', 'policy', 'set', '--timeout', '1000'],
+      ['callback', 'secret', 'get'],
+      ['callback', 'secret', 'rotate'],
+      ['records', 'get', 'some-call'],
+      ['records', 'list'],
+      ['call', 'info', 'some-call'],
+      ['call', 'end', 'some-call'],
+      ['call', 'robot', '--robot', 'bot', '--callees', 'carol'],
+      ['deliveries', 'list'],
+      ['deliveries', 'show', 'msg_x'],
+      ['deliveries', 'resend', 'msg_x'],
+      ['deliveries', 'resend-failed', '--since', '1h'],
+      ['app', 'create'],
+      ['app', 'list'],
+      ['app', 'show', '1400000000'],
+      ['listen', '--port', '0'],
+      ['trigger', 'start', '--url', 'http://127.0.0.1:9/cb', '--from-server'],
+    ];
+    const cases = [
+      { env: { DIALTONE_SECRET_KEY: 'not-the-key-at-all' }, error: /^dialtone: ErrorCode 70009: /, json: false },
+      {
+        env: { DIALTONE_URL: 'http://127.0.0.1:1' },
+        error: /^dialtone: cannot reach Dialtone at http:\/\/127\.0\.0\.1:1: ECONNREFUSED$/,
+        json: true,
+      },
+    ];
+    for (const c of cases) {
+      const runs = await Promise.all(commands.map((args) => runCli(c.json ? [...args, '--json'] : args, { ...env, ...c.env })));
+      runs.forEach((r, i) => {
+        const what = `${commands[i]!.join(' ')} with ${JSON.stringify(c.env)}`;
+        expect(r.code, what).toBe(1);
+        expect(r.stdout, what).toBe('');
+        expect(r.stderr.trimEnd().split('\n'), what).toHaveLength(1);
+        expect(r.stderr.trimEnd(), what).toMatch(c.error);
+      });
+    }
+    // Nothing was changed by the refused commands.
+    await failsWith(['callback', 'get'], /ErrorCode 100301/);
+  });
+
   it('starts a robot call, shows it live, ends it, and reads its record', async () => {
     const started = await json('call', 'robot', '--robot', 'bot', '--callees', 'carol', '--timeout', '60');
     expect(started.CallResult).toEqual([{ Callee_Account: 'carol', ResultCode: 0 }]);
