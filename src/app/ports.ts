@@ -191,6 +191,8 @@ export interface OutboxRepo {
   claimDue(now: number, leaseUntil: number, limit: number, skipOrigins: readonly string[]): Promise<OutboxClaim>;
   /** Gives claimed entries back unattempted (their lease ends now). */
   release(ids: readonly string[]): Promise<void>;
+  /** Moves the lease of still-pending claimed entries (by {@link OutboxEntry.seq}) to `leaseUntil`. */
+  extendLeases(seqs: readonly number[], leaseUntil: number): Promise<void>;
   /** Records attempts and settles their entries: delivered, failed, or pending again at `retryAt`. */
   settle(settlements: readonly Settlement[]): Promise<void>;
   /**

@@ -13,6 +13,11 @@ export interface TimerWorkerDeps {
   fire: (timer: DueTimer) => Promise<void>;
   /** How long a claim holds before another worker may take the timer, ms. Default 30000. */
   leaseMs?: number;
+  /**
+   * Longest sleep, ms: the store is looked at again at least this often for timers other
+   * processes armed or left behind. Default 60000.
+   */
+  maxSleepMs?: number;
 }
 
 /** Claims and fires due timers; sleeps until the next one is due. */
@@ -90,8 +95,8 @@ export class TimerWorker {
   private sleep(ms: number): void {
     if (this.stopped) return;
     if (this.timer) clearTimeout(this.timer);
-    // Re-checked at least every minute: a claim lease of a crashed worker runs out unannounced.
-    this.timer = setTimeout(() => this.wake(), Math.min(Math.max(0, ms), 60_000) + 5);
+    // Re-checked at least this often: a claim lease of a crashed worker runs out unannounced.
+    this.timer = setTimeout(() => this.wake(), Math.min(Math.max(0, ms), this.deps.maxSleepMs ?? 60_000) + 5);
     this.timer.unref();
   }
 }

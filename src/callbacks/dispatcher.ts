@@ -40,6 +40,16 @@ export interface DispatcherOptions {
   perOriginInFlight?: number;
   /** Delivered callbacks older than this are pruned, ms. Default 7 days. */
   retentionMs?: number;
+  /**
+   * How long a claim holds, ms. Claims held longer are renewed every third of this; a process
+   * that dies stops renewing, and its claims go to the others when they run out. Default 5 min.
+   */
+  leaseMs?: number;
+  /**
+   * How often the store is looked at for rows this process was not told about (other processes'
+   * rows whose claims ran out), ms. Default 60000.
+   */
+  recheckMs?: number;
   /** Source of jitter, in [0, 1). Default Math.random. */
   random?: () => number;
   observer?: DeliveryObserver;
@@ -47,7 +57,7 @@ export interface DispatcherOptions {
 
 const RESPONSE_EXCERPT_BYTES = 1024;
 const MAX_RESPONSE_BYTES = 64 * 1024;
-/** A claim outlives the time its entries may wait in memory; after a crash they are sent again. */
+/** Default claim lease, ms; renewed while held, so it bounds only how long a dead process's claims block. */
 const LEASE_MS = 5 * 60_000;
 const PRUNE_EVERY_MS = 3600_000;
 /** Claimed entries held in memory: claim more below the low mark, up to the high mark. */
@@ -112,6 +122,10 @@ export class Dispatcher {
   private timerChecked = false;
   private pruner: NodeJS.Timeout | undefined;
   private recheck: NodeJS.Timeout | undefined;
+  private renewer: NodeJS.Timeout | undefined;
+  private readonly leaseMs: number;
+  /** Seq of every claimed entry not yet settled or given back, by callback id. */
+  private readonly heldSeq = new Map<string, number>();
   private stopped = true;
   private readonly idleWaiters: (() => void)[] = [];
   private settling: Settlement[] = [];
@@ -124,6 +138,7 @@ export class Dispatcher {
     this.maxInFlight = opts.maxInFlight ?? 512;
     this.perOrigin = opts.perOriginInFlight ?? 32;
     this.random = opts.random ?? Math.random;
+    this.leaseMs = opts.leaseMs ?? LEASE_MS;
     // Connecting is bounded by the server-wide timeout: the attempt's own deadline starts to be
     // enforced once the request is on a socket (see Poster).
     this.agent = new Agent({ connections: this.perOrigin, keepAliveTimeout: 10_000, connect: { timeout: this.timeoutMs } });
@@ -139,8 +154,10 @@ export class Dispatcher {
     this.recheck = setInterval(() => {
       this.timerChecked = false;
       this.wake();
-    }, 60_000);
+    }, this.opts.recheckMs ?? 60_000);
     this.recheck.unref();
+    this.renewer = setInterval(() => void this.renewLeases(), Math.max(100, Math.floor(this.leaseMs / 3)));
+    this.renewer.unref();
     this.wake();
   }
 
@@ -150,6 +167,7 @@ export class Dispatcher {
     if (this.timer) clearTimeout(this.timer);
     if (this.pruner) clearInterval(this.pruner);
     if (this.recheck) clearInterval(this.recheck);
+    if (this.renewer) clearInterval(this.renewer);
     for (const state of this.origins.values()) {
       for (const chain of state.ready.splice(0)) this.release(chain);
     }
@@ -194,6 +212,17 @@ export class Dispatcher {
       this.opts.log.error({ err }, 'could not prune delivered callbacks');
     }
     return total;
+  }
+
+  /** Keeps the claims of held entries alive, so no other process takes them while they wait here. */
+  private async renewLeases(): Promise<void> {
+    if (this.heldSeq.size === 0 || this.stopped) return;
+    const seqs = [...this.heldSeq.values()];
+    try {
+      await this.opts.storage.transaction((tx) => tx.outbox.extendLeases(seqs, this.opts.clock.now() + this.leaseMs));
+    } catch (err) {
+      this.opts.log.error({ err, count: seqs.length }, 'could not renew callback claims');
+    }
   }
 
   private busy(): boolean {
@@ -252,7 +281,7 @@ export class Dispatcher {
   private async claim(limit: number, skip: string[]): Promise<{ claimed: Claimed[]; limited: boolean }> {
     const now = this.opts.clock.now();
     return this.opts.storage.transaction(async (tx) => {
-      const { entries, limited } = await tx.outbox.claimDue(now, now + LEASE_MS, limit, skip);
+      const { entries, limited } = await tx.outbox.claimDue(now, now + this.leaseMs, limit, skip);
       const perApp = new Map<number, AppDelivery>();
       for (const e of entries) {
         if (perApp.has(e.sdkAppId)) continue;
@@ -283,6 +312,7 @@ export class Dispatcher {
       }
       chain.rows.push(c);
       this.heldOrigin.set(c.entry.id, c.origin);
+      this.heldSeq.set(c.entry.id, c.entry.seq);
       this.origin(c.origin).held++;
       this.held++;
     }
@@ -396,6 +426,7 @@ export class Dispatcher {
       const origin = this.heldOrigin.get(id);
       if (origin === undefined) continue;
       this.heldOrigin.delete(id);
+      this.heldSeq.delete(id);
       this.held--;
       const state = this.origin(origin);
       // An origin with room again may have rows the last claim skipped.

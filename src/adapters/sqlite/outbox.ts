@@ -69,6 +69,7 @@ export class SqliteOutboxRepo implements OutboxRepo {
       // By rowid: the cheapest way to a row.
       lease: db.prepare('UPDATE outbox SET lease_until = ? WHERE seq = ?'),
       release: db.prepare('UPDATE outbox SET lease_until = 0 WHERE id = ?'),
+      extend: db.prepare("UPDATE outbox SET lease_until = ? WHERE seq = ? AND status = 'pending' AND lease_until > 0"),
       insertAttempt: db.prepare(
         `INSERT OR REPLACE INTO callback_attempts (outbox_id, attempt, started_at, http_status, latency_ms, error, response_excerpt)
          VALUES (?, ?, ?, ?, ?, ?, ?)`,
@@ -158,6 +159,10 @@ export class SqliteOutboxRepo implements OutboxRepo {
 
   async release(ids: readonly string[]): Promise<void> {
     for (const id of ids) this.stmts.release.run(id);
+  }
+
+  async extendLeases(seqs: readonly number[], leaseUntil: number): Promise<void> {
+    for (const seq of seqs) this.stmts.extend.run(leaseUntil, seq);
   }
 
   async settle(settlements: readonly Settlement[]): Promise<void> {
