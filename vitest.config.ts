@@ -1,9 +1,35 @@
 import { defineConfig } from 'vitest/config';
 
+/**
+ * Two projects: every test on the embedded SQLite store, and the conformance suite again on
+ * PostgreSQL + Redis (cluster mode), so both modes keep the same behaviour. Tests that are about
+ * one mode only (the SQLite file, restarting one process, the browser demo) run once.
+ */
+const CONFORMANCE = [
+  'test/rest-api.test.ts',
+  'test/call-config.test.ts',
+  'test/start-call-callback.test.ts',
+  'test/start-call-by-robot.test.ts',
+  'test/ws-gateway.test.ts',
+  'test/callback-isolation.test.ts',
+  'test/lifecycle-single.test.ts',
+  'test/lifecycle-group.test.ts',
+  'test/devices-and-presence.test.ts',
+  'test/records-and-live-calls.test.ts',
+  'test/hardening.test.ts',
+  'test/delivery.test.ts',
+  'test/sdk-client.test.ts',
+  'test/receiver.test.ts',
+  'test/cli.test.ts',
+];
+
 export default defineConfig({
   test: {
-    include: ['src/**/*.test.ts', 'test/**/*.test.ts'],
     testTimeout: 20_000,
     hookTimeout: 20_000,
+    projects: [
+      { extends: true, test: { name: 'sqlite', include: ['src/**/*.test.ts', 'test/**/*.test.ts'] } },
+      { extends: true, test: { name: 'cluster', include: CONFORMANCE, env: { DIALTONE_TEST_STORE: 'cluster' } } },
+    ],
   },
 });

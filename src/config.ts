@@ -32,6 +32,20 @@ export interface DialtoneConfig {
   heartbeatExpiryMs: number;
   /** pino level. Default `info`. */
   logLevel: string;
+  /** `postgres://…`: store everything in PostgreSQL instead of the SQLite file (`DATABASE_URL`). */
+  databaseUrl?: string;
+  /** PostgreSQL schema to use (created if missing). Default `public` (`DIALTONE_DATABASE_SCHEMA`). */
+  databaseSchema?: string;
+  /** `redis://…`: cluster mode, with `databaseUrl` (`REDIS_URL`). */
+  redisUrl?: string;
+  /** Prefix of Redis keys and channels. Default `dialtone:` (`DIALTONE_REDIS_PREFIX`). */
+  redisPrefix?: string;
+  /**
+   * How long a process's claim on a callback or timer holds, ms; claims are renewed while held,
+   * so this is how long a dead process's work waits before another takes it. Default 300000, or
+   * 15000 in cluster mode (`DIALTONE_CLAIM_LEASE_MS`).
+   */
+  claimLeaseMs?: number;
 }
 
 /** Defaults of every setting. */
@@ -78,6 +92,11 @@ export function configFromEnv(env: NodeJS.ProcessEnv = process.env): DialtoneCon
   }
   if (env.DIALTONE_METRICS_TOKEN) config.metricsToken = env.DIALTONE_METRICS_TOKEN;
   if (env.LOG_LEVEL) config.logLevel = env.LOG_LEVEL;
+  if (env.DATABASE_URL) config.databaseUrl = env.DATABASE_URL;
+  if (env.DIALTONE_DATABASE_SCHEMA) config.databaseSchema = env.DIALTONE_DATABASE_SCHEMA;
+  if (env.REDIS_URL) config.redisUrl = env.REDIS_URL;
+  if (env.DIALTONE_REDIS_PREFIX) config.redisPrefix = env.DIALTONE_REDIS_PREFIX;
+  if (env.DIALTONE_CLAIM_LEASE_MS) config.claimLeaseMs = integer('DIALTONE_CLAIM_LEASE_MS', env.DIALTONE_CLAIM_LEASE_MS, 1_000, 3_600_000);
   return config;
 }
 
@@ -85,6 +104,15 @@ export function configFromEnv(env: NodeJS.ProcessEnv = process.env): DialtoneCon
 export function checkConfig(config: DialtoneConfig): DialtoneConfig {
   if ((config.sdkAppId === undefined) !== (config.secretKey === undefined)) {
     throw new ConfigError('DIALTONE_SDKAPPID and DIALTONE_SECRET_KEY must be set together');
+  }
+  if (config.redisUrl && !config.databaseUrl) {
+    throw new ConfigError('REDIS_URL (cluster mode) needs DATABASE_URL: the processes of a cluster share one PostgreSQL database');
+  }
+  if (config.databaseUrl && !/^postgres(ql)?:\/\//.test(config.databaseUrl))
+    throw new ConfigError('DATABASE_URL must be a postgres:// URL');
+  if (config.redisUrl && !/^rediss?:\/\//.test(config.redisUrl)) throw new ConfigError('REDIS_URL must be a redis:// or rediss:// URL');
+  if (config.databaseSchema !== undefined && !/^[a-z_][a-z0-9_]{0,62}$/.test(config.databaseSchema)) {
+    throw new ConfigError('DIALTONE_DATABASE_SCHEMA must be a lower-case SQL identifier');
   }
   return { ...config, dataDir: resolve(config.dataDir) };
 }

@@ -69,6 +69,17 @@ export class Metrics implements DeliveryObserver {
           this.set({ sdkappid: String(sdkAppId) }, n);
       },
     });
+    const counted = storage as Storage & { roundTrips?: number };
+    if (typeof counted.roundTrips === 'number') {
+      new Gauge({
+        name: 'dialtone_db_queries_total',
+        help: 'Statements sent to the database by this process (each one round trip), BEGIN and COMMIT included.',
+        registers,
+        collect() {
+          this.set(counted.roundTrips ?? 0);
+        },
+      });
+    }
     new Gauge({
       name: 'dialtone_client_connections',
       help: 'Client WebSocket connections open.',

@@ -17,9 +17,13 @@ import { PresenceService } from './app/presence-service.js';
 import { StepRunner } from './app/step-runner.js';
 import { TimerWorker } from './app/timer-worker.js';
 import { randomIds, type Ids } from './app/ids.js';
-import type { App, Clock } from './app/ports.js';
+import type { App, Clock, Storage } from './app/ports.js';
+import { PgStorage } from './adapters/postgres/storage.js';
+import { RedisBus } from './adapters/redis/bus.js';
+import { ClusterNotifier } from './app/cluster-notifier.js';
 import { Dispatcher } from './callbacks/dispatcher.js';
 import type { DialtoneConfig } from './config.js';
+import type { Platform } from './domain/types.js';
 import { ERR } from './errors.js';
 import { createLogger } from './logger.js';
 import { Metrics } from './metrics.js';
@@ -53,8 +57,10 @@ export interface ServerOverrides {
 export interface DialtoneServer {
   http: FastifyInstance;
   apps: AppRegistry;
-  storage: SqliteStorage;
+  storage: Storage;
   dispatcher: Dispatcher;
+  /** The cluster bus, in cluster mode. */
+  bus?: RedisBus;
   metrics: Metrics;
   timers: TimerWorker;
   gateway: Gateway;
@@ -75,13 +81,28 @@ export async function createServer(config: DialtoneConfig, overrides: ServerOver
   const log = overrides.log ?? createLogger(config.logLevel);
   const clock = overrides.clock ?? { now: () => Date.now() };
   const ids = overrides.ids ?? randomIds;
-  const storage = SqliteStorage.open(join(config.dataDir, 'dialtone.db'));
+  const storage: Storage = config.databaseUrl
+    ? await PgStorage.open({ url: config.databaseUrl, ...(config.databaseSchema ? { schema: config.databaseSchema } : {}), log })
+    : SqliteStorage.open(join(config.dataDir, 'dialtone.db'));
+  const bus = config.redisUrl
+    ? new RedisBus({
+        url: config.redisUrl,
+        processId: randomUUID(),
+        log: log.child({ component: 'cluster' }),
+        ...(config.redisPrefix ? { prefix: config.redisPrefix } : {}),
+      })
+    : undefined;
+  // In a cluster, work a dead process claimed must come back soon, and work other processes
+  // queued is looked for often; alone, nothing but this process writes the store.
+  const leaseMs = config.claimLeaseMs ?? (bus ? 15_000 : undefined);
 
   const apps = new AppRegistry(storage.apps);
   await apps.load();
   const { created } = await apps.bootstrap({ sdkAppId: config.sdkAppId, secretKey: config.secretKey, admins: config.admins }, clock.now());
+  if (bus) apps.onChange = () => bus.publishAppsChanged();
 
   const connections = new ConnectionRegistry();
+  const notifier = bus ? new ClusterNotifier(connections, bus) : connections;
   const metrics = new Metrics(storage, () => connections.size);
   const dispatcher = new Dispatcher({
     storage,
@@ -91,20 +112,35 @@ export async function createServer(config: DialtoneConfig, overrides: ServerOver
     timeoutMs: config.callbackTimeoutMs,
     retentionMs: config.callbackRetentionDays * 24 * 3600_000,
     observer: metrics,
+    ...(leaseMs !== undefined ? { leaseMs } : {}),
+    ...(bus ? { recheckMs: 2_000 } : {}),
   });
   let timers: TimerWorker | undefined;
   const runner = new StepRunner({
     storage,
-    notifier: connections,
+    notifier,
     clock,
     ids,
     onCallbacksQueued: () => dispatcher.wake(),
     onTimersChanged: () => timers?.wake(),
   });
   const serverIp = serverAddress(config.host);
-  const calls = new CallService({ storage, runner, notifier: connections, clock, ids, serverIp });
-  timers = new TimerWorker({ storage, clock, log: log.child({ component: 'timers' }), fire: (t) => calls.fireTimer(t) });
-  const presence = new PresenceService({ storage, runner, clock, expiryMs: config.heartbeatExpiryMs, isOnline: connections.isOnline });
+  const calls = new CallService({ storage, runner, notifier, clock, ids, serverIp });
+  timers = new TimerWorker({
+    storage,
+    clock,
+    log: log.child({ component: 'timers' }),
+    fire: (t) => calls.fireTimer(t),
+    ...(leaseMs !== undefined ? { leaseMs } : {}),
+    ...(bus ? { maxSleepMs: 1_000 } : {}),
+  });
+  const presence = new PresenceService({
+    storage,
+    runner,
+    clock,
+    expiryMs: config.heartbeatExpiryMs,
+    isOnline: bus ? (app, user, device) => bus.isOnline(app, user, device) : connections.isOnline,
+  });
   const callbackConfig = new CallbackConfigService(storage);
   const deliveries = new DeliveryService({
     storage,
@@ -188,8 +224,51 @@ export async function createServer(config: DialtoneConfig, overrides: ServerOver
     log: log.child({ component: 'ws' }),
     heartbeatExpiryMs: config.heartbeatExpiryMs,
     ...(overrides.sweepIntervalMs !== undefined ? { sweepIntervalMs: overrides.sweepIntervalMs } : {}),
+    ...(bus ? { cluster: bus } : {}),
   });
   gateway.attach(http.server);
+  if (bus) {
+    const clusterLog = log.child({ component: 'cluster' });
+    bus.onUserMessage((m) => {
+      if (m.kind === 'event') connections.notify(m.sdkAppId, m.effect);
+      else gateway.kickLocal(m.sdkAppId, m.userId, m.deviceId);
+    });
+    bus.onAppsChanged(() => void apps.load().catch((err: unknown) => clusterLog.error({ err }, 'could not reload apps')));
+    // Members whose process died: their heartbeat expiry runs from its last beat, as if their
+    // sockets had closed then; those who reconnect elsewhere in time keep their calls.
+    bus.onProcessDead(async (devices, lastBeat) => {
+      for (const d of devices) {
+        const lastDevice = (await bus.deviceCount(d.sdkAppId, d.userId)) === 0;
+        await presence
+          .disconnected(
+            { sdkAppId: d.sdkAppId, userId: d.userId, deviceId: d.deviceId, clientIp: d.clientIp, platform: d.platform as Platform },
+            lastBeat,
+            lastDevice,
+          )
+          .catch((err: unknown) => clusterLog.error({ err, userId: d.userId }, 'could not take over a member of a dead process'));
+      }
+    });
+    // Events published while Redis was away are lost: register the devices again and tell each
+    // client the state of its calls from the database.
+    bus.onReconnect(() => {
+      void (async () => {
+        for (const conn of [...connections.all()]) {
+          try {
+            await bus.register(conn, Number.MAX_SAFE_INTEGER);
+            await presence.connected({
+              sdkAppId: conn.sdkAppId,
+              userId: conn.userId,
+              clientIp: conn.clientIp,
+              platform: conn.platform,
+              deviceId: conn.deviceId,
+            });
+          } catch (err) {
+            clusterLog.error({ err, userId: conn.userId }, 'could not resync a client after redis came back');
+          }
+        }
+      })();
+    });
+  }
 
   return {
     http,
@@ -203,10 +282,17 @@ export async function createServer(config: DialtoneConfig, overrides: ServerOver
     calls,
     connections,
     log,
+    ...(bus ? { bus } : {}),
     ...(created ? { createdApp: created } : {}),
     async listen() {
-      await storage.recoverClaims();
-      await presence.rearmAfterRestart();
+      if (bus) {
+        // Other processes are alive and own their claims and members; the dead ones' are taken
+        // over through the bus and by expiring leases.
+        await bus.start();
+      } else {
+        await storage.recoverClaims();
+        await presence.rearmAfterRestart();
+      }
       await http.listen({ host: config.host, port: config.port });
       dispatcher.start();
       timers.start();
@@ -220,6 +306,7 @@ export async function createServer(config: DialtoneConfig, overrides: ServerOver
       await http.close();
       await timers.stop();
       await dispatcher.stop();
+      await bus?.close();
       await storage.close();
     },
   };

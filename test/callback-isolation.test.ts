@@ -11,7 +11,8 @@ import { ALL_COMMANDS } from './helpers/harness.js';
 import { Receiver } from './helpers/receiver.js';
 import { rest } from './helpers/rest.js';
 import { startServer, type TestServer } from './helpers/server.js';
-import { waitFor } from './helpers/wait.js';
+import { attemptsOf as attemptsIn, outboxOf } from './helpers/outbox.js';
+import { waitFor, waitForAsync } from './helpers/wait.js';
 
 const cleanups: (() => Promise<void> | void)[] = [];
 afterEach(async () => {
@@ -31,12 +32,7 @@ async function client(t: TestServer, userId: string): Promise<TestClient> {
   return c;
 }
 
-function attemptsOf(t: TestServer): { error: string | null; http_status: number | null }[] {
-  return t.server.storage.db.prepare('SELECT error, http_status FROM callback_attempts ORDER BY started_at').all() as {
-    error: string | null;
-    http_status: number | null;
-  }[];
-}
+const attemptsOf = (t: TestServer) => attemptsIn(t.server, t.sdkAppId);
 
 describe('a slow or dead receiver delays nothing', () => {
   it('defaults to a 2 s callback timeout', () => {
@@ -58,10 +54,11 @@ describe('a slow or dead receiver delays nothing', () => {
       const caller = await client(t, `caller${i}`);
       const reply = await caller.request('calls', { userIdList: [`callee${i}`], mediaType: 'Audio' });
       expect(reply.ok).toBe(true);
-      expect(attemptsOf(t)).toHaveLength(0);
+      expect(await attemptsOf(t)).toHaveLength(0);
     }
-    await waitFor(() => attemptsOf(t).length >= 1, 5000, 'the first attempt to time out');
-    expect(attemptsOf(t)[0]).toEqual({ error: 'timeout after 1500 ms', http_status: null });
+    await waitForAsync(async () => (await attemptsOf(t)).length >= 1, 5000, 'the first attempt to time out');
+    expect((await attemptsOf(t))[0]).toMatchObject({ error: 'timeout after 1500 ms' });
+    expect((await attemptsOf(t))[0]!.httpStatus).toBeUndefined();
   });
 
   it('answers calls when the receiver accepts connections but never reads them', async () => {
@@ -77,9 +74,9 @@ describe('a slow or dead receiver delays nothing', () => {
       const caller = await client(t, `a${i}`);
       expect((await caller.request('calls', { userIdList: [`b${i}`], mediaType: 'Video' })).ok).toBe(true);
     }
-    expect(attemptsOf(t)).toHaveLength(0);
-    await waitFor(() => attemptsOf(t).length >= 3, 5000, 'three timed-out attempts');
-    expect(attemptsOf(t).every((a) => a.error === 'timeout after 1000 ms')).toBe(true);
+    expect(await attemptsOf(t)).toHaveLength(0);
+    await waitForAsync(async () => (await attemptsOf(t)).length >= 3, 5000, 'three timed-out attempts');
+    expect((await attemptsOf(t)).every((a) => a.error === 'timeout after 1000 ms')).toBe(true);
   });
 
   it('answers calls when the receiver refuses connections, records the network error and schedules a retry', async () => {
@@ -95,17 +92,15 @@ describe('a slow or dead receiver delays nothing', () => {
     const bob = await client(t, 'bob');
     expect((await alice.request('calls', { userIdList: ['bob'], mediaType: 'Audio' })).ok).toBe(true);
     await bob.nextEvent('onCallReceived');
-    await waitFor(() => attemptsOf(t).length >= 1, 5000, 'the refused attempt');
-    expect(attemptsOf(t)[0]!.error).toMatch(/ECONNREFUSED/);
-    // The default policy retries: the callback is pending again, about 5 s later.
-    const row = t.server.storage.db.prepare('SELECT status, next_attempt_at, updated_at FROM outbox').get() as {
-      status: string;
-      next_attempt_at: number;
-      updated_at: number;
-    };
-    expect(row.status).toBe('pending');
-    expect(row.next_attempt_at - row.updated_at).toBeGreaterThan(4000);
-    expect(row.next_attempt_at - row.updated_at).toBeLessThan(6000);
+    await waitForAsync(async () => (await attemptsOf(t)).length >= 1, 5000, 'the refused attempt');
+    const [attempt] = await attemptsOf(t);
+    expect(attempt!.error).toMatch(/ECONNREFUSED/);
+    // The default policy retries: the callback is pending again, about 5 s after that attempt.
+    const [row] = await outboxOf(t.server, t.sdkAppId);
+    expect(row!.status).toBe('pending');
+    const settledAt = attempt!.startedAt + attempt!.latencyMs;
+    expect(row!.nextAttemptAt - settledAt).toBeGreaterThan(4000);
+    expect(row!.nextAttemptAt - settledAt).toBeLessThan(6000);
   });
 
   it('records a non-200 answer and a wrong envelope as failed attempts', async () => {
@@ -115,7 +110,7 @@ describe('a slow or dead receiver delays nothing', () => {
     const t = await serverWithCallbackTo(receiver.url);
     const alice = await client(t, 'alice');
     await alice.request('calls', { userIdList: ['bob'], mediaType: 'Audio' });
-    await waitFor(() => attemptsOf(t).length >= 1, 5000, 'the failed attempt');
-    expect(attemptsOf(t)[0]).toEqual({ error: 'HTTP 500', http_status: 500 });
+    await waitForAsync(async () => (await attemptsOf(t)).length >= 1, 5000, 'the failed attempt');
+    expect((await attemptsOf(t))[0]).toMatchObject({ error: 'HTTP 500', httpStatus: 500 });
   });
 });

@@ -9,7 +9,8 @@ import { ALL_COMMANDS, Harness } from './helpers/harness.js';
 import { Receiver, type ReceivedCallback } from './helpers/receiver.js';
 import { rest, type RestAnswer } from './helpers/rest.js';
 import { connectUser } from './helpers/client.js';
-import { waitFor } from './helpers/wait.js';
+import { attemptsOf, outboxOf } from './helpers/outbox.js';
+import { waitFor, waitForAsync } from './helpers/wait.js';
 
 const require = createRequire(import.meta.url);
 const { Webhook: SvixWebhook } = require('svix') as {
@@ -88,11 +89,7 @@ describe('retries', () => {
     const port = Number(new URL(h.receiver.url).port);
     await h.receiver.close();
     const ids = [await fullCall('a1', 'b1'), await fullCall('a2', 'b2')];
-    await waitFor(
-      () => (h.t.server.storage.db.prepare('SELECT COUNT(*) AS n FROM callback_attempts').get() as { n: number }).n >= 8,
-      5000,
-      'first attempts to fail',
-    );
+    await waitForAsync(async () => (await attemptsOf(h.t.server, h.t.sdkAppId)).length >= 8, 5000, 'first attempts to fail');
     const back = await new Receiver().start('/callback', port);
     try {
       await back.waitForCount(8, undefined, 8000);
@@ -117,11 +114,7 @@ describe('retries', () => {
     const alice = await h.user('alice');
     await h.call(alice, ['bob']);
     await h.receiver.waitForCount(2);
-    await waitFor(
-      () => (h.t.server.storage.db.prepare(`SELECT COUNT(*) AS n FROM outbox WHERE status = 'failed'`).get() as { n: number }).n === 1,
-      3000,
-      'failed',
-    );
+    await waitForAsync(async () => (await outboxOf(h.t.server, h.t.sdkAppId, { status: 'failed' })).length === 1, 3000, 'failed');
     const failed = await rest(h.t, 'call_config/list_deliveries', { Status: 'failed' });
     expect(failed.Response).toMatchObject({ TotalNum: 1, DeliveryList: [{ Status: 'failed', Attempts: 2, LastHttpStatus: 500 }] });
   });
@@ -192,17 +185,9 @@ describe('isolation', () => {
       expect(r.ok).toBe(true);
       await other.waitForCount(1);
       // The other app's callback arrived before any of the hanging attempts timed out.
-      const attempts = h.t.server.storage.db
-        .prepare('SELECT COUNT(*) AS n FROM callback_attempts WHERE outbox_id IN (SELECT id FROM outbox WHERE sdkappid = ?)')
-        .get(h.t.sdkAppId) as { n: number };
-      expect(attempts.n).toBe(0);
-      await waitFor(
-        () =>
-          (
-            h.t.server.storage.db.prepare(`SELECT COUNT(*) AS n FROM callback_attempts WHERE error = 'timeout after 700 ms'`).get() as {
-              n: number;
-            }
-          ).n >= 32,
+      expect(await attemptsOf(h.t.server, h.t.sdkAppId)).toHaveLength(0);
+      await waitForAsync(
+        async () => (await attemptsOf(h.t.server, h.t.sdkAppId)).filter((a) => a.error === 'timeout after 700 ms').length >= 32,
         5000,
         'timeouts',
       );

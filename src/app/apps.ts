@@ -23,6 +23,8 @@ export interface AppBootstrap {
 export class AppRegistry {
   private readonly apps = new Map<number, App>();
   private operator: number | undefined;
+  /** Called after this process changed an app (cluster mode tells the other processes). */
+  onChange: () => void = () => undefined;
 
   constructor(private readonly repo: AppRepo) {}
 
@@ -70,6 +72,7 @@ export class AppRegistry {
     };
     await this.repo.upsert(next);
     this.apps.set(sdkAppId, next);
+    this.onChange();
     return next;
   }
 
@@ -116,6 +119,7 @@ export class AppRegistry {
     };
     await this.repo.upsert(app);
     this.apps.set(app.sdkAppId, app);
+    this.onChange();
     return app;
   }
 

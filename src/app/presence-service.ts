@@ -19,8 +19,8 @@ export interface PresenceDeps {
   clock: Clock;
   /** Heartbeat expiry, ms. */
   expiryMs: number;
-  /** Whether a device of a user has a connection right now. */
-  isOnline: (sdkAppId: number, userId: string, deviceId: string) => boolean;
+  /** Whether a device of a user has a connection right now (to any process, in cluster mode). */
+  isOnline: (sdkAppId: number, userId: string, deviceId: string) => boolean | Promise<boolean>;
 }
 
 /** Connect, disconnect and restart handling. */
@@ -36,7 +36,7 @@ export class PresenceService {
         if (!call) return { callId, call: undefined, effects: [] };
         const previous = memberOf(call, actor.userId)?.deviceId;
         const previousOnline =
-          previous !== undefined && previous !== actor.deviceId && this.deps.isOnline(actor.sdkAppId, actor.userId, previous);
+          previous !== undefined && previous !== actor.deviceId && (await this.deps.isOnline(actor.sdkAppId, actor.userId, previous));
         const step = resume(call, actor.userId, actor.deviceId, previousOnline);
         if (step.call !== call) await StepRunner.saveCall(tx, actor.sdkAppId, step, true);
         return step;

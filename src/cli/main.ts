@@ -50,7 +50,15 @@ program
   .option('--callback-retention-days <days>', 'delivered callbacks are kept this long (DIALTONE_CALLBACK_RETENTION_DAYS)', intArg(1, 3650))
   .option('--metrics-token <token>', '/metrics requires this bearer token (DIALTONE_METRICS_TOKEN)')
   .option('--log-level <level>', 'fatal|error|warn|info|debug|trace|silent (LOG_LEVEL)')
-  .addHelpText('after', '\nExamples:\n  dialtone serve --dev\n  dialtone serve --host 0.0.0.0 --port 8080 --data-dir /var/lib/dialtone')
+  .option('--database-url <url>', 'postgres:// URL: keep everything in PostgreSQL instead of SQLite (DATABASE_URL)')
+  .option('--database-schema <name>', 'PostgreSQL schema, created if missing (DIALTONE_DATABASE_SCHEMA, default public)')
+  .option('--redis-url <url>', 'redis:// URL: with --database-url, cluster mode (REDIS_URL)')
+  .option('--redis-prefix <prefix>', 'prefix of Redis keys and channels (DIALTONE_REDIS_PREFIX, default dialtone:)')
+  .option('--claim-lease <ms>', 'how long a claim on a callback or timer holds (DIALTONE_CLAIM_LEASE_MS)', intArg(1_000, 3_600_000))
+  .addHelpText(
+    'after',
+    '\nExamples:\n  dialtone serve --dev\n  dialtone serve --host 0.0.0.0 --port 8080 --data-dir /var/lib/dialtone\n  dialtone serve --database-url postgres://db/dialtone --redis-url redis://redis:6379   # one of a cluster',
+  )
   .action(async (flags: Record<string, unknown>) => {
     const config: DialtoneConfig = configFromEnv();
     if (flags.host !== undefined) config.host = flags.host as string;
@@ -66,6 +74,11 @@ program
     if (flags.callbackRetentionDays !== undefined) config.callbackRetentionDays = flags.callbackRetentionDays as number;
     if (flags.metricsToken !== undefined) config.metricsToken = flags.metricsToken as string;
     if (flags.logLevel !== undefined) config.logLevel = flags.logLevel as string;
+    if (flags.databaseUrl !== undefined) config.databaseUrl = flags.databaseUrl as string;
+    if (flags.databaseSchema !== undefined) config.databaseSchema = flags.databaseSchema as string;
+    if (flags.redisUrl !== undefined) config.redisUrl = flags.redisUrl as string;
+    if (flags.redisPrefix !== undefined) config.redisPrefix = flags.redisPrefix as string;
+    if (flags.claimLease !== undefined) config.claimLeaseMs = flags.claimLease as number;
     // Loaded only here: the other commands start faster without the server's modules.
     const { serve } = await import('./serve.js');
     await serve(config);

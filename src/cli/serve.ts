@@ -12,7 +12,12 @@ export async function serve(config: DialtoneConfig): Promise<void> {
   out(`Dialtone listening on ${url}${config.dev ? ' (dev mode)' : ''}`);
   out(`  REST API   ${url}/v4/{service}/{command}`);
   out(`  WebSocket  ${url.replace(/^http/, 'ws')}/v1/ws`);
-  out(`  Data       ${checked.dataDir}`);
+  // The URLs may carry passwords: only their host part is printed.
+  const where = (u: string) => new URL(u).host;
+  if (checked.databaseUrl)
+    out(`  Data       PostgreSQL at ${where(checked.databaseUrl)}${checked.databaseSchema ? `, schema ${checked.databaseSchema}` : ''}`);
+  else out(`  Data       ${checked.dataDir}`);
+  if (checked.redisUrl) out(`  Cluster    Redis at ${where(checked.redisUrl)}`);
   const app = server.createdApp;
   if (app) {
     // Printed once, to the terminal, when the app is created: it is the only time the

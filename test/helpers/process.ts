@@ -9,9 +9,14 @@ export interface ServerProcess {
 }
 
 /** Starts the built server on a free port over `dataDir`; resolves once it listens. */
-export function startProcess(dataDir: string, sdkAppId: number, secretKey: string): Promise<ServerProcess> {
+export function startProcess(
+  dataDir: string,
+  sdkAppId: number,
+  secretKey: string,
+  env: Record<string, string> = {},
+): Promise<ServerProcess> {
   const child = spawn(process.execPath, ['bin/dialtone.js', 'serve', '--port', '0', '--data-dir', dataDir], {
-    env: { ...process.env, DIALTONE_SDKAPPID: String(sdkAppId), DIALTONE_SECRET_KEY: secretKey, LOG_LEVEL: 'error' },
+    env: { ...process.env, DIALTONE_SDKAPPID: String(sdkAppId), DIALTONE_SECRET_KEY: secretKey, LOG_LEVEL: 'error', ...env },
     stdio: ['ignore', 'pipe', 'inherit'],
   });
   return new Promise((resolve, reject) => {

@@ -2,7 +2,10 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { createHash } from 'node:crypto';
 import { createRequire } from 'node:module';
+import { Redis } from 'ioredis';
+import { PgStorage } from '../../src/adapters/postgres/storage.js';
 import { DEFAULTS, type DialtoneConfig } from '../../src/config.js';
 import { createServer, type DialtoneServer, type ServerOverrides } from '../../src/server.js';
 
@@ -42,6 +45,8 @@ export async function startServer(
     sdkAppId,
     secretKey,
   };
+  const cluster = clusterConfig(dataDir);
+  if (cluster) Object.assign(config, cluster);
   const server = await createServer(config, opts.overrides);
   const url = await server.listen();
   return {
@@ -54,7 +59,39 @@ export async function startServer(
     userSig: (userId, appId = sdkAppId, key = secretKey) => new TLSSigAPIv2.Api(appId, key).genUserSig(userId, 15552000),
     async close() {
       await server.close();
-      if (!opts.keepDataDir) rmSync(dataDir, { recursive: true, force: true });
+      if (!opts.keepDataDir) {
+        rmSync(dataDir, { recursive: true, force: true });
+        if (cluster) await dropCluster(cluster);
+      }
     },
   };
+}
+
+/** Where the PostgreSQL and Redis of cluster-mode tests are (the CI machines run both locally). */
+export const TEST_DATABASE_URL = process.env.DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/test';
+export const TEST_REDIS_URL = process.env.REDIS_URL ?? 'redis://127.0.0.1:6379';
+
+/** True when the suite runs as the cluster-mode conformance project (PostgreSQL + Redis). */
+export const CLUSTER_MODE = process.env.DIALTONE_TEST_STORE === 'cluster';
+
+/**
+ * Cluster settings for a test server: its own schema and Redis prefix, named after its data
+ * directory, so a server restarted on the same directory finds the same data.
+ */
+export function clusterConfig(dataDir: string, force = false): Partial<DialtoneConfig> | undefined {
+  if (!CLUSTER_MODE && !force) return undefined;
+  const name = `t_${createHash('sha256').update(dataDir).digest('hex').slice(0, 16)}`;
+  return { databaseUrl: TEST_DATABASE_URL, databaseSchema: name, redisUrl: TEST_REDIS_URL, redisPrefix: `${name}:` };
+}
+
+/** Drops a test cluster's schema and Redis keys. */
+export async function dropCluster(cluster: Partial<DialtoneConfig>): Promise<void> {
+  await PgStorage.dropSchema(cluster.databaseUrl!, cluster.databaseSchema!);
+  const redis = new Redis(cluster.redisUrl!);
+  try {
+    const keys = await redis.keys(`${cluster.redisPrefix}*`);
+    if (keys.length > 0) await redis.del(...keys);
+  } finally {
+    redis.disconnect();
+  }
 }

@@ -22,6 +22,8 @@ export interface ClientConnection {
   userSigExpiresAt: number;
   /** Frames it may still send (flood protection). */
   budget: FrameBudget;
+  /** Set when a newer login of the same device took its place. */
+  replaced?: boolean;
 }
 
 /** The devices each user has connected, per app. */

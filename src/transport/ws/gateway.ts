@@ -36,6 +36,30 @@ export const MAX_FRAME_BYTES = 64 * 1024;
 
 const PLATFORMS: readonly Platform[] = ['Web', 'Android', 'iOS', 'Windows', 'Mac', 'iPad', 'Unknown'];
 
+/** A device as the cluster sees it. */
+export interface DeviceRef {
+  sdkAppId: number;
+  userId: string;
+  deviceId: string;
+  platform: string;
+  clientIp: string;
+}
+
+/**
+ * The cluster side of connections (cluster mode only): devices registered across processes,
+ * and routing of a user's events to this process while it holds one of their sockets.
+ */
+export interface ClusterLink {
+  /** Registers a device unless its user has `maxDevices` others; names the process it was on before. */
+  register(device: DeviceRef, maxDevices: number): Promise<{ admitted: boolean; replacedOn?: string }>;
+  /** Unregisters a device this process holds; resolves to the devices the user has left anywhere. */
+  unregister(device: DeviceRef): Promise<number>;
+  /** Asks process `target` to kick its socket of the device. */
+  publishKick(sdkAppId: number, userId: string, deviceId: string, target: string): void;
+  watch(sdkAppId: number, userId: string): Promise<void>;
+  unwatch(sdkAppId: number, userId: string): Promise<void>;
+}
+
 /** Dependencies of the gateway. */
 export interface GatewayDeps {
   apps: AppRegistry;
@@ -48,9 +72,20 @@ export interface GatewayDeps {
   heartbeatExpiryMs: number;
   /** How often silent sockets and expired UserSigs are looked for, ms; 0: only when {@link Gateway.sweep} is called. Default a third of the expiry, at most 5 s. */
   sweepIntervalMs?: number;
+  /** Cluster mode: devices and event routing across processes. */
+  cluster?: ClusterLink;
+}
+
+/** A device admitted cluster-wide before its socket opened. */
+interface Admitted {
+  admitted: boolean;
+  replacedOn?: string;
 }
 
 type OpHandler = (conn: ClientConnection, args: never) => Promise<unknown>;
+
+/** Who a connecting socket is, from its URL: a connection before its socket exists. */
+type Identity = Pick<ClientConnection, 'sdkAppId' | 'userId' | 'deviceId' | 'platform' | 'clientIp' | 'userSigExpiresAt'>;
 
 /** The WebSocket gateway, attached to an HTTP server's upgrade event. */
 export class Gateway {
@@ -112,7 +147,21 @@ export class Gateway {
         socket.end('HTTP/1.1 404 Not Found\r\nConnection: close\r\nContent-Length: 0\r\n\r\n');
         return;
       }
-      this.wss.handleUpgrade(req, socket, head, (ws) => this.onSocket(ws, req));
+      const cluster = this.deps.cluster;
+      const identity = this.identify(req);
+      if (!cluster || isDialtoneError(identity)) {
+        this.wss.handleUpgrade(req, socket, head, (ws) => this.onSocket(ws, identity, { admitted: true }));
+        return;
+      }
+      // The device is registered and the user's channel subscribed before the socket opens, so
+      // an event sent to the user right after they connect cannot miss them.
+      void this.admit(cluster, identity).then((admission) => {
+        if (socket.destroyed) {
+          if (admission.admitted) void this.leaveCluster(cluster, identity, false);
+          return;
+        }
+        this.wss.handleUpgrade(req, socket, head, (ws) => this.onSocket(ws, identity, admission));
+      });
     });
   }
 
@@ -140,25 +189,68 @@ export class Gateway {
     this.wss.close();
   }
 
-  private onSocket(ws: WebSocket, req: IncomingMessage): void {
+  /** Registers the device cluster-wide and watches its user; a Redis outage admits it locally. */
+  private async admit(cluster: ClusterLink, identity: Identity): Promise<Admitted> {
+    try {
+      const admission = await cluster.register(identity, MAX_DEVICES_PER_USER);
+      if (admission.admitted) await cluster.watch(identity.sdkAppId, identity.userId);
+      return admission;
+    } catch (err) {
+      this.deps.log.warn({ err, userId: identity.userId }, 'cluster bus unavailable: connecting the device to this process only');
+      return { admitted: true };
+    }
+  }
+
+  /** Undoes {@link admit}; resolves to whether the user has no device left anywhere. */
+  private async leaveCluster(cluster: ClusterLink, identity: Identity, keepRegistered: boolean): Promise<boolean> {
+    try {
+      await cluster.unwatch(identity.sdkAppId, identity.userId);
+      if (keepRegistered) return false;
+      return (await cluster.unregister(identity)) === 0;
+    } catch (err) {
+      this.deps.log.warn({ err, userId: identity.userId }, 'cluster bus unavailable: judging the user by this process alone');
+      return this.deps.connections.devicesOf(identity.sdkAppId, identity.userId).length === 0;
+    }
+  }
+
+  /** Kicks this process's socket of a device another process's newer login took (cluster mode). */
+  kickLocal(sdkAppId: number, userId: string, deviceId: string): void {
+    const conn = this.deps.connections.devicesOf(sdkAppId, userId).find((c) => c.deviceId === deviceId);
+    // Removed first: its close is then not this user going offline, and the device stays registered to the new process.
+    if (!conn || !this.deps.connections.remove(conn)) return;
+    conn.replaced = true;
+    sendFrame(conn.socket, JSON.stringify({ event: 'onKickedOffline', data: {} }));
+    conn.socket.close(CLOSE_KICKED, 'kicked offline by a newer login of this device');
+  }
+
+  private onSocket(ws: WebSocket, identity: Identity | DialtoneError, admission: Admitted): void {
     // Before anything else: a protocol error on a socket (even one being refused) is that
     // socket's problem only.
     ws.on('error', (err) => this.deps.log.debug({ err }, 'client socket error'));
-    const conn = this.authenticate(ws, req);
-    if (isDialtoneError(conn)) {
-      ws.close(CLOSE_AUTH_FAILED, closeReason(`${conn.code} ${conn.message}`));
+    if (isDialtoneError(identity)) {
+      ws.close(CLOSE_AUTH_FAILED, closeReason(`${identity.code} ${identity.message}`));
       return;
     }
+    const conn: ClientConnection = {
+      ...identity,
+      socket: ws,
+      lastSeen: this.deps.clock.now(),
+      budget: new FrameBudget(this.deps.clock.now()),
+    };
     const devices = this.deps.connections.devicesOf(conn.sdkAppId, conn.userId);
-    if (devices.length >= MAX_DEVICES_PER_USER && !devices.some((d) => d.deviceId === conn.deviceId)) {
+    if (!admission.admitted || (devices.length >= MAX_DEVICES_PER_USER && !devices.some((d) => d.deviceId === conn.deviceId))) {
+      if (admission.admitted && this.deps.cluster) void this.leaveCluster(this.deps.cluster, identity, false);
       ws.close(CLOSE_TOO_MANY_DEVICES, closeReason(`${ERR.CLIENT_NOT_ALLOWED.code} at most ${MAX_DEVICES_PER_USER} devices per user`));
       return;
     }
     const replaced = this.deps.connections.add(conn);
     if (replaced) {
+      replaced.replaced = true;
       sendFrame(replaced.socket, JSON.stringify({ event: 'onKickedOffline', data: {} }));
       replaced.socket.close(CLOSE_KICKED, 'kicked offline by a newer login of this device');
     }
+    if (admission.replacedOn && this.deps.cluster)
+      this.deps.cluster.publishKick(conn.sdkAppId, conn.userId, conn.deviceId, admission.replacedOn);
     const seen = () => {
       conn.lastSeen = this.deps.clock.now();
     };
@@ -175,14 +267,28 @@ export class Gateway {
   }
 
   private onClose(conn: ClientConnection): void {
-    if (!this.deps.connections.remove(conn) || this.closing) return;
-    const lastDevice = this.deps.connections.devicesOf(conn.sdkAppId, conn.userId).length === 0;
+    const removed = this.deps.connections.remove(conn);
+    const cluster = this.deps.cluster;
+    if (this.closing) return;
+    if (!cluster) {
+      if (!removed) return;
+      const lastDevice = this.deps.connections.devicesOf(conn.sdkAppId, conn.userId).length === 0;
+      this.disconnected(conn, lastDevice);
+      return;
+    }
+    // A replaced socket's device now belongs to the newer login: only its watch is undone.
+    void this.leaveCluster(cluster, conn, conn.replaced === true || !removed).then((lastDevice) => {
+      if (removed && !conn.replaced) this.disconnected(conn, lastDevice);
+    });
+  }
+
+  private disconnected(conn: ClientConnection, lastDevice: boolean): void {
     this.deps.presence.disconnected({ ...actorOf(conn), deviceId: conn.deviceId }, conn.lastSeen, lastDevice).catch((err: unknown) => {
       this.deps.log.error({ err, userId: conn.userId }, 'could not arm heartbeat expiry');
     });
   }
 
-  private authenticate(ws: WebSocket, req: IncomingMessage): ClientConnection | DialtoneError {
+  private identify(req: IncomingMessage): Identity | DialtoneError {
     const q = new URL(req.url ?? '', 'http://localhost').searchParams;
     const sdkappid = q.get('sdkappid') ?? '';
     const userId = q.get('userid') ?? '';
@@ -208,9 +314,6 @@ export class Gateway {
       deviceId,
       platform,
       clientIp: clientIpOf(req.socket.remoteAddress),
-      socket: ws,
-      lastSeen: this.deps.clock.now(),
-      budget: new FrameBudget(this.deps.clock.now()),
       userSigExpiresAt: (verified.time + verified.expire) * 1000,
     };
   }

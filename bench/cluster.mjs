@@ -1,0 +1,251 @@
+// Cluster benchmark (issue 7): call set-up throughput and callback throughput of
+//  (a) one process on SQLite, (b) one process on PostgreSQL, (c) three processes on PostgreSQL + Redis,
+// side by side in one run, on this machine, with the per-process CPU and the database round trips
+// per call lifecycle.
+// Usage: npm run bench -- cluster [--seconds 10] [--pairs 30] [--json]
+import { spawn, fork } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { parseArgs } from 'node:util';
+import pg from 'pg';
+import { Redis } from 'ioredis';
+import WebSocket from 'ws';
+import { makeUserSig } from '../dist/auth/usersig.js';
+
+const { values: opts } = parseArgs({
+  options: {
+    seconds: { type: 'string', default: '10' },
+    pairs: { type: 'string', default: '30' },
+    json: { type: 'boolean', default: false },
+  },
+  allowPositionals: true,
+});
+const SECONDS = Number(opts.seconds);
+const PAIRS = Number(opts.pairs);
+const SDKAPPID = 1400000777;
+const KEY = 'bench-cluster-key';
+const DATABASE_URL = process.env.DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/test';
+const REDIS_URL = process.env.REDIS_URL ?? 'redis://127.0.0.1:6379';
+const log = (...a) => process.stderr.write(`${a.join(' ')}\n`);
+const TICK = 100; // clock ticks per second of /proc/<pid>/stat
+
+function startReceiver() {
+  const child = fork(new URL('./receiver.mjs', import.meta.url), [], { stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
+  const ask = (type) =>
+    new Promise((resolve) => {
+      const on = (m) => {
+        if (m.type === type) {
+          child.off('message', on);
+          resolve(m);
+        }
+      };
+      child.on('message', on);
+      child.send({ type });
+    });
+  return new Promise((resolve) => child.once('message', (m) => resolve({ child, url: `http://127.0.0.1:${m.port}/callback`, ask })));
+}
+
+function startServer(env) {
+  const child = spawn(process.execPath, ['bin/dialtone.js', 'serve', '--port', '0'], {
+    env: { ...process.env, DIALTONE_SDKAPPID: String(SDKAPPID), DIALTONE_SECRET_KEY: KEY, LOG_LEVEL: 'error', ...env },
+    stdio: ['ignore', 'pipe', 'inherit'],
+  });
+  return new Promise((resolve, reject) => {
+    let out = '';
+    child.stdout.on('data', (d) => {
+      out += d.toString();
+      const m = /listening on (http:\/\/[^\s]+)/.exec(out);
+      if (m) resolve({ child, url: m[1] });
+    });
+    child.once('exit', (code) => reject(new Error(`server exited with ${code}: ${out}`)));
+  });
+}
+
+/** CPU seconds (user + system) a process has used so far. */
+function cpuSeconds(pid) {
+  const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1].split(' ');
+  return (Number(fields[11]) + Number(fields[12])) / TICK;
+}
+
+async function rest(url, path, body) {
+  const q = new URLSearchParams({
+    sdkappid: String(SDKAPPID),
+    identifier: 'administrator',
+    usersig: makeUserSig({ sdkAppId: SDKAPPID, secretKey: KEY, userId: 'administrator', expireSeconds: 3600 }),
+    random: String(Math.floor(Math.random() * 1e9)),
+    contenttype: 'json',
+  });
+  const res = await fetch(`${url}/v4/${path}?${q}`, { method: 'POST', body: JSON.stringify(body) });
+  const json = await res.json();
+  if (json.ErrorCode !== 0) throw new Error(`${path}: ${json.ErrorCode} ${json.ErrorInfo}`);
+  return json;
+}
+
+/** Database round trips so far, from each process's /metrics (PostgreSQL only). */
+async function dbQueries(nodes) {
+  let total = 0;
+  for (const n of nodes) {
+    const text = await (await fetch(`${n.url}/metrics`)).text();
+    const m = /^dialtone_db_queries_total (\d+)/m.exec(text);
+    if (!m) return undefined;
+    total += Number(m[1]);
+  }
+  return total;
+}
+
+class Client {
+  constructor(ws) {
+    this.ws = ws;
+    this.next = 1;
+    this.waiting = new Map();
+    this.events = [];
+    this.eventWaiters = [];
+    ws.on('message', (data) => {
+      const f = JSON.parse(data.toString());
+      if (f.id !== undefined && this.waiting.has(f.id)) {
+        this.waiting.get(f.id)(f);
+        this.waiting.delete(f.id);
+      } else if (f.event) {
+        const w = this.eventWaiters.findIndex((x) => x.name === f.event);
+        if (w >= 0) this.eventWaiters.splice(w, 1)[0].resolve(f);
+      }
+    });
+  }
+  static connect(url, userId) {
+    const q = new URLSearchParams({
+      sdkappid: String(SDKAPPID),
+      userid: userId,
+      usersig: makeUserSig({ sdkAppId: SDKAPPID, secretKey: KEY, userId, expireSeconds: 3600 }),
+    });
+    const ws = new WebSocket(`${url.replace(/^http/, 'ws')}/v1/ws?${q}`);
+    return new Promise((resolve, reject) => {
+      ws.once('open', () => resolve(new Client(ws)));
+      ws.once('error', reject);
+    });
+  }
+  request(op, args) {
+    const id = this.next++;
+    return new Promise((resolve) => {
+      this.waiting.set(id, resolve);
+      this.ws.send(JSON.stringify({ id, op, args }));
+    });
+  }
+  event(name) {
+    return new Promise((resolve) => this.eventWaiters.push({ name, resolve }));
+  }
+}
+
+async function runMode(name, env, processes, receiver) {
+  const nodes = [];
+  for (let i = 0; i < processes; i++) nodes.push(await startServer(env));
+  await rest(nodes[0].url, 'call_config/set_callback', {
+    Url: receiver.url,
+    CallbackCommandList: ['Call.CallbackAfterStartCall', 'Call.CallbackAfterMemberChanged', 'Call.CallbackAfterEndCall'],
+  });
+  await new Promise((r) => setTimeout(r, 1500)); // the other processes see the new config (1 s cache)
+  const pairs = [];
+  for (let i = 0; i < PAIRS; i++) {
+    // Caller and callee on different processes whenever there are several.
+    const a = nodes[i % processes];
+    const b = nodes[(i + 1) % processes];
+    pairs.push({ caller: await Client.connect(a.url, `a${i}`), callee: await Client.connect(b.url, `b${i}`), i });
+  }
+  await receiver.ask('reset');
+  const queriesBefore = await dbQueries(nodes);
+  const cpuBefore = nodes.map((n) => cpuSeconds(n.child.pid));
+  const started = performance.now();
+  const deadline = started + SECONDS * 1000;
+  let lifecycles = 0;
+  let errors = 0;
+  await Promise.all(
+    pairs.map(async ({ caller, callee, i }) => {
+      while (performance.now() < deadline) {
+        const ringing = callee.event('onCallReceived');
+        const r = await caller.request('calls', { userIdList: [`b${i}`], mediaType: 'Audio' });
+        if (!r.ok) {
+          errors++;
+          continue;
+        }
+        await ringing;
+        const callId = r.result.callId;
+        const a = await callee.request('accept', { callId });
+        const h = await callee.request('hangup', { callId });
+        if (a.ok && h.ok) lifecycles++;
+        else errors++;
+      }
+    }),
+  );
+  const loadSeconds = (performance.now() - started) / 1000;
+  const expected = lifecycles * 4;
+  for (;;) {
+    const { count } = await receiver.ask('stats');
+    if (count >= expected) break;
+    await new Promise((r) => setTimeout(r, 20));
+  }
+  const allSeconds = (performance.now() - started) / 1000;
+  const cpu = nodes.map((n, k) => (cpuSeconds(n.child.pid) - cpuBefore[k]) / allSeconds);
+  const queriesAfter = await dbQueries(nodes);
+  for (const p of pairs) {
+    p.caller.ws.terminate();
+    p.callee.ws.terminate();
+  }
+  for (const n of nodes) n.child.kill('SIGTERM');
+  await Promise.all(nodes.map((n) => new Promise((r) => (n.child.exitCode !== null ? r() : n.child.once('exit', r)))));
+  const result = {
+    mode: name,
+    processes,
+    lifecyclesPerSecond: Number((lifecycles / loadSeconds).toFixed(1)),
+    callbacksPerSecond: Number((expected / allSeconds).toFixed(1)),
+    errors,
+    cpuPerProcess: cpu.map((c) => Number(c.toFixed(2))),
+    ...(queriesBefore !== undefined && queriesAfter !== undefined
+      ? { dbRoundTripsPerLifecycle: Number(((queriesAfter - queriesBefore) / lifecycles).toFixed(1)) }
+      : {}),
+  };
+  log(`${name}: ${JSON.stringify(result)}`);
+  return result;
+}
+
+const receiver = await startReceiver();
+const dir = mkdtempSync(join(tmpdir(), 'dialtone-bench-cluster-'));
+const schema = `bench_${process.pid}`;
+const prefix = `bench_${process.pid}:`;
+const results = [];
+try {
+  results.push(await runMode('1 process, SQLite', { DIALTONE_DATA_DIR: join(dir, 'sqlite') }, 1, receiver));
+  results.push(await runMode('1 process, PostgreSQL', { DATABASE_URL, DIALTONE_DATABASE_SCHEMA: `${schema}_a` }, 1, receiver));
+  results.push(
+    await runMode(
+      '3 processes, PostgreSQL + Redis',
+      { DATABASE_URL, DIALTONE_DATABASE_SCHEMA: `${schema}_b`, REDIS_URL, DIALTONE_REDIS_PREFIX: prefix },
+      3,
+      receiver,
+    ),
+  );
+} finally {
+  receiver.child.kill();
+  rmSync(dir, { recursive: true, force: true });
+  const client = new pg.Client({ connectionString: DATABASE_URL });
+  await client.connect();
+  for (const s of [`${schema}_a`, `${schema}_b`]) await client.query(`DROP SCHEMA IF EXISTS ${s} CASCADE`);
+  await client.end();
+  const redis = new Redis(REDIS_URL);
+  const keys = await redis.keys(`${prefix}*`);
+  if (keys.length) await redis.del(...keys);
+  redis.disconnect();
+}
+
+if (opts.json) console.log(JSON.stringify(results));
+else {
+  console.log(
+    `\nCluster (issue 7): ${PAIRS} caller/callee pairs, ${SECONDS} s of back-to-back 1-to-1 lifecycles (calls, accept, hangup; 4 callbacks each)`,
+  );
+  console.log('| mode | lifecycles/s | callbacks/s (to receipt) | CPU per process (cores) | DB round trips per lifecycle | errors |');
+  console.log('|---|---|---|---|---|---|');
+  for (const r of results) {
+    console.log(
+      `| ${r.mode} | ${r.lifecyclesPerSecond} | ${r.callbacksPerSecond} | ${r.cpuPerProcess.join(' / ')} | ${r.dbRoundTripsPerLifecycle ?? 'n/a'} | ${r.errors} |`,
+    );
+  }
+}

@@ -1,0 +1,13 @@
+/** What the PostgreSQL repositories need of a connection: one client, inside a transaction. */
+import type pg from 'pg';
+
+/** The client of the current transaction (a checked-out `pg.PoolClient`). */
+export type Queryable = Pick<pg.ClientBase, 'query'>;
+
+/**
+ * An advisory-lock key (a bigint computed by the server) for `text` in this schema: keys of
+ * deployments that share a database in different schemas do not collide.
+ */
+export function lockKeySql(text: string): string {
+  return `hashtextextended(coalesce(current_schema(), '') || ':' || ${text}, 0)`;
+}

@@ -1,0 +1,324 @@
+/** The callback outbox and its attempt log, in PostgreSQL, claimed by several processes at once. */
+import type {
+  AttemptRecord,
+  NewOutboxEntry,
+  OutboxClaim,
+  OutboxEntry,
+  OutboxFilter,
+  OutboxRecord,
+  OutboxRepo,
+  OutboxStatus,
+  Settlement,
+} from '../../app/ports.js';
+import type { CallbackCommand } from '../../domain/types.js';
+import { lockKeySql, type Queryable } from './db.js';
+
+interface ClaimRow {
+  seq: number;
+  id: string;
+  sdkappid: number;
+  call_id: string;
+  command: string;
+  url: string;
+  body: string;
+  created_at: number;
+  attempts: number;
+  resend_base: number;
+}
+
+interface LogRow {
+  id: string;
+  sdkappid: number;
+  call_id: string;
+  command: string;
+  url: string;
+  body: string;
+  status: string;
+  attempts: number;
+  created_at: number;
+  next_attempt_at: number;
+  delivered_at: number | null;
+  last_error: string | null;
+  last_http_status: number | null;
+}
+
+const LOG_COLUMNS =
+  'id, sdkappid, call_id, command, url, body, status, attempts, created_at, next_attempt_at, delivered_at, last_error, last_http_status';
+
+/**
+ * Claimable (`o` is the candidate, `$1` now): no earlier pending entry of the call is in flight or
+ * waiting for a retry. Every earlier pending entry is then claimable too, and comes first in seq
+ * order, so a claim holds a call's entries as an in-order run that the dispatcher sends one after
+ * another. Same rule as the SQLite adapter.
+ */
+const NOT_HELD_BACK = `(NOT o.ordered OR NOT EXISTS (SELECT 1 FROM outbox AS earlier WHERE earlier.sdkappid = o.sdkappid
+  AND earlier.call_id = o.call_id AND earlier.status = 'pending' AND earlier.seq < o.seq
+  AND (earlier.lease_until > $1 OR earlier.next_attempt_at > $1)))`;
+
+const SQL = {
+  add: `INSERT INTO outbox (id, sdkappid, call_id, command, url, origin, ordered, body, next_attempt_at, created_at, updated_at)
+    VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $9, $9)`,
+  // A skip-scan: one index probe per distinct origin, however many rows each has pending.
+  origins: `WITH RECURSIVE o(origin) AS (
+      SELECT (SELECT MIN(origin) FROM outbox WHERE status = 'pending')
+      UNION ALL
+      SELECT (SELECT MIN(origin) FROM outbox WHERE status = 'pending' AND origin > o.origin) FROM o WHERE o.origin IS NOT NULL)
+    SELECT origin FROM o WHERE origin IS NOT NULL`,
+  // Held until the transaction ends: claimers of one origin take turns, and each sees the
+  // claims the one before it committed (its next statement takes a fresh snapshot).
+  tryLockOrigin: `SELECT pg_try_advisory_xact_lock(${lockKeySql(`'origin:' || $1::text`)}) AS ok`,
+  claim: `UPDATE outbox AS t SET lease_until = $4
+    FROM (SELECT o.seq FROM outbox AS o
+          WHERE o.status = 'pending' AND o.origin = $2 AND o.next_attempt_at <= $1 AND o.lease_until <= $1 AND ${NOT_HELD_BACK}
+          ORDER BY o.seq LIMIT $3 FOR UPDATE OF o SKIP LOCKED) AS due
+    WHERE t.seq = due.seq
+    RETURNING t.seq, t.id, t.sdkappid, t.call_id, t.command, t.url, t.body, t.created_at, t.attempts, t.resend_base`,
+  release: 'UPDATE outbox SET lease_until = 0 WHERE id = ANY($1::text[])',
+  extend: "UPDATE outbox SET lease_until = $2 WHERE seq = ANY($1::bigint[]) AND status = 'pending' AND lease_until > 0",
+  insertAttempts: `INSERT INTO callback_attempts (outbox_id, attempt, started_at, http_status, latency_ms, error, response_excerpt)
+    SELECT * FROM unnest($1::text[], $2::int[], $3::bigint[], $4::int[], $5::int[], $6::text[], $7::text[])
+    ON CONFLICT (outbox_id, attempt) DO UPDATE SET started_at = excluded.started_at, http_status = excluded.http_status,
+      latency_ms = excluded.latency_ms, error = excluded.error, response_excerpt = excluded.response_excerpt`,
+  settle: `UPDATE outbox AS t SET status = s.status, attempts = s.attempts, next_attempt_at = s.next, lease_until = 0, updated_at = s.at,
+      last_error = s.error, last_http_status = s.http_status, delivered_at = s.delivered_at
+    FROM unnest($1::bigint[], $2::text[], $3::int[], $4::bigint[], $5::bigint[], $6::text[], $7::int[], $8::bigint[])
+      AS s(seq, status, attempts, next, at, error, http_status, delivered_at)
+    WHERE t.seq = s.seq`,
+  nextDue: `SELECT (SELECT MIN(next_attempt_at) FROM outbox WHERE status = 'pending' AND next_attempt_at > $1) AS retry,
+      (SELECT MIN(lease_until) FROM outbox WHERE status = 'pending' AND lease_until > $1) AS lease`,
+  get: `SELECT ${LOG_COLUMNS} FROM outbox WHERE sdkappid = $1 AND id = $2`,
+  attemptsOf: `SELECT attempt, started_at, http_status, latency_ms, error, response_excerpt FROM callback_attempts
+    WHERE outbox_id = $1 ORDER BY attempt`,
+  resend: `UPDATE outbox SET status = 'pending', next_attempt_at = $3, lease_until = 0, resend_base = attempts, updated_at = $3
+    WHERE sdkappid = $1 AND id = $2`,
+  failedSince: "SELECT id FROM outbox WHERE sdkappid = $1 AND status = 'failed' AND created_at >= $2 ORDER BY seq",
+  // A callback delivered after its creation is kept until its delivery, too, is past retention.
+  // Rows another transaction holds (a resend) are left for the next run.
+  prune: `WITH victims AS (
+      SELECT id FROM outbox WHERE created_at < $1 AND status = 'delivered' AND updated_at < $1 LIMIT $2 FOR UPDATE SKIP LOCKED),
+    gone_attempts AS (DELETE FROM callback_attempts WHERE outbox_id IN (SELECT id FROM victims))
+    DELETE FROM outbox WHERE id IN (SELECT id FROM victims)`,
+  pending: "SELECT sdkappid, COUNT(*) AS n FROM outbox WHERE status = 'pending' GROUP BY sdkappid",
+} as const;
+
+/** {@link OutboxRepo} on PostgreSQL. */
+export class PgOutboxRepo implements OutboxRepo {
+  constructor(private readonly db: Queryable) {}
+
+  async add(entry: NewOutboxEntry): Promise<void> {
+    await this.db.query({
+      name: 'dt_outbox_add',
+      text: SQL.add,
+      values: [
+        entry.id,
+        entry.sdkAppId,
+        entry.callId,
+        entry.command,
+        entry.url,
+        new URL(entry.url).origin,
+        entry.ordered,
+        entry.body,
+        entry.createdAt,
+      ],
+    });
+  }
+
+  /**
+   * Claims per receiver origin (through the partial `(origin, seq)` index), sharing `limit`
+   * between the origins that have pending entries as the SQLite adapter does. Each origin is
+   * claimed under a transaction-scoped advisory lock, tried without waiting: an origin another
+   * process is claiming right now is skipped this time (and does not make the claim `limited`).
+   * Rows are locked `FOR UPDATE SKIP LOCKED` and leased in the same statement. Entries come back
+   * in seq order.
+   */
+  async claimDue(now: number, leaseUntil: number, limit: number, skipOrigins: readonly string[]): Promise<OutboxClaim> {
+    const skip = new Set(skipOrigins);
+    const { rows: all } = await this.db.query<{ origin: string }>({ name: 'dt_outbox_origins', text: SQL.origins });
+    const origins = all.filter((o) => !skip.has(o.origin));
+    const rows: ClaimRow[] = [];
+    let left = limit;
+    let limited = false;
+    for (let i = 0; i < origins.length && left > 0; i++) {
+      const origin = origins[i]!.origin;
+      const share = Math.ceil(left / (origins.length - i));
+      const lock = await this.db.query<{ ok: boolean }>({ name: 'dt_outbox_try_lock_origin', text: SQL.tryLockOrigin, values: [origin] });
+      if (!lock.rows[0]?.ok) continue;
+      const got = await this.db.query<ClaimRow>({ name: 'dt_outbox_claim', text: SQL.claim, values: [now, origin, share, leaseUntil] });
+      rows.push(...got.rows);
+      left -= got.rows.length;
+      if (got.rows.length === share) limited = true;
+    }
+    // RETURNING has no order of its own.
+    rows.sort((a, b) => a.seq - b.seq);
+    const entries: OutboxEntry[] = rows.map((r) => ({
+      seq: r.seq,
+      id: r.id,
+      sdkAppId: r.sdkappid,
+      callId: r.call_id,
+      command: r.command as CallbackCommand,
+      url: r.url,
+      body: r.body,
+      createdAt: r.created_at,
+      attempts: r.attempts,
+      resendBase: r.resend_base,
+    }));
+    return { entries, limited };
+  }
+
+  async release(ids: readonly string[]): Promise<void> {
+    if (ids.length === 0) return;
+    await this.db.query({ name: 'dt_outbox_release', text: SQL.release, values: [[...ids]] });
+  }
+
+  async extendLeases(seqs: readonly number[], leaseUntil: number): Promise<void> {
+    if (seqs.length === 0) return;
+    await this.db.query({ name: 'dt_outbox_extend', text: SQL.extend, values: [[...seqs], leaseUntil] });
+  }
+
+  /**
+   * Two statements for the whole batch. When one entry (or one attempt) is settled twice in a
+   * batch the last settlement wins, as when they are applied one after another.
+   */
+  async settle(settlements: readonly Settlement[]): Promise<void> {
+    if (settlements.length === 0) return;
+    const attempts = new Map<string, Settlement>();
+    const bySeq = new Map<number, Settlement>();
+    for (const s of settlements) {
+      attempts.delete(`${s.attempt}\u0000${s.id}`);
+      attempts.set(`${s.attempt}\u0000${s.id}`, s);
+      bySeq.set(s.seq, s);
+    }
+    const a = [...attempts.values()];
+    await this.db.query({
+      name: 'dt_outbox_insert_attempts',
+      text: SQL.insertAttempts,
+      values: [
+        a.map((s) => s.id),
+        a.map((s) => s.attempt),
+        a.map((s) => s.outcome.startedAt),
+        a.map((s) => s.outcome.httpStatus ?? null),
+        a.map((s) => Math.round(s.outcome.latencyMs)),
+        a.map((s) => pgText(s.outcome.error)),
+        a.map((s) => pgText(s.outcome.responseExcerpt)),
+      ],
+    });
+    // In seq order: concurrent settlers lock shared rows in one order.
+    const u = [...bySeq.values()].sort((x, y) => x.seq - y.seq);
+    const at = (s: Settlement) => Math.round(s.outcome.startedAt + s.outcome.latencyMs);
+    await this.db.query({
+      name: 'dt_outbox_settle',
+      text: SQL.settle,
+      values: [
+        u.map((s) => s.seq),
+        u.map((s) => (s.outcome.ok ? 'delivered' : s.retryAt === undefined ? 'failed' : 'pending')),
+        u.map((s) => s.attempt),
+        u.map((s) => s.retryAt ?? s.outcome.startedAt),
+        u.map(at),
+        u.map((s) => pgText(s.outcome.error)),
+        u.map((s) => s.outcome.httpStatus ?? null),
+        u.map((s) => (s.outcome.ok ? at(s) : null)),
+      ],
+    });
+  }
+
+  async nextDueAt(now: number): Promise<number | undefined> {
+    const { rows } = await this.db.query<{ retry: number | null; lease: number | null }>({
+      name: 'dt_outbox_next_due',
+      text: SQL.nextDue,
+      values: [now],
+    });
+    const times = [rows[0]?.retry, rows[0]?.lease].filter((t): t is number => typeof t === 'number');
+    return times.length > 0 ? Math.min(...times) : undefined;
+  }
+
+  async list(sdkAppId: number, filter: OutboxFilter, offset: number, limit: number): Promise<{ total: number; entries: OutboxRecord[] }> {
+    const params: (string | number)[] = [sdkAppId];
+    let where = 'sdkappid = $1';
+    const add = (clause: string, value: string | number | undefined) => {
+      if (value === undefined) return;
+      params.push(value);
+      where += ` AND ${clause} $${params.length}`;
+    };
+    add('status =', filter.status);
+    add('command =', filter.command);
+    add('call_id =', filter.callId);
+    add('created_at >=', filter.from);
+    add('created_at <=', filter.to);
+    const count = await this.db.query<{ n: number }>(`SELECT COUNT(*) AS n FROM outbox WHERE ${where}`, params);
+    const { rows } = await this.db.query<LogRow>(
+      `SELECT ${LOG_COLUMNS} FROM outbox WHERE ${where} ORDER BY seq DESC LIMIT $${params.length + 1} OFFSET $${params.length + 2}`,
+      [...params, limit, offset],
+    );
+    return { total: count.rows[0]!.n, entries: rows.map(toRecord) };
+  }
+
+  async get(sdkAppId: number, id: string): Promise<{ entry: OutboxRecord; attempts: AttemptRecord[] } | undefined> {
+    const { rows } = await this.db.query<LogRow>({ name: 'dt_outbox_get', text: SQL.get, values: [sdkAppId, id] });
+    const row = rows[0];
+    if (!row) return undefined;
+    const found = await this.db.query<{
+      attempt: number;
+      started_at: number;
+      http_status: number | null;
+      latency_ms: number;
+      error: string | null;
+      response_excerpt: string | null;
+    }>({ name: 'dt_outbox_attempts_of', text: SQL.attemptsOf, values: [id] });
+    const attempts = found.rows.map((a) => ({
+      attempt: a.attempt,
+      startedAt: a.started_at,
+      latencyMs: a.latency_ms,
+      ...(a.http_status !== null ? { httpStatus: a.http_status } : {}),
+      ...(a.error !== null ? { error: a.error } : {}),
+      ...(a.response_excerpt !== null ? { responseExcerpt: a.response_excerpt } : {}),
+    }));
+    return { entry: toRecord(row), attempts };
+  }
+
+  async resend(sdkAppId: number, id: string, now: number): Promise<boolean> {
+    const res = await this.db.query({ name: 'dt_outbox_resend', text: SQL.resend, values: [sdkAppId, id, now] });
+    return res.rowCount === 1;
+  }
+
+  async failedSince(sdkAppId: number, since: number): Promise<string[]> {
+    const { rows } = await this.db.query<{ id: string }>({
+      name: 'dt_outbox_failed_since',
+      text: SQL.failedSince,
+      values: [sdkAppId, since],
+    });
+    return rows.map((r) => r.id);
+  }
+
+  async pruneDelivered(before: number, limit: number): Promise<number> {
+    const res = await this.db.query({ name: 'dt_outbox_prune', text: SQL.prune, values: [before, limit] });
+    return res.rowCount ?? 0;
+  }
+
+  async pendingByApp(): Promise<Map<number, number>> {
+    const { rows } = await this.db.query<{ sdkappid: number; n: number }>({ name: 'dt_outbox_pending', text: SQL.pending });
+    return new Map(rows.map((r) => [r.sdkappid, r.n]));
+  }
+}
+
+/** PostgreSQL text cannot hold NUL (a receiver may answer with one): it becomes U+FFFD. */
+function pgText(text: string | undefined): string | null {
+  return text === undefined ? null : text.includes('\u0000') ? text.replaceAll('\u0000', '\uFFFD') : text;
+}
+
+function toRecord(r: LogRow): OutboxRecord {
+  return {
+    id: r.id,
+    sdkAppId: r.sdkappid,
+    callId: r.call_id,
+    command: r.command as CallbackCommand,
+    url: r.url,
+    body: r.body,
+    status: r.status as OutboxStatus,
+    attempts: r.attempts,
+    createdAt: r.created_at,
+    nextAttemptAt: r.next_attempt_at,
+    ...(r.delivered_at !== null ? { deliveredAt: r.delivered_at } : {}),
+    ...(r.last_error !== null ? { lastError: r.last_error } : {}),
+    ...(r.last_http_status !== null ? { lastHttpStatus: r.last_http_status } : {}),
+  };
+}

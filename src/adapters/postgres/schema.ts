@@ -1,0 +1,117 @@
+/**
+ * PostgreSQL schema, as ordered migrations tracked in `dialtone_migrations`. Append only: a
+ * shipped migration never changes. Migration `i` (0-based) is version `i + 1`.
+ *
+ * It mirrors the final SQLite schema (src/adapters/sqlite/schema.ts) with these choices:
+ * - times are BIGINT unix ms, except `call_records.start_time`/`end_time` (unix seconds, as the
+ *   records carry them); BIGINT comes back as a JS number (see the pool's type parsers);
+ * - `sdkappid` is BIGINT (an SDKAppID may exceed 2^31 - 1);
+ * - JSON documents (`calls.data`, `call_records.data`, `apps.admins`, …) are TEXT: they are only
+ *   ever read back whole, exactly as written;
+ * - ids that are sorted on or range-scanned (`call_id`, `user_id`, `origin`) use the "C"
+ *   collation: byte order, as SQLite compares, and cheaper than a locale;
+ * - `outbox.seq` is an identity column. Unlike SQLite's rowid it is handed out at insert, not at
+ *   commit; a call's entries still come in commit order because every transaction that writes
+ *   them holds the call's row lock (see PgCallRepo.get).
+ */
+
+/** Advisory lock key held while migrating, so processes starting together migrate once. */
+export const MIGRATION_LOCK_KEY = 0x4469_616c_746f_6e65n; // "Dialtone"
+
+export const MIGRATIONS: readonly string[] = [
+  `
+  CREATE TABLE apps (
+    sdkappid BIGINT PRIMARY KEY,
+    secret_key TEXT NOT NULL,
+    admins TEXT NOT NULL,
+    webhook_secret TEXT NOT NULL,
+    previous_webhook_secret TEXT,
+    previous_webhook_secret_until BIGINT NOT NULL DEFAULT 0,
+    created_at BIGINT NOT NULL
+  );
+  CREATE TABLE callback_config (
+    sdkappid BIGINT PRIMARY KEY,
+    url TEXT NOT NULL,
+    commands TEXT NOT NULL
+  );
+  CREATE TABLE callback_token (
+    sdkappid BIGINT PRIMARY KEY,
+    token TEXT NOT NULL,
+    enabled BOOLEAN NOT NULL
+  );
+  CREATE TABLE delivery_policy (
+    sdkappid BIGINT PRIMARY KEY,
+    data TEXT NOT NULL
+  );
+  CREATE TABLE calls (
+    sdkappid BIGINT NOT NULL,
+    call_id TEXT COLLATE "C" NOT NULL,
+    data TEXT NOT NULL,
+    PRIMARY KEY (sdkappid, call_id)
+  );
+  CREATE TABLE call_members (
+    sdkappid BIGINT NOT NULL,
+    user_id TEXT COLLATE "C" NOT NULL,
+    call_id TEXT COLLATE "C" NOT NULL,
+    PRIMARY KEY (sdkappid, user_id, call_id)
+  );
+  CREATE INDEX call_members_by_call ON call_members (sdkappid, call_id);
+  CREATE TABLE call_records (
+    sdkappid BIGINT NOT NULL,
+    call_id TEXT COLLATE "C" NOT NULL,
+    start_time BIGINT NOT NULL,
+    end_time BIGINT NOT NULL,
+    call_result TEXT NOT NULL,
+    call_type TEXT NOT NULL,
+    data TEXT NOT NULL,
+    PRIMARY KEY (sdkappid, call_id)
+  );
+  CREATE INDEX call_records_by_start ON call_records (sdkappid, start_time);
+  CREATE TABLE outbox (
+    seq BIGINT GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+    id TEXT NOT NULL UNIQUE,
+    sdkappid BIGINT NOT NULL,
+    call_id TEXT COLLATE "C" NOT NULL,
+    command TEXT NOT NULL,
+    url TEXT NOT NULL,
+    origin TEXT COLLATE "C" NOT NULL,
+    ordered BOOLEAN NOT NULL DEFAULT TRUE,
+    body TEXT NOT NULL,
+    status TEXT NOT NULL DEFAULT 'pending',
+    attempts INTEGER NOT NULL DEFAULT 0,
+    resend_base INTEGER NOT NULL DEFAULT 0,
+    next_attempt_at BIGINT NOT NULL,
+    lease_until BIGINT NOT NULL DEFAULT 0,
+    created_at BIGINT NOT NULL,
+    updated_at BIGINT NOT NULL,
+    delivered_at BIGINT,
+    last_error TEXT,
+    last_http_status INTEGER
+  );
+  CREATE INDEX outbox_pending_origin ON outbox (origin, seq) WHERE status = 'pending';
+  CREATE INDEX outbox_pending_due ON outbox (next_attempt_at) WHERE status = 'pending';
+  CREATE INDEX outbox_by_call ON outbox (sdkappid, call_id, seq);
+  CREATE INDEX outbox_created ON outbox (created_at);
+  CREATE INDEX outbox_by_app ON outbox (sdkappid, created_at);
+  CREATE TABLE callback_attempts (
+    outbox_id TEXT NOT NULL,
+    attempt INTEGER NOT NULL,
+    started_at BIGINT NOT NULL,
+    http_status INTEGER,
+    latency_ms INTEGER NOT NULL,
+    error TEXT,
+    response_excerpt TEXT,
+    PRIMARY KEY (outbox_id, attempt)
+  );
+  CREATE TABLE timers (
+    sdkappid BIGINT NOT NULL,
+    call_id TEXT COLLATE "C" NOT NULL,
+    kind TEXT NOT NULL,
+    user_id TEXT COLLATE "C" NOT NULL,
+    due_at BIGINT NOT NULL,
+    lease_until BIGINT NOT NULL DEFAULT 0,
+    PRIMARY KEY (sdkappid, call_id, kind, user_id)
+  );
+  CREATE INDEX timers_due ON timers (due_at);
+  `,
+];

@@ -1,0 +1,288 @@
+/**
+ * The cluster bus on Redis (SPEC §7): routes client events to whichever processes hold the
+ * recipient's sockets, keeps the cluster-wide list of each user's devices, and notices processes
+ * that stop beating so that another one takes over their members' heartbeat expiry.
+ *
+ * Routing is Redis's own: a process subscribes to the channel of each user it has a socket of,
+ * and events for a user are published on that user's channel, so only the processes holding the
+ * user get them. Messages carry the sender's process id; a process never handles its own.
+ */
+import { Redis } from 'ioredis';
+import type { Logger } from 'pino';
+import type { NotifyEffect } from '../../domain/effects.js';
+
+/** A device as the cluster knows it: enough to act for its user after its process dies. */
+export interface ClusterDevice {
+  sdkAppId: number;
+  userId: string;
+  deviceId: string;
+  platform: string;
+  clientIp: string;
+}
+
+/** A message on a user's channel. */
+export type UserMessage =
+  | { kind: 'event'; sdkAppId: number; effect: NotifyEffect }
+  | { kind: 'kick'; sdkAppId: number; userId: string; deviceId: string; target: string };
+
+/** Settings of the bus. */
+export interface RedisBusOptions {
+  /** `redis://…` URL. */
+  url: string;
+  /** Prefix of every key and channel, so several clusters (or tests) share one Redis. Default `dialtone:`. */
+  prefix?: string;
+  /** This process's id, unique in the cluster. */
+  processId: string;
+  log: Logger;
+  /** How often this process says it is alive, ms. Default 1000. */
+  beatMs?: number;
+  /** A process silent this long is taken for dead, ms. Default 5000. */
+  deadAfterMs?: number;
+}
+
+/** What a newly connecting device found. */
+export interface Admission {
+  /** False when the user already has `maxDevices` other devices connected somewhere. */
+  admitted: boolean;
+  /** Process that held this device id until now (it must kick its socket), if another one. */
+  replacedOn?: string;
+}
+
+// Registers a device unless the user is at the limit: KEYS devices hash, process set;
+// ARGV deviceId, processId, member, maxDevices. Returns {admitted, previous owner}.
+const REGISTER = `
+local prev = redis.call('HGET', KEYS[1], ARGV[1])
+if not prev and redis.call('HLEN', KEYS[1]) >= tonumber(ARGV[4]) then return {0, false} end
+redis.call('HSET', KEYS[1], ARGV[1], ARGV[2])
+redis.call('SADD', KEYS[2], ARGV[3])
+return {1, prev}`;
+
+// Removes a device if this process still holds it. KEYS devices hash, process set;
+// ARGV deviceId, processId, member. Returns the number of devices left.
+const UNREGISTER = `
+if redis.call('HGET', KEYS[1], ARGV[1]) == ARGV[2] then redis.call('HDEL', KEYS[1], ARGV[1]) end
+redis.call('SREM', KEYS[2], ARGV[3])
+return redis.call('HLEN', KEYS[1])`;
+
+/** The Redis side of cluster mode. */
+export class RedisBus {
+  readonly processId: string;
+  private readonly prefix: string;
+  private readonly cmd: Redis;
+  private readonly sub: Redis;
+  private readonly watched = new Map<string, number>();
+  private beat: NodeJS.Timeout | undefined;
+  private lost = false;
+  private userHandler: (m: UserMessage) => void = () => undefined;
+  private appsHandler: () => void = () => undefined;
+  private reconnectHandler: () => void = () => undefined;
+  private deadHandler: (devices: ClusterDevice[], lastBeat: number) => Promise<void> = async () => undefined;
+
+  constructor(private readonly opts: RedisBusOptions) {
+    this.processId = opts.processId;
+    this.prefix = opts.prefix ?? 'dialtone:';
+    // Commands fail fast while Redis is away (callers fall back); subscriptions come back on
+    // their own when it returns (ioredis re-subscribes).
+    const common = {
+      maxRetriesPerRequest: 1,
+      enableOfflineQueue: false,
+      lazyConnect: true,
+      retryStrategy: (n: number) => Math.min(n * 200, 2000),
+    };
+    this.cmd = new Redis(opts.url, common);
+    this.sub = new Redis(opts.url, { ...common, enableOfflineQueue: true, maxRetriesPerRequest: null });
+    for (const client of [this.cmd, this.sub]) {
+      client.on('error', (err: Error) => opts.log.warn({ err: err.message }, 'redis error'));
+      client.on('close', () => {
+        this.lost = true;
+      });
+    }
+    this.sub.on('messageBuffer', (channel: Buffer, message: Buffer) => this.onMessage(channel.toString(), message.toString()));
+    this.sub.on('ready', () => {
+      if (!this.lost) return;
+      this.lost = false;
+      opts.log.info('redis is back: re-registering devices and resyncing clients');
+      this.reconnectHandler();
+    });
+  }
+
+  /** Connects both clients and starts beating. */
+  async start(): Promise<void> {
+    await Promise.all([this.cmd.connect(), this.sub.connect()]);
+    this.lost = false;
+    await this.sub.subscribe(this.key('apps'));
+    await this.beatOnce();
+    this.beat = setInterval(() => void this.beatOnce(), this.opts.beatMs ?? 1000);
+    this.beat.unref();
+  }
+
+  /** Stops beating and disconnects. Devices stay listed: the others take them over as from a dead process. */
+  async close(): Promise<void> {
+    if (this.beat) clearInterval(this.beat);
+    this.sub.disconnect();
+    this.cmd.disconnect();
+  }
+
+  /** Handles events and kicks for users this process watches. */
+  onUserMessage(handler: (m: UserMessage) => void): void {
+    this.userHandler = handler;
+  }
+
+  /** Called when another process changed the apps. */
+  onAppsChanged(handler: () => void): void {
+    this.appsHandler = handler;
+  }
+
+  /** Called when Redis is back after being lost: what was published meanwhile is gone. */
+  onReconnect(handler: () => void): void {
+    this.reconnectHandler = handler;
+  }
+
+  /** Called once per dead process (by exactly one survivor) with the devices it held. */
+  onProcessDead(handler: (devices: ClusterDevice[], lastBeat: number) => Promise<void>): void {
+    this.deadHandler = handler;
+  }
+
+  /** Starts receiving a user's messages (counted: as many unwatch calls end it). */
+  async watch(sdkAppId: number, userId: string): Promise<void> {
+    const channel = this.userChannel(sdkAppId, userId);
+    const n = this.watched.get(channel) ?? 0;
+    this.watched.set(channel, n + 1);
+    if (n === 0) await this.sub.subscribe(channel);
+  }
+
+  /** Stops receiving a user's messages once every watch is undone. */
+  async unwatch(sdkAppId: number, userId: string): Promise<void> {
+    const channel = this.userChannel(sdkAppId, userId);
+    const n = (this.watched.get(channel) ?? 1) - 1;
+    if (n > 0) {
+      this.watched.set(channel, n);
+      return;
+    }
+    this.watched.delete(channel);
+    await this.sub.unsubscribe(channel);
+  }
+
+  /** Sends a client event to the other processes holding its user. */
+  publishEvent(sdkAppId: number, effect: NotifyEffect): void {
+    this.publish(this.userChannel(sdkAppId, effect.userId), { kind: 'event', sdkAppId, effect });
+  }
+
+  /** Tells process `target` to kick its socket of this device (a newer login took it). */
+  publishKick(sdkAppId: number, userId: string, deviceId: string, target: string): void {
+    this.publish(this.userChannel(sdkAppId, userId), { kind: 'kick', sdkAppId, userId, deviceId, target });
+  }
+
+  /** Tells the other processes to reload the apps. */
+  publishAppsChanged(): void {
+    this.cmd
+      .publish(this.key('apps'), this.processId)
+      .catch((err: unknown) => this.opts.log.warn({ err }, 'could not announce an app change'));
+  }
+
+  /** Registers a device cluster-wide unless its user is at `maxDevices`. */
+  async register(device: ClusterDevice, maxDevices: number): Promise<Admission> {
+    const [ok, prev] = (await this.cmd.eval(
+      REGISTER,
+      2,
+      this.devicesKey(device.sdkAppId, device.userId),
+      this.key(`proc:${this.processId}`),
+      device.deviceId,
+      this.processId,
+      JSON.stringify(device),
+      maxDevices,
+    )) as [number, string | null];
+    return { admitted: ok === 1, ...(prev && prev !== this.processId ? { replacedOn: prev } : {}) };
+  }
+
+  /** Removes a device this process holds; resolves to how many devices the user still has anywhere. */
+  async unregister(device: ClusterDevice): Promise<number> {
+    return (await this.cmd.eval(
+      UNREGISTER,
+      2,
+      this.devicesKey(device.sdkAppId, device.userId),
+      this.key(`proc:${this.processId}`),
+      device.deviceId,
+      this.processId,
+      JSON.stringify(device),
+    )) as number;
+  }
+
+  /** How many devices a user has connected, all processes together. */
+  async deviceCount(sdkAppId: number, userId: string): Promise<number> {
+    return this.cmd.hlen(this.devicesKey(sdkAppId, userId));
+  }
+
+  /** Whether a device of a user is connected to any process. */
+  async isOnline(sdkAppId: number, userId: string, deviceId: string): Promise<boolean> {
+    return (await this.cmd.hexists(this.devicesKey(sdkAppId, userId), deviceId)) === 1;
+  }
+
+  private async beatOnce(): Promise<void> {
+    const now = Date.now();
+    try {
+      await this.cmd.hset(this.key('procs'), this.processId, String(now));
+      const procs = await this.cmd.hgetall(this.key('procs'));
+      const deadAfter = this.opts.deadAfterMs ?? 5000;
+      for (const [id, beat] of Object.entries(procs)) {
+        if (id === this.processId || now - Number(beat) <= deadAfter) continue;
+        // HDEL answers 1 to exactly one survivor: that one takes over.
+        if ((await this.cmd.hdel(this.key('procs'), id)) !== 1) continue;
+        await this.takeOver(id, Number(beat));
+      }
+    } catch (err) {
+      this.opts.log.warn({ err: err instanceof Error ? err.message : err }, 'redis heartbeat failed');
+    }
+  }
+
+  private async takeOver(deadId: string, lastBeat: number): Promise<void> {
+    const setKey = this.key(`proc:${deadId}`);
+    const members = await this.cmd.smembers(setKey);
+    const gone: ClusterDevice[] = [];
+    for (const m of members) {
+      const device = JSON.parse(m) as ClusterDevice;
+      const key = this.devicesKey(device.sdkAppId, device.userId);
+      // Only devices still listed as on the dead process: one that reconnected elsewhere is fine.
+      if ((await this.cmd.hget(key, device.deviceId)) !== deadId) continue;
+      await this.cmd.hdel(key, device.deviceId);
+      gone.push(device);
+    }
+    await this.cmd.del(setKey);
+    this.opts.log.warn({ deadProcess: deadId, devices: gone.length }, 'a cluster process stopped beating; taking over its members');
+    await this.deadHandler(gone, lastBeat);
+  }
+
+  private publish(channel: string, message: UserMessage): void {
+    this.cmd
+      .publish(channel, JSON.stringify({ from: this.processId, ...message }))
+      .catch((err: unknown) => this.opts.log.warn({ err: err instanceof Error ? err.message : err }, 'could not publish a client event'));
+  }
+
+  private onMessage(channel: string, text: string): void {
+    if (channel === this.key('apps')) {
+      if (text !== this.processId) this.appsHandler();
+      return;
+    }
+    let message: UserMessage & { from: string };
+    try {
+      message = JSON.parse(text) as UserMessage & { from: string };
+    } catch {
+      return;
+    }
+    if (message.from === this.processId) return;
+    if (message.kind === 'kick' && message.target !== this.processId) return;
+    this.userHandler(message);
+  }
+
+  private key(name: string): string {
+    return `${this.prefix}${name}`;
+  }
+
+  private userChannel(sdkAppId: number, userId: string): string {
+    return this.key(`u:${sdkAppId}:${userId}`);
+  }
+
+  private devicesKey(sdkAppId: number, userId: string): string {
+    return this.key(`dev:${sdkAppId}:${userId}`);
+  }
+}

@@ -1,0 +1,269 @@
+/**
+ * Cluster mode (SPEC §7): three `dialtone serve` processes on one PostgreSQL database and one
+ * Redis. Runs against the PostgreSQL (127.0.0.1:5432, database `test`) and Redis (127.0.0.1:6379)
+ * of the CI machines; each test has its own schema and key prefix. When they are unreachable the
+ * tests fail, they never skip.
+ */
+import type { ChildProcess } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterEach, describe, expect, it } from 'vitest';
+import type { DialtoneConfig } from '../src/config.js';
+import { TestClient } from './helpers/client.js';
+import { ALL_COMMANDS } from './helpers/harness.js';
+import { asServer, startProcess } from './helpers/process.js';
+import { Receiver, type ReceivedCallback } from './helpers/receiver.js';
+import { rest } from './helpers/rest.js';
+import { clusterConfig, dropCluster } from './helpers/server.js';
+import { waitFor } from './helpers/wait.js';
+
+const SDKAPPID = 1400000555;
+const KEY = 'cluster-test-key';
+const EXPIRY_MS = 6000;
+
+interface Node {
+  child: ChildProcess;
+  url: string;
+}
+
+const cleanups: (() => Promise<void> | void)[] = [];
+afterEach(async () => {
+  for (const c of cleanups.splice(0).reverse()) await c();
+});
+
+/** A fresh cluster's settings (own schema and Redis prefix) and a way to start its processes. */
+async function cluster(): Promise<{ start: () => Promise<Node> }> {
+  const dir = mkdtempSync(join(tmpdir(), 'dialtone-cluster-'));
+  const config = clusterConfig(dir, true) as Required<Pick<DialtoneConfig, 'databaseUrl' | 'databaseSchema' | 'redisUrl' | 'redisPrefix'>>;
+  const children: ChildProcess[] = [];
+  cleanups.push(async () => {
+    for (const c of children) c.kill('SIGKILL');
+    await dropCluster(config);
+    rmSync(dir, { recursive: true, force: true });
+  });
+  const env = {
+    DATABASE_URL: config.databaseUrl,
+    DIALTONE_DATABASE_SCHEMA: config.databaseSchema,
+    REDIS_URL: config.redisUrl,
+    DIALTONE_REDIS_PREFIX: config.redisPrefix,
+    DIALTONE_CLAIM_LEASE_MS: '3000',
+    DIALTONE_HEARTBEAT_EXPIRY_MS: String(EXPIRY_MS),
+  };
+  return {
+    start: async () => {
+      const node = await startProcess(dir, SDKAPPID, KEY, env);
+      children.push(node.child);
+      return node;
+    },
+  };
+}
+
+/** A client that pings every second, as the SDK's heartbeat does, so the server never takes it for silent. */
+async function user(node: Node, userId: string): Promise<TestClient> {
+  const t = asServer(node.url, SDKAPPID, KEY);
+  const c = await TestClient.connect(t.wsUrl, { sdkappid: String(SDKAPPID), userid: userId, usersig: t.userSig(userId), platform: 'Web' });
+  const beat = setInterval(() => void c.request('ping', {}, 10_000).catch(() => undefined), 1000);
+  cleanups.push(() => {
+    clearInterval(beat);
+    c.ws.terminate();
+  });
+  return c;
+}
+
+async function receiver(): Promise<Receiver> {
+  const r = await new Receiver().start();
+  cleanups.push(() => r.close());
+  return r;
+}
+
+function callIdOf(cb: ReceivedCallback): string {
+  const b = cb.body as { CallId?: string; CallInfo?: { CallId: string }; CallRecord?: { CallId: string } };
+  return b.CallInfo?.CallId ?? b.CallRecord?.CallId ?? b.CallId!;
+}
+
+function describeCallback(cb: ReceivedCallback): string {
+  const b = cb.body as {
+    CallRecord?: { CallResult: string };
+    ChangedUserList?: { User_Account: string; ActionType: string }[];
+  };
+  if (cb.body.CallbackCommand === 'Call.CallbackAfterStartCall') return 'Start';
+  if (b.CallRecord) return `End:${b.CallRecord.CallResult}`;
+  return (b.ChangedUserList ?? []).map((c) => `${c.User_Account}:${c.ActionType}`).join(',');
+}
+
+const ok = async (c: TestClient, op: string, args: unknown) => {
+  const r = await c.request(op, args, 10_000);
+  if (!r.ok) throw new Error(`${op}: ${r.code} ${r.message}`);
+  return r.result ?? {};
+};
+
+describe('cluster mode: three processes on PostgreSQL and Redis', () => {
+  it('routes a call across processes, delivers each callback exactly once, and fires a ring timeout once', async () => {
+    const c = await cluster();
+    const [p1, p2, p3] = [await c.start(), await c.start(), await c.start()];
+    const r = await receiver();
+    expect(
+      await rest(asServer(p1.url, SDKAPPID, KEY), 'call_config/set_callback', { Url: r.url, CallbackCommandList: ALL_COMMANDS }),
+    ).toMatchObject({
+      ErrorCode: 0,
+    });
+    const alice = await user(p1, 'alice');
+    const bob = await user(p2, 'bob');
+    const carol = await user(p3, 'carol');
+
+    const { callId } = (await ok(alice, 'calls', { userIdList: ['bob'], mediaType: 'Audio' })) as { callId: string };
+    expect((await bob.nextEvent('onCallReceived', 10_000)).data).toMatchObject({ callId, callerId: 'alice' });
+    await ok(bob, 'accept', { callId });
+    expect((await alice.nextEvent('onCallBegin', 10_000)).data).toMatchObject({ callId });
+    expect((await alice.nextEvent('onUserJoin', 10_000)).data).toMatchObject({ callId, userId: 'bob' });
+    await ok(carol, 'join', { callId });
+    expect((await alice.nextEvent('onUserJoin', 10_000)).data).toMatchObject({ callId, userId: 'carol' });
+    expect((await bob.nextEvent('onUserJoin', 10_000)).data).toMatchObject({ callId, userId: 'carol' });
+    await ok(carol, 'hangup', { callId });
+    await ok(bob, 'hangup', { callId });
+    expect((await alice.nextEvent('onCallEnd', 10_000)).data).toMatchObject({ callId });
+
+    // A ring timeout armed by process 1, due while all three run: it fires exactly once.
+    const dave = await user(p3, 'dave');
+    const { callId: unanswered } = (await ok(alice, 'calls', { userIdList: ['dave'], mediaType: 'Audio', timeout: 1 })) as {
+      callId: string;
+    };
+    await dave.nextEvent('onCallReceived', 10_000);
+    await alice.nextEvent('onUserNoResponse', 10_000);
+
+    await waitFor(
+      () => r.received.filter((cb) => callIdOf(cb) === unanswered && describeCallback(cb).startsWith('End')).length > 0,
+      15_000,
+      'EndCall of the unanswered call',
+    );
+    // Give a second firing or a second sender every chance to show up before counting.
+    await waitFor(() => r.received.filter((cb) => callIdOf(cb) === callId).length >= 6, 15_000, 'every callback of the first call');
+    const ids = r.received.map((cb) => String(cb.headers['webhook-id']));
+    expect(new Set(ids).size).toBe(ids.length);
+    expect(r.received.filter((cb) => callIdOf(cb) === callId).map(describeCallback)).toEqual([
+      'Start',
+      'bob:Accept',
+      'carol:Join',
+      'carol:Hangup',
+      'bob:Hangup',
+      'End:NormalEnd',
+    ]);
+    expect(r.received.filter((cb) => callIdOf(cb) === unanswered).map(describeCallback)).toEqual([
+      'Start',
+      'dave:NotAnswer',
+      'End:NotAnswer',
+    ]);
+  }, 60_000);
+
+  it('keeps a call whose member reconnects to another process after a SIGKILL, and ends one whose member never comes back with Offline', async () => {
+    const c = await cluster();
+    const [p1, p2, p3] = [await c.start(), await c.start(), await c.start()];
+    const r = await receiver();
+    await rest(asServer(p1.url, SDKAPPID, KEY), 'call_config/set_callback', { Url: r.url, CallbackCommandList: ALL_COMMANDS });
+    const alice = await user(p1, 'alice');
+    const bob = await user(p2, 'bob');
+    const erin = await user(p2, 'erin');
+    const frank = await user(p1, 'frank');
+
+    const { callId: kept } = (await ok(alice, 'calls', { userIdList: ['bob'], mediaType: 'Audio' })) as { callId: string };
+    await bob.nextEvent('onCallReceived', 10_000);
+    await ok(bob, 'accept', { callId: kept });
+    const { callId: lost } = (await ok(frank, 'calls', { userIdList: ['erin'], mediaType: 'Audio' })) as { callId: string };
+    await erin.nextEvent('onCallReceived', 10_000);
+    await ok(erin, 'accept', { callId: lost });
+    await frank.nextEvent('onCallBegin', 10_000);
+
+    p2.child.kill('SIGKILL');
+    await bob.closed(10_000);
+    // bob comes back on process 3 well within the expiry and is told the state of his call.
+    const bob2 = await user(p3, 'bob');
+    expect((await bob2.nextEvent('onCallState', 10_000)).data).toMatchObject({ callId: kept, status: 'Calling' });
+
+    // erin never comes back: once process 2 is taken for dead, her expiry runs out and the call ends.
+    const ended = await frank.nextEvent('onCallEnd', 30_000);
+    expect(ended.data).toMatchObject({ callId: lost });
+    await waitFor(
+      () => r.received.some((cb) => callIdOf(cb) === lost && describeCallback(cb) === 'End:Offline'),
+      15_000,
+      'EndCall Offline',
+    );
+
+    // The kept call goes on across processes 1 and 3 and ends normally.
+    await ok(bob2, 'hangup', { callId: kept });
+    expect((await alice.nextEvent('onCallEnd', 10_000)).data).toMatchObject({ callId: kept });
+    await waitFor(
+      () => r.received.some((cb) => callIdOf(cb) === kept && describeCallback(cb) === 'End:NormalEnd'),
+      15_000,
+      'EndCall NormalEnd',
+    );
+    expect(r.received.some((cb) => callIdOf(cb) === kept && describeCallback(cb).includes('Offline'))).toBe(false);
+    const got = new Set(r.received.map((cb) => `${callIdOf(cb)}:${describeCallback(cb)}`));
+    for (const k of [
+      `${kept}:Start`,
+      `${kept}:bob:Accept`,
+      `${kept}:bob:Hangup`,
+      `${lost}:Start`,
+      `${lost}:erin:Accept`,
+      `${lost}:erin:Offline`,
+    ]) {
+      expect(got, k).toContain(k);
+    }
+  }, 90_000);
+
+  it('loses no callback when one of three processes is SIGKILLed under a load of 2,000 calls', async () => {
+    const CALLS = 2000;
+    const PAIRS = 30;
+    const c = await cluster();
+    const nodes = [await c.start(), await c.start(), await c.start()];
+    const r = await receiver();
+    await rest(asServer(nodes[0]!.url, SDKAPPID, KEY), 'call_config/set_callback', { Url: r.url, CallbackCommandList: ALL_COMMANDS });
+    const expected = new Set<string>();
+    let completed = 0;
+    let killed = false;
+    const pair = async (i: number) => {
+      const node = nodes[i % 3]!;
+      const t = asServer(node.url, SDKAPPID, KEY);
+      const connect = (u: string) => TestClient.connect(t.wsUrl, { sdkappid: String(SDKAPPID), userid: u, usersig: t.userSig(u) });
+      const caller = await connect(`a${i}`);
+      const callee = await connect(`b${i}`);
+      try {
+        for (let n = i; n < CALLS && !(killed && i % 3 === 1); n += PAIRS) {
+          const started = await caller.request('calls', { userIdList: [`b${i}`], mediaType: 'Audio' }, 5000);
+          if (!started.ok) throw new Error(`calls: ${started.code}`);
+          const callId = started.result!.callId as string;
+          expected.add(`${callId}:Start`);
+          if (!(await callee.request('accept', { callId }, 5000)).ok) throw new Error('accept');
+          expected.add(`${callId}:b${i}:Accept`);
+          if (!(await callee.request('hangup', { callId }, 5000)).ok) throw new Error('hangup');
+          expected.add(`${callId}:b${i}:Hangup`);
+          expected.add(`${callId}:End:NormalEnd`);
+          if (++completed === CALLS / 2) {
+            killed = true;
+            nodes[1]!.child.kill('SIGKILL');
+          }
+        }
+      } catch {
+        // Process 2 died under this pair: what it acknowledged is in `expected`.
+      } finally {
+        caller.ws.terminate();
+        callee.ws.terminate();
+      }
+    };
+    await Promise.all(Array.from({ length: PAIRS }, (_, i) => pair(i)));
+    expect(killed).toBe(true);
+    expect(completed).toBeGreaterThanOrEqual(CALLS / 2);
+    await waitFor(
+      () => {
+        const got = new Set(r.received.map((cb) => `${callIdOf(cb)}:${describeCallback(cb)}`));
+        return [...expected].every((k) => got.has(k));
+      },
+      60_000,
+      `all ${expected.size} acknowledged callbacks`,
+    );
+    const ids = r.received.map((cb) => String(cb.headers['webhook-id']));
+    console.log(
+      `cluster crash test: ${completed} calls completed, ${expected.size} callbacks acknowledged, ${new Set(ids).size} distinct received, ${ids.length - new Set(ids).size} duplicates`,
+    );
+  }, 180_000);
+});
