@@ -4,7 +4,7 @@
 // per call lifecycle.
 // Usage: npm run bench -- cluster [--seconds 10] [--pairs 30] [--json]
 import { spawn, fork } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
@@ -16,7 +16,7 @@ import { makeUserSig } from '../dist/auth/usersig.js';
 const { values: opts } = parseArgs({
   options: {
     seconds: { type: 'string', default: '10' },
-    pairs: { type: 'string', default: '30' },
+    pairs: { type: 'string', default: '60' },
     json: { type: 'boolean', default: false },
   },
   allowPositionals: true,
@@ -66,6 +66,19 @@ function startServer(env) {
 function cpuSeconds(pid) {
   const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1].split(' ');
   return (Number(fields[11]) + Number(fields[12])) / TICK;
+}
+
+/** CPU seconds used so far by every process of the given command names (PostgreSQL backends, Redis). */
+function cpuOfCommands(names) {
+  let total = 0;
+  for (const pid of readdirSync('/proc').filter((d) => /^\d+$/.test(d))) {
+    try {
+      if (names.includes(readFileSync(`/proc/${pid}/comm`, 'utf8').trim())) total += cpuSeconds(pid);
+    } catch {
+      // gone meanwhile
+    }
+  }
+  return total;
 }
 
 async function rest(url, path, body) {
@@ -154,6 +167,13 @@ async function runMode(name, env, processes, receiver) {
   await receiver.ask('reset');
   const queriesBefore = await dbQueries(nodes);
   const cpuBefore = nodes.map((n) => cpuSeconds(n.child.pid));
+  const pgBefore = cpuOfCommands(['postgres']);
+  const genBefore = process.cpuUsage();
+  const genCpu = () => {
+    const u = process.cpuUsage(genBefore);
+    return (u.user + u.system) / 1e6;
+  };
+  const redisBefore = cpuOfCommands(['redis-server']);
   const started = performance.now();
   const deadline = started + SECONDS * 1000;
   let lifecycles = 0;
@@ -185,6 +205,8 @@ async function runMode(name, env, processes, receiver) {
   }
   const allSeconds = (performance.now() - started) / 1000;
   const cpu = nodes.map((n, k) => (cpuSeconds(n.child.pid) - cpuBefore[k]) / allSeconds);
+  const pgCpu = (cpuOfCommands(['postgres']) - pgBefore) / allSeconds;
+  const redisCpu = (cpuOfCommands(['redis-server']) - redisBefore) / allSeconds;
   const queriesAfter = await dbQueries(nodes);
   for (const p of pairs) {
     p.caller.ws.terminate();
@@ -199,6 +221,11 @@ async function runMode(name, env, processes, receiver) {
     callbacksPerSecond: Number((expected / allSeconds).toFixed(1)),
     errors,
     cpuPerProcess: cpu.map((c) => Number(c.toFixed(2))),
+    postgresCpu: Number(pgCpu.toFixed(2)),
+    // Everything the server side spent per lifecycle: Dialtone processes, PostgreSQL, Redis.
+    serverCpuMsPerLifecycle: Number((((cpu.reduce((a, b) => a + b, 0) + pgCpu + redisCpu) * allSeconds * 1000) / lifecycles).toFixed(2)),
+    loadGeneratorCpu: Number((genCpu() / allSeconds).toFixed(2)),
+    redisCpu: Number(redisCpu.toFixed(2)),
     ...(queriesBefore !== undefined && queriesAfter !== undefined
       ? { dbRoundTripsPerLifecycle: Number(((queriesAfter - queriesBefore) / lifecycles).toFixed(1)) }
       : {}),
@@ -241,11 +268,13 @@ else {
   console.log(
     `\nCluster (issue 7): ${PAIRS} caller/callee pairs, ${SECONDS} s of back-to-back 1-to-1 lifecycles (calls, accept, hangup; 4 callbacks each)`,
   );
-  console.log('| mode | lifecycles/s | callbacks/s (to receipt) | CPU per process (cores) | DB round trips per lifecycle | errors |');
-  console.log('|---|---|---|---|---|---|');
+  console.log(
+    '| mode | lifecycles/s | callbacks/s (to receipt) | CPU per Dialtone process (cores) | PostgreSQL CPU | Redis CPU | server CPU ms per lifecycle | DB round trips per lifecycle | load generator CPU | errors |',
+  );
+  console.log('|---|---|---|---|---|---|---|---|---|---|');
   for (const r of results) {
     console.log(
-      `| ${r.mode} | ${r.lifecyclesPerSecond} | ${r.callbacksPerSecond} | ${r.cpuPerProcess.join(' / ')} | ${r.dbRoundTripsPerLifecycle ?? 'n/a'} | ${r.errors} |`,
+      `| ${r.mode} | ${r.lifecyclesPerSecond} | ${r.callbacksPerSecond} | ${r.cpuPerProcess.join(' / ')} | ${r.postgresCpu} | ${r.redisCpu} | ${r.serverCpuMsPerLifecycle} | ${r.dbRoundTripsPerLifecycle ?? 'n/a'} | ${r.loadGeneratorCpu} | ${r.errors} |`,
     );
   }
 }
