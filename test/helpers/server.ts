@@ -45,7 +45,8 @@ export async function startServer(
     sdkAppId,
     secretKey,
   };
-  const cluster = clusterConfig(dataDir);
+  // A test that names its own database runs as it says; the cluster project moves the others.
+  const cluster = opts.config?.databaseUrl ? undefined : clusterConfig(dataDir);
   if (cluster) Object.assign(config, cluster);
   const server = await createServer(config, opts.overrides);
   const url = await server.listen();

@@ -98,12 +98,15 @@ export class RedisBus {
       });
     }
     this.sub.on('messageBuffer', (channel: Buffer, message: Buffer) => this.onMessage(channel.toString(), message.toString()));
-    this.sub.on('ready', () => {
-      if (!this.lost) return;
+    // Once both connections are back after a loss, whatever was published meanwhile is gone.
+    const back = () => {
+      if (!this.lost || this.cmd.status !== 'ready' || this.sub.status !== 'ready') return;
       this.lost = false;
       opts.log.info('redis is back: re-registering devices and resyncing clients');
       this.reconnectHandler();
-    });
+    };
+    this.cmd.on('ready', back);
+    this.sub.on('ready', back);
   }
 
   /** Connects both clients and starts beating. */

@@ -191,14 +191,17 @@ export class Gateway {
 
   /** Registers the device cluster-wide and watches its user; a Redis outage admits it locally. */
   private async admit(cluster: ClusterLink, identity: Identity): Promise<Admitted> {
+    let admission: Admitted;
     try {
-      const admission = await cluster.register(identity, MAX_DEVICES_PER_USER);
-      if (admission.admitted) await cluster.watch(identity.sdkAppId, identity.userId);
-      return admission;
+      admission = await cluster.register(identity, MAX_DEVICES_PER_USER);
     } catch (err) {
       this.deps.log.warn({ err, userId: identity.userId }, 'cluster bus unavailable: connecting the device to this process only');
+      // The subscription waits for Redis to come back (and the device is registered again then).
+      void cluster.watch(identity.sdkAppId, identity.userId).catch(() => undefined);
       return { admitted: true };
     }
+    if (admission.admitted) await cluster.watch(identity.sdkAppId, identity.userId);
+    return admission;
   }
 
   /** Undoes {@link admit}; resolves to whether the user has no device left anywhere. */
