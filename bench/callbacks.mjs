@@ -4,7 +4,6 @@
 //  (b) Dialtone's dispatcher draining a durable SQLite outbox of 100,000 callbacks;
 //  (c) enqueue-to-receipt latency at a steady 1,000 callbacks/s through the real outbox.
 // Usage: npm run bench -- callbacks [--count 100000] [--rate 1000] [--seconds 10] [--json]
-import { fork } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -13,6 +12,7 @@ import { pino } from 'pino';
 import { Agent, request } from 'undici';
 import { SqliteStorage } from '../dist/adapters/sqlite/storage.js';
 import { Dispatcher } from '../dist/callbacks/dispatcher.js';
+import { startReceiver } from './lib/receiver.mjs';
 
 const { values: opts } = parseArgs({
   options: {
@@ -29,22 +29,6 @@ const RATE = Number(opts.rate);
 const SECONDS = Number(opts.seconds);
 const CONCURRENCY = Number(opts.concurrency);
 const log = (...a) => process.stderr.write(`${a.join(' ')}\n`);
-
-function startReceiver() {
-  const child = fork(new URL('./receiver.mjs', import.meta.url), [], { stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
-  const ask = (type) =>
-    new Promise((resolve) => {
-      const on = (m) => {
-        if (m.type === type) {
-          child.off('message', on);
-          resolve(m);
-        }
-      };
-      child.on('message', on);
-      child.send({ type });
-    });
-  return new Promise((resolve) => child.once('message', (m) => resolve({ child, url: `http://127.0.0.1:${m.port}/callback`, ask })));
-}
 
 const body = (i, sentAt) =>
   JSON.stringify({

@@ -3,7 +3,7 @@
 // side by side in one run, on this machine, with the per-process CPU and the database round trips
 // per call lifecycle.
 // Usage: npm run bench -- cluster [--seconds 10] [--pairs 30] [--json]
-import { spawn, fork } from 'node:child_process';
+import { spawn } from 'node:child_process';
 import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -12,6 +12,7 @@ import pg from 'pg';
 import { Redis } from 'ioredis';
 import WebSocket from 'ws';
 import { makeUserSig } from '../dist/auth/usersig.js';
+import { startReceiver } from './lib/receiver.mjs';
 
 const { values: opts } = parseArgs({
   options: {
@@ -29,22 +30,6 @@ const DATABASE_URL = process.env.DATABASE_URL ?? 'postgres://postgres@127.0.0.1:
 const REDIS_URL = process.env.REDIS_URL ?? 'redis://127.0.0.1:6379';
 const log = (...a) => process.stderr.write(`${a.join(' ')}\n`);
 const TICK = 100; // clock ticks per second of /proc/<pid>/stat
-
-function startReceiver() {
-  const child = fork(new URL('./receiver.mjs', import.meta.url), [], { stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
-  const ask = (type) =>
-    new Promise((resolve) => {
-      const on = (m) => {
-        if (m.type === type) {
-          child.off('message', on);
-          resolve(m);
-        }
-      };
-      child.on('message', on);
-      child.send({ type });
-    });
-  return new Promise((resolve) => child.once('message', (m) => resolve({ child, url: `http://127.0.0.1:${m.port}/callback`, ask })));
-}
 
 function startServer(env) {
   const child = spawn(process.execPath, ['bin/dialtone.js', 'serve', '--port', '0'], {

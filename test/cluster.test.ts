@@ -10,10 +10,11 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import type { DialtoneConfig } from '../src/config.js';
-import { TestClient } from './helpers/client.js';
+import { callbackKey, callIdOf, callsWithKill, describeCallback, waitForCallbacks } from './helpers/callbacks.js';
+import { TestClient, connectUser } from './helpers/client.js';
 import { ALL_COMMANDS } from './helpers/harness.js';
 import { asServer, startProcess } from './helpers/process.js';
-import { Receiver, type ReceivedCallback } from './helpers/receiver.js';
+import { Receiver } from './helpers/receiver.js';
 import { rest } from './helpers/rest.js';
 import { clusterConfig, dropCluster } from './helpers/server.js';
 import { waitFor } from './helpers/wait.js';
@@ -75,21 +76,6 @@ async function receiver(): Promise<Receiver> {
   const r = await new Receiver().start();
   cleanups.push(() => r.close());
   return r;
-}
-
-function callIdOf(cb: ReceivedCallback): string {
-  const b = cb.body as { CallId?: string; CallInfo?: { CallId: string }; CallRecord?: { CallId: string } };
-  return b.CallInfo?.CallId ?? b.CallRecord?.CallId ?? b.CallId!;
-}
-
-function describeCallback(cb: ReceivedCallback): string {
-  const b = cb.body as {
-    CallRecord?: { CallResult: string };
-    ChangedUserList?: { User_Account: string; ActionType: string }[];
-  };
-  if (cb.body.CallbackCommand === 'Call.CallbackAfterStartCall') return 'Start';
-  if (b.CallRecord) return `End:${b.CallRecord.CallResult}`;
-  return (b.ChangedUserList ?? []).map((c) => `${c.User_Account}:${c.ActionType}`).join(',');
 }
 
 const ok = async (c: TestClient, op: string, args: unknown) => {
@@ -198,7 +184,7 @@ describe('cluster mode: three processes on PostgreSQL and Redis', () => {
       'EndCall NormalEnd',
     );
     expect(r.received.some((cb) => callIdOf(cb) === kept && describeCallback(cb).includes('Offline'))).toBe(false);
-    const got = new Set(r.received.map((cb) => `${callIdOf(cb)}:${describeCallback(cb)}`));
+    const got = new Set(r.received.map(callbackKey));
     for (const k of [
       `${kept}:Start`,
       `${kept}:bob:Accept`,
@@ -218,49 +204,18 @@ describe('cluster mode: three processes on PostgreSQL and Redis', () => {
     const nodes = [await c.start(), await c.start(), await c.start()];
     const r = await receiver();
     await rest(asServer(nodes[0]!.url, SDKAPPID, KEY), 'call_config/set_callback', { Url: r.url, CallbackCommandList: ALL_COMMANDS });
-    const expected = new Set<string>();
-    let completed = 0;
-    let killed = false;
-    const pair = async (i: number) => {
-      const node = nodes[i % 3]!;
-      const t = asServer(node.url, SDKAPPID, KEY);
-      const connect = (u: string) => TestClient.connect(t.wsUrl, { sdkappid: String(SDKAPPID), userid: u, usersig: t.userSig(u) });
-      const caller = await connect(`a${i}`);
-      const callee = await connect(`b${i}`);
-      try {
-        for (let n = i; n < CALLS && !(killed && i % 3 === 1); n += PAIRS) {
-          const started = await caller.request('calls', { userIdList: [`b${i}`], mediaType: 'Audio' }, 5000);
-          if (!started.ok) throw new Error(`calls: ${started.code}`);
-          const callId = started.result!.callId as string;
-          expected.add(`${callId}:Start`);
-          if (!(await callee.request('accept', { callId }, 5000)).ok) throw new Error('accept');
-          expected.add(`${callId}:b${i}:Accept`);
-          if (!(await callee.request('hangup', { callId }, 5000)).ok) throw new Error('hangup');
-          expected.add(`${callId}:b${i}:Hangup`);
-          expected.add(`${callId}:End:NormalEnd`);
-          if (++completed === CALLS / 2) {
-            killed = true;
-            nodes[1]!.child.kill('SIGKILL');
-          }
-        }
-      } catch {
-        // Process 2 died under this pair: what it acknowledged is in `expected`.
-      } finally {
-        caller.ws.terminate();
-        callee.ws.terminate();
-      }
-    };
-    await Promise.all(Array.from({ length: PAIRS }, (_, i) => pair(i)));
+    const { expected, completed, killed } = await callsWithKill({
+      calls: CALLS,
+      pairs: PAIRS,
+      timeoutMs: 5000,
+      connect: (i, userId) => connectUser(asServer(nodes[i % 3]!.url, SDKAPPID, KEY), userId),
+      kill: () => nodes[1]!.child.kill('SIGKILL'),
+      // The pairs on process 2 lost their sockets with it.
+      stopsAfterKill: (i) => i % 3 === 1,
+    });
     expect(killed).toBe(true);
     expect(completed).toBeGreaterThanOrEqual(CALLS / 2);
-    await waitFor(
-      () => {
-        const got = new Set(r.received.map((cb) => `${callIdOf(cb)}:${describeCallback(cb)}`));
-        return [...expected].every((k) => got.has(k));
-      },
-      60_000,
-      `all ${expected.size} acknowledged callbacks`,
-    );
+    await waitForCallbacks(r, expected, `all ${expected.size} acknowledged callbacks`);
     const ids = r.received.map((cb) => String(cb.headers['webhook-id']));
     console.log(
       `cluster crash test: ${completed} calls completed, ${expected.size} callbacks acknowledged, ${new Set(ids).size} distinct received, ${ids.length - new Set(ids).size} duplicates`,

@@ -9,12 +9,12 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { TestClient } from './helpers/client.js';
+import { callbackKey, callsWithKill, waitForCallbacks } from './helpers/callbacks.js';
+import { connectUser } from './helpers/client.js';
 import { ALL_COMMANDS } from './helpers/harness.js';
-import { Receiver, type ReceivedCallback } from './helpers/receiver.js';
+import { Receiver } from './helpers/receiver.js';
 import { rest } from './helpers/rest.js';
 import { asServer as serverAt, startProcess as start } from './helpers/process.js';
-import { waitFor } from './helpers/wait.js';
 
 const SDKAPPID = 1400000321;
 const KEY = 'crash-test-key';
@@ -27,18 +27,6 @@ afterAll(() => {
   for (const c of children) c.kill('SIGKILL');
   rmSync(dataDir, { recursive: true, force: true });
 });
-
-function keyOf(cb: ReceivedCallback): string {
-  const b = cb.body as {
-    CallId?: string;
-    CallInfo?: { CallId: string };
-    CallRecord?: { CallId: string };
-    ChangedUserList?: { User_Account: string; ActionType: string }[];
-  };
-  if (b.CallInfo) return `${b.CallInfo.CallId}:Start`;
-  if (b.CallRecord) return `${b.CallRecord.CallId}:End`;
-  return `${b.CallId}:${(b.ChangedUserList ?? []).map((c) => `${c.User_Account}:${c.ActionType}`).join(',')}`;
-}
 
 async function startProcess() {
   const p = await start(dataDir, SDKAPPID, KEY);
@@ -57,48 +45,18 @@ describe('crash', () => {
         ErrorCode: 0,
       });
 
-      const expected = new Set<string>();
-      let completed = 0;
-      let killed = false;
-      const pair = async (i: number) => {
-        const caller = await TestClient.connect(t.wsUrl, { sdkappid: String(SDKAPPID), userid: `a${i}`, usersig: t.userSig(`a${i}`) });
-        const callee = await TestClient.connect(t.wsUrl, { sdkappid: String(SDKAPPID), userid: `b${i}`, usersig: t.userSig(`b${i}`) });
-        try {
-          for (let n = i; n < CALLS && !killed; n += PAIRS) {
-            const r = await caller.request('calls', { userIdList: [`b${i}`], mediaType: 'Audio' }, 3000);
-            if (!r.ok) throw new Error(`calls: ${r.code}`);
-            const callId = r.result!.callId as string;
-            expected.add(`${callId}:Start`);
-            if (!(await callee.request('accept', { callId }, 3000)).ok) throw new Error('accept');
-            expected.add(`${callId}:b${i}:Accept`);
-            if (!(await callee.request('hangup', { callId }, 3000)).ok) throw new Error('hangup');
-            expected.add(`${callId}:b${i}:Hangup`);
-            expected.add(`${callId}:End`);
-            if (++completed === CALLS / 2) {
-              killed = true;
-              first.child.kill('SIGKILL');
-            }
-          }
-        } catch {
-          // The server died under this pair: what it acknowledged is in `expected`.
-        } finally {
-          caller.ws.terminate();
-          callee.ws.terminate();
-        }
-      };
-      await Promise.all(Array.from({ length: PAIRS }, (_, i) => pair(i)));
+      const { expected, completed, killed } = await callsWithKill({
+        calls: CALLS,
+        pairs: PAIRS,
+        timeoutMs: 3000,
+        connect: (_, userId) => connectUser(t, userId),
+        kill: () => first.child.kill('SIGKILL'),
+      });
       expect(killed).toBe(true);
-      const beforeRestart = new Set(receiver.received.map(keyOf)).size;
+      const beforeRestart = new Set(receiver.received.map(callbackKey)).size;
 
       await startProcess();
-      await waitFor(
-        () => {
-          const got = new Set(receiver.received.map(keyOf));
-          return [...expected].every((k) => got.has(k));
-        },
-        60_000,
-        `all ${expected.size} expected callbacks`,
-      );
+      await waitForCallbacks(receiver, expected, `all ${expected.size} expected callbacks`);
 
       const ids = receiver.received.map((c) => String(c.headers['webhook-id']));
       const duplicates = ids.length - new Set(ids).size;

@@ -166,7 +166,8 @@ describe('per-call order', () => {
 
 describe('isolation', () => {
   it("a hanging receiver times out at the app's timeout, delays no call, and no other app", async () => {
-    await policy({ TimeoutMs: 700 });
+    // Long enough that no attempt times out while the 40 hanging calls are being set up.
+    await policy({ TimeoutMs: 3000 });
     h.receiver.mode = 'hang';
     const other = await new Receiver().start('/other');
     try {
@@ -187,8 +188,8 @@ describe('isolation', () => {
       // The other app's callback arrived before any of the hanging attempts timed out.
       expect(await attemptsOf(h.t.server, h.t.sdkAppId)).toHaveLength(0);
       await waitForAsync(
-        async () => (await attemptsOf(h.t.server, h.t.sdkAppId)).filter((a) => a.error === 'timeout after 700 ms').length >= 32,
-        5000,
+        async () => (await attemptsOf(h.t.server, h.t.sdkAppId)).filter((a) => a.error === 'timeout after 3000 ms').length >= 32,
+        10_000,
         'timeouts',
       );
     } finally {

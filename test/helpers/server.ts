@@ -8,6 +8,7 @@ import { Redis } from 'ioredis';
 import { PgStorage } from '../../src/adapters/postgres/storage.js';
 import { DEFAULTS, type DialtoneConfig } from '../../src/config.js';
 import { createServer, type DialtoneServer, type ServerOverrides } from '../../src/server.js';
+import { TEST_DATABASE_URL } from './postgres.js';
 
 const require = createRequire(import.meta.url);
 /** Tencent's own UserSig library, so tests authenticate exactly as app backends do. */
@@ -69,7 +70,7 @@ export async function startServer(
 }
 
 /** Where the PostgreSQL and Redis of cluster-mode tests are (the CI machines run both locally). */
-export const TEST_DATABASE_URL = process.env.DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/test';
+export { TEST_DATABASE_URL };
 export const TEST_REDIS_URL = process.env.REDIS_URL ?? 'redis://127.0.0.1:6379';
 
 /** True when the suite runs as the cluster-mode conformance project (PostgreSQL + Redis). */

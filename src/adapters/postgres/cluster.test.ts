@@ -7,26 +7,13 @@ import pg from 'pg';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import type { NewOutboxEntry, Storage } from '../../app/ports.js';
 import type { Call } from '../../domain/types.js';
+import { TEST_DATABASE_URL as DATABASE_URL, randomSchema, requireDatabase } from '../../../test/helpers/postgres.js';
 import { MIGRATIONS } from './schema.js';
 import { PgStorage } from './storage.js';
 
-const DATABASE_URL = process.env.DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/test';
-const SCHEMA = `t_${randomBytes(6).toString('hex')}`;
+const SCHEMA = randomSchema();
 const NOW = 1_700_000_000_000;
 const APP = 1400000001;
-
-/** Fails (never skips) when PostgreSQL is not there, naming where it was looked for. */
-async function requireDatabase(): Promise<void> {
-  const client = new pg.Client({ connectionString: DATABASE_URL, connectionTimeoutMillis: 5000 });
-  try {
-    await client.connect();
-  } catch (err) {
-    const where = DATABASE_URL.replace(/\/\/([^:@/]*):[^@/]*@/, '//$1:***@');
-    throw new Error(`PostgreSQL is not reachable at ${where} (set DATABASE_URL): ${(err as Error).message}`);
-  } finally {
-    await client.end().catch(() => undefined);
-  }
-}
 
 const opened: PgStorage[] = [];
 const extraSchemas: string[] = [];

@@ -2,28 +2,12 @@
  * One expectation, two adapters: every repository method is driven through the same scenarios
  * against the embedded SQLite storage and the PostgreSQL storage, so the two must agree.
  */
-import { randomBytes } from 'node:crypto';
-import pg from 'pg';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import type { App, AttemptOutcome, NewOutboxEntry, OutboxEntry, Settlement, Storage, Tx } from '../../app/ports.js';
 import type { Call, CallRecord } from '../../domain/types.js';
 import { SqliteStorage, openDatabase } from '../sqlite/storage.js';
+import { TEST_DATABASE_URL as DATABASE_URL, randomSchema, requireDatabase } from '../../../test/helpers/postgres.js';
 import { PgStorage } from './storage.js';
-
-const DATABASE_URL = process.env.DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/test';
-
-/** Fails (never skips) when PostgreSQL is not there, naming where it was looked for. */
-async function requireDatabase(): Promise<void> {
-  const client = new pg.Client({ connectionString: DATABASE_URL, connectionTimeoutMillis: 5000 });
-  try {
-    await client.connect();
-  } catch (err) {
-    const where = DATABASE_URL.replace(/\/\/([^:@/]*):[^@/]*@/, '//$1:***@');
-    throw new Error(`PostgreSQL is not reachable at ${where} (set DATABASE_URL): ${(err as Error).message}`);
-  } finally {
-    await client.end().catch(() => undefined);
-  }
-}
 
 interface Subject {
   name: string;
@@ -46,7 +30,7 @@ function sqliteSubject(): Subject {
 }
 
 function pgSubject(): Subject {
-  const schema = `t_${randomBytes(6).toString('hex')}`;
+  const schema = randomSchema();
   let storage: PgStorage | undefined;
   let unavailable: unknown;
   return {

@@ -1,46 +1,7 @@
 /** The callback outbox and its attempt log, in PostgreSQL, claimed by several processes at once. */
-import type {
-  AttemptRecord,
-  NewOutboxEntry,
-  OutboxClaim,
-  OutboxEntry,
-  OutboxFilter,
-  OutboxRecord,
-  OutboxRepo,
-  OutboxStatus,
-  Settlement,
-} from '../../app/ports.js';
-import type { CallbackCommand } from '../../domain/types.js';
+import type { AttemptRecord, NewOutboxEntry, OutboxClaim, OutboxFilter, OutboxRecord, OutboxRepo, Settlement } from '../../app/ports.js';
+import { settledStatus, toAttemptRecord, toOutboxEntry, toOutboxRecord, type AttemptRow, type ClaimRow, type LogRow } from '../rows.js';
 import { lockKeySql, type Queryable } from './db.js';
-
-interface ClaimRow {
-  seq: number;
-  id: string;
-  sdkappid: number;
-  call_id: string;
-  command: string;
-  url: string;
-  body: string;
-  created_at: number;
-  attempts: number;
-  resend_base: number;
-}
-
-interface LogRow {
-  id: string;
-  sdkappid: number;
-  call_id: string;
-  command: string;
-  url: string;
-  body: string;
-  status: string;
-  attempts: number;
-  created_at: number;
-  next_attempt_at: number;
-  delivered_at: number | null;
-  last_error: string | null;
-  last_http_status: number | null;
-}
 
 const LOG_COLUMNS =
   'id, sdkappid, call_id, command, url, body, status, attempts, created_at, next_attempt_at, delivered_at, last_error, last_http_status';
@@ -150,19 +111,7 @@ export class PgOutboxRepo implements OutboxRepo {
     }
     // RETURNING has no order of its own.
     rows.sort((a, b) => a.seq - b.seq);
-    const entries: OutboxEntry[] = rows.map((r) => ({
-      seq: r.seq,
-      id: r.id,
-      sdkAppId: r.sdkappid,
-      callId: r.call_id,
-      command: r.command as CallbackCommand,
-      url: r.url,
-      body: r.body,
-      createdAt: r.created_at,
-      attempts: r.attempts,
-      resendBase: r.resend_base,
-    }));
-    return { entries, limited };
+    return { entries: rows.map(toOutboxEntry), limited };
   }
 
   async release(ids: readonly string[]): Promise<void> {
@@ -210,7 +159,7 @@ export class PgOutboxRepo implements OutboxRepo {
       text: SQL.settle,
       values: [
         u.map((s) => s.seq),
-        u.map((s) => (s.outcome.ok ? 'delivered' : s.retryAt === undefined ? 'failed' : 'pending')),
+        u.map(settledStatus),
         u.map((s) => s.attempt),
         u.map((s) => s.retryAt ?? s.outcome.startedAt),
         u.map(at),
@@ -249,30 +198,15 @@ export class PgOutboxRepo implements OutboxRepo {
       `SELECT ${LOG_COLUMNS} FROM outbox WHERE ${where} ORDER BY seq DESC LIMIT $${params.length + 1} OFFSET $${params.length + 2}`,
       [...params, limit, offset],
     );
-    return { total: count.rows[0]!.n, entries: rows.map(toRecord) };
+    return { total: count.rows[0]!.n, entries: rows.map(toOutboxRecord) };
   }
 
   async get(sdkAppId: number, id: string): Promise<{ entry: OutboxRecord; attempts: AttemptRecord[] } | undefined> {
     const { rows } = await this.db.query<LogRow>({ name: 'dt_outbox_get', text: SQL.get, values: [sdkAppId, id] });
     const row = rows[0];
     if (!row) return undefined;
-    const found = await this.db.query<{
-      attempt: number;
-      started_at: number;
-      http_status: number | null;
-      latency_ms: number;
-      error: string | null;
-      response_excerpt: string | null;
-    }>({ name: 'dt_outbox_attempts_of', text: SQL.attemptsOf, values: [id] });
-    const attempts = found.rows.map((a) => ({
-      attempt: a.attempt,
-      startedAt: a.started_at,
-      latencyMs: a.latency_ms,
-      ...(a.http_status !== null ? { httpStatus: a.http_status } : {}),
-      ...(a.error !== null ? { error: a.error } : {}),
-      ...(a.response_excerpt !== null ? { responseExcerpt: a.response_excerpt } : {}),
-    }));
-    return { entry: toRecord(row), attempts };
+    const found = await this.db.query<AttemptRow>({ name: 'dt_outbox_attempts_of', text: SQL.attemptsOf, values: [id] });
+    return { entry: toOutboxRecord(row), attempts: found.rows.map(toAttemptRecord) };
   }
 
   async resend(sdkAppId: number, id: string, now: number): Promise<boolean> {
@@ -303,22 +237,4 @@ export class PgOutboxRepo implements OutboxRepo {
 /** PostgreSQL text cannot hold NUL (a receiver may answer with one): it becomes U+FFFD. */
 function pgText(text: string | undefined): string | null {
   return text === undefined ? null : text.includes('\u0000') ? text.replaceAll('\u0000', '\uFFFD') : text;
-}
-
-function toRecord(r: LogRow): OutboxRecord {
-  return {
-    id: r.id,
-    sdkAppId: r.sdkappid,
-    callId: r.call_id,
-    command: r.command as CallbackCommand,
-    url: r.url,
-    body: r.body,
-    status: r.status as OutboxStatus,
-    attempts: r.attempts,
-    createdAt: r.created_at,
-    nextAttemptAt: r.next_attempt_at,
-    ...(r.delivered_at !== null ? { deliveredAt: r.delivered_at } : {}),
-    ...(r.last_error !== null ? { lastError: r.last_error } : {}),
-    ...(r.last_http_status !== null ? { lastHttpStatus: r.last_http_status } : {}),
-  };
 }

@@ -12,6 +12,7 @@
 import pg from 'pg';
 import type { Logger } from 'pino';
 import type { App, AppRepo, Storage, Tx } from '../../app/ports.js';
+import { appValues, toApp, type AppRow } from '../rows.js';
 import { PgCallRepo } from './calls.js';
 import type { Queryable } from './db.js';
 import { PgCallbackConfigRepo } from './callback-config.js';
@@ -60,27 +61,11 @@ class PgAppRepo implements AppRepo {
   constructor(private readonly pool: pg.Pool) {}
 
   async list(): Promise<App[]> {
-    const { rows } = await this.pool.query<{
-      sdkappid: number;
-      secret_key: string;
-      admins: string;
-      webhook_secret: string;
-      previous_webhook_secret: string | null;
-      previous_webhook_secret_until: number;
-      created_at: number;
-    }>(
+    const { rows } = await this.pool.query<AppRow>(
       `SELECT sdkappid, secret_key, admins, webhook_secret, previous_webhook_secret, previous_webhook_secret_until, created_at
        FROM apps ORDER BY created_at, sdkappid`,
     );
-    return rows.map((r) => ({
-      sdkAppId: r.sdkappid,
-      secretKey: r.secret_key,
-      admins: JSON.parse(r.admins) as string[],
-      webhookSecret: r.webhook_secret,
-      ...(r.previous_webhook_secret !== null ? { previousWebhookSecret: r.previous_webhook_secret } : {}),
-      previousWebhookSecretUntil: r.previous_webhook_secret_until,
-      createdAt: r.created_at,
-    }));
+    return rows.map(toApp);
   }
 
   async upsert(app: App): Promise<void> {
@@ -90,15 +75,7 @@ class PgAppRepo implements AppRepo {
        ON CONFLICT (sdkappid) DO UPDATE SET secret_key = excluded.secret_key, admins = excluded.admins,
          webhook_secret = excluded.webhook_secret, previous_webhook_secret = excluded.previous_webhook_secret,
          previous_webhook_secret_until = excluded.previous_webhook_secret_until`,
-      [
-        app.sdkAppId,
-        app.secretKey,
-        JSON.stringify(app.admins),
-        app.webhookSecret,
-        app.previousWebhookSecret ?? null,
-        app.previousWebhookSecretUntil,
-        app.createdAt,
-      ],
+      appValues(app),
     );
   }
 }

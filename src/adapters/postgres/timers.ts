@@ -1,6 +1,7 @@
 /** Server timers (ring timeouts, heartbeat expiry), in PostgreSQL, shared by every process. */
 import type { DueTimer, TimerRepo } from '../../app/ports.js';
 import type { TimerKind } from '../../domain/effects.js';
+import { toDueTimer, type TimerRow } from '../rows.js';
 import type { Queryable } from './db.js';
 
 const SQL = {
@@ -17,14 +18,6 @@ const SQL = {
     RETURNING t.sdkappid, t.call_id, t.kind, t.user_id, t.due_at`,
   nextDue: 'SELECT MIN(GREATEST(due_at, lease_until)) AS at FROM timers',
 } as const;
-
-interface TimerRow {
-  sdkappid: number;
-  call_id: string;
-  kind: string;
-  user_id: string;
-  due_at: number;
-}
 
 /** {@link TimerRepo} on PostgreSQL. */
 export class PgTimerRepo implements TimerRepo {
@@ -51,7 +44,7 @@ export class PgTimerRepo implements TimerRepo {
     const { rows } = await this.db.query<TimerRow>({ name: 'dt_timers_claim', text: SQL.claim, values: [now, limit, leaseUntil] });
     // RETURNING has no order of its own.
     rows.sort((a, b) => a.due_at - b.due_at);
-    return rows.map((r) => ({ sdkAppId: r.sdkappid, callId: r.call_id, kind: r.kind as TimerKind, userId: r.user_id, dueAt: r.due_at }));
+    return rows.map(toDueTimer);
   }
 
   async nextDueAt(): Promise<number | undefined> {

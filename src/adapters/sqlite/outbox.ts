@@ -1,37 +1,7 @@
 /** The callback outbox and its attempt log, in SQLite. */
 import type Database from 'better-sqlite3';
-import type {
-  AttemptRecord,
-  NewOutboxEntry,
-  OutboxClaim,
-  OutboxFilter,
-  OutboxRecord,
-  OutboxRepo,
-  OutboxStatus,
-  Settlement,
-} from '../../app/ports.js';
-import type { CallbackCommand } from '../../domain/types.js';
-
-interface ClaimRow {
-  seq: number;
-  id: string;
-  sdkappid: number;
-  call_id: string;
-  command: string;
-  url: string;
-  body: string;
-  created_at: number;
-  attempts: number;
-  resend_base: number;
-}
-
-interface LogRow extends ClaimRow {
-  status: string;
-  next_attempt_at: number;
-  delivered_at: number | null;
-  last_error: string | null;
-  last_http_status: number | null;
-}
+import type { AttemptRecord, NewOutboxEntry, OutboxClaim, OutboxFilter, OutboxRecord, OutboxRepo, Settlement } from '../../app/ports.js';
+import { settledStatus, toAttemptRecord, toOutboxEntry, toOutboxRecord, type AttemptRow, type ClaimRow, type LogRow } from '../rows.js';
 
 /**
  * Claimable: no earlier pending entry of the call is in flight or waiting for a retry. Every
@@ -87,17 +57,7 @@ export class SqliteOutboxRepo implements OutboxRepo {
         `SELECT MIN(lease_until) AS at FROM outbox WHERE status = 'pending' AND lease_until > ?`,
       ),
       get: db.prepare<[number, string], LogRow>('SELECT * FROM outbox WHERE sdkappid = ? AND id = ?'),
-      attemptsOf: db.prepare<
-        [string],
-        {
-          attempt: number;
-          started_at: number;
-          http_status: number | null;
-          latency_ms: number;
-          error: string | null;
-          response_excerpt: string | null;
-        }
-      >('SELECT * FROM callback_attempts WHERE outbox_id = ? ORDER BY attempt'),
+      attemptsOf: db.prepare<[string], AttemptRow>('SELECT * FROM callback_attempts WHERE outbox_id = ? ORDER BY attempt'),
       resend: db.prepare(
         `UPDATE outbox SET status = 'pending', next_attempt_at = ?, lease_until = 0, resend_base = attempts, updated_at = ?
          WHERE sdkappid = ? AND id = ?`,
@@ -142,19 +102,7 @@ export class SqliteOutboxRepo implements OutboxRepo {
       left -= got.length;
       if (got.length === share) limited = true;
     }
-    const entries = rows.map((r) => ({
-      seq: r.seq,
-      id: r.id,
-      sdkAppId: r.sdkappid,
-      callId: r.call_id,
-      command: r.command as CallbackCommand,
-      url: r.url,
-      body: r.body,
-      createdAt: r.created_at,
-      attempts: r.attempts,
-      resendBase: r.resend_base,
-    }));
-    return { entries, limited };
+    return { entries: rows.map(toOutboxEntry), limited };
   }
 
   async release(ids: readonly string[]): Promise<void> {
@@ -166,7 +114,8 @@ export class SqliteOutboxRepo implements OutboxRepo {
   }
 
   async settle(settlements: readonly Settlement[]): Promise<void> {
-    for (const { id, seq, attempt, outcome, retryAt } of settlements) {
+    for (const s of settlements) {
+      const { id, seq, attempt, outcome, retryAt } = s;
       const at = outcome.startedAt + outcome.latencyMs;
       this.stmts.insertAttempt.run(
         id,
@@ -179,7 +128,7 @@ export class SqliteOutboxRepo implements OutboxRepo {
       );
       this.stmts.settle.run({
         seq,
-        status: outcome.ok ? 'delivered' : retryAt === undefined ? 'failed' : 'pending',
+        status: settledStatus(s),
         attempts: attempt,
         next: retryAt ?? outcome.startedAt,
         at: Math.round(at),
@@ -214,21 +163,13 @@ export class SqliteOutboxRepo implements OutboxRepo {
     const rows = this.db
       .prepare(`SELECT * FROM outbox WHERE ${where} ORDER BY seq DESC LIMIT ? OFFSET ?`)
       .all(...params, limit, offset) as LogRow[];
-    return { total, entries: rows.map(toRecord) };
+    return { total, entries: rows.map(toOutboxRecord) };
   }
 
   async get(sdkAppId: number, id: string): Promise<{ entry: OutboxRecord; attempts: AttemptRecord[] } | undefined> {
     const row = this.stmts.get.get(sdkAppId, id);
     if (!row) return undefined;
-    const attempts = this.stmts.attemptsOf.all(id).map((a) => ({
-      attempt: a.attempt,
-      startedAt: a.started_at,
-      latencyMs: a.latency_ms,
-      ...(a.http_status !== null ? { httpStatus: a.http_status } : {}),
-      ...(a.error !== null ? { error: a.error } : {}),
-      ...(a.response_excerpt !== null ? { responseExcerpt: a.response_excerpt } : {}),
-    }));
-    return { entry: toRecord(row), attempts };
+    return { entry: toOutboxRecord(row), attempts: this.stmts.attemptsOf.all(id).map(toAttemptRecord) };
   }
 
   async resend(sdkAppId: number, id: string, now: number): Promise<boolean> {
@@ -251,22 +192,4 @@ export class SqliteOutboxRepo implements OutboxRepo {
   async pendingByApp(): Promise<Map<number, number>> {
     return new Map(this.stmts.pending.all().map((r) => [r.sdkappid, r.n]));
   }
-}
-
-function toRecord(r: LogRow): OutboxRecord {
-  return {
-    id: r.id,
-    sdkAppId: r.sdkappid,
-    callId: r.call_id,
-    command: r.command as CallbackCommand,
-    url: r.url,
-    body: r.body,
-    status: r.status as OutboxStatus,
-    attempts: r.attempts,
-    createdAt: r.created_at,
-    nextAttemptAt: r.next_attempt_at,
-    ...(r.delivered_at !== null ? { deliveredAt: r.delivered_at } : {}),
-    ...(r.last_error !== null ? { lastError: r.last_error } : {}),
-    ...(r.last_http_status !== null ? { lastHttpStatus: r.last_http_status } : {}),
-  };
 }

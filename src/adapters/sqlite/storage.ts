@@ -9,6 +9,7 @@ import { chmodSync, existsSync, mkdirSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { dirname } from 'node:path';
 import type { App, AppRepo, Storage, Tx } from '../../app/ports.js';
+import { appValues, toApp, type AppRow } from '../rows.js';
 import { SqliteCallRepo } from './calls.js';
 import { Checkpointer } from './checkpointer.js';
 import { SqliteCallbackConfigRepo } from './callback-config.js';
@@ -55,24 +56,8 @@ class SqliteAppRepo implements AppRepo {
   }
 
   private listNow(): App[] {
-    const rows = this.db.prepare('SELECT * FROM apps ORDER BY created_at, sdkappid').all() as {
-      sdkappid: number;
-      secret_key: string;
-      admins: string;
-      webhook_secret: string;
-      previous_webhook_secret: string | null;
-      previous_webhook_secret_until: number;
-      created_at: number;
-    }[];
-    return rows.map((r) => ({
-      sdkAppId: r.sdkappid,
-      secretKey: r.secret_key,
-      admins: JSON.parse(r.admins) as string[],
-      webhookSecret: r.webhook_secret,
-      ...(r.previous_webhook_secret !== null ? { previousWebhookSecret: r.previous_webhook_secret } : {}),
-      previousWebhookSecretUntil: r.previous_webhook_secret_until,
-      createdAt: r.created_at,
-    }));
+    const rows = this.db.prepare('SELECT * FROM apps ORDER BY created_at, sdkappid').all() as AppRow[];
+    return rows.map(toApp);
   }
 
   private upsertNow(app: App): void {
@@ -84,15 +69,7 @@ class SqliteAppRepo implements AppRepo {
            webhook_secret = excluded.webhook_secret, previous_webhook_secret = excluded.previous_webhook_secret,
            previous_webhook_secret_until = excluded.previous_webhook_secret_until`,
       )
-      .run(
-        app.sdkAppId,
-        app.secretKey,
-        JSON.stringify(app.admins),
-        app.webhookSecret,
-        app.previousWebhookSecret ?? null,
-        app.previousWebhookSecretUntil,
-        app.createdAt,
-      );
+      .run(...appValues(app));
   }
 }
 

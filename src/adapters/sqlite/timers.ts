@@ -2,6 +2,7 @@
 import type Database from 'better-sqlite3';
 import type { DueTimer, TimerRepo } from '../../app/ports.js';
 import type { TimerKind } from '../../domain/effects.js';
+import { toDueTimer, type TimerRow } from '../rows.js';
 
 /** {@link TimerRepo} on SQLite. */
 export class SqliteTimerRepo implements TimerRepo {
@@ -14,7 +15,7 @@ export class SqliteTimerRepo implements TimerRepo {
          ON CONFLICT (sdkappid, call_id, kind, user_id) DO UPDATE SET due_at = excluded.due_at, lease_until = 0`,
       ),
       cancel: db.prepare('DELETE FROM timers WHERE sdkappid = ? AND call_id = ? AND kind = ? AND user_id = ?'),
-      due: db.prepare<[number, number, number], { sdkappid: number; call_id: string; kind: string; user_id: string; due_at: number }>(
+      due: db.prepare<[number, number, number], TimerRow>(
         'SELECT sdkappid, call_id, kind, user_id, due_at FROM timers WHERE due_at <= ? AND lease_until <= ? ORDER BY due_at LIMIT ?',
       ),
       lease: db.prepare('UPDATE timers SET lease_until = ? WHERE sdkappid = ? AND call_id = ? AND kind = ? AND user_id = ?'),
@@ -38,7 +39,7 @@ export class SqliteTimerRepo implements TimerRepo {
   async claimDue(now: number, leaseUntil: number, limit: number): Promise<DueTimer[]> {
     const rows = this.stmts.due.all(now, now, limit);
     for (const r of rows) this.stmts.lease.run(leaseUntil, r.sdkappid, r.call_id, r.kind, r.user_id);
-    return rows.map((r) => ({ sdkAppId: r.sdkappid, callId: r.call_id, kind: r.kind as TimerKind, userId: r.user_id, dueAt: r.due_at }));
+    return rows.map(toDueTimer);
   }
 
   async nextDueAt(): Promise<number | undefined> {
