@@ -122,7 +122,7 @@ export async function createServer(config: DialtoneConfig, overrides: ServerOver
     clock,
     ids,
     onCallbacksQueued: () => dispatcher.wake(),
-    onTimersChanged: () => timers?.wake(),
+    onTimersChanged: (dueAt) => timers?.armed(dueAt),
   });
   const serverIp = serverAddress(config.host);
   const calls = new CallService({ storage, runner, notifier, clock, ids, serverIp });

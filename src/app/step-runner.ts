@@ -16,8 +16,8 @@ export interface StepRunnerDeps {
   ids: Ids;
   /** Called after a commit that wrote outbox rows. */
   onCallbacksQueued: () => void;
-  /** Called after a commit that armed a timer. */
-  onTimersChanged: () => void;
+  /** Called after a commit that armed timers, with the earliest due time it armed (unix ms). */
+  onTimersChanged: (earliestDueAt: number) => void;
 }
 
 /** Executes steps: persist in one transaction, then publish. */
@@ -31,15 +31,15 @@ export class StepRunner {
    */
   async run<S extends Step>(sdkAppId: number, cause: CallbackCause, fn: (tx: Tx) => Promise<S>): Promise<S> {
     let callbacks = 0;
-    let timers = 0;
+    let earliest = Infinity;
     const step = await this.deps.storage.transaction(async (tx) => {
       const step = await fn(tx);
-      ({ callbacks, timers } = await this.persist(tx, sdkAppId, step, cause));
+      ({ callbacks, earliest } = await this.persist(tx, sdkAppId, step, cause));
       return step;
     });
     this.publish(sdkAppId, step.effects);
     if (callbacks > 0) this.deps.onCallbacksQueued();
-    if (timers > 0) this.deps.onTimersChanged();
+    if (earliest < Infinity) this.deps.onTimersChanged(earliest);
     return step;
   }
 
@@ -59,9 +59,9 @@ export class StepRunner {
     if (notes.length > 0) setImmediate(() => notes.forEach((n) => this.deps.notifier.notify(sdkAppId, n)));
   }
 
-  private async persist(tx: Tx, sdkAppId: number, step: Step, cause: CallbackCause): Promise<{ callbacks: number; timers: number }> {
+  private async persist(tx: Tx, sdkAppId: number, step: Step, cause: CallbackCause): Promise<{ callbacks: number; earliest: number }> {
     let callbacks = 0;
-    let timers = 0;
+    let earliest = Infinity;
     const hasCallbacks = step.effects.some((e) => e.type === 'callback');
     const config = hasCallbacks ? await tx.callbackConfig.get(sdkAppId) : undefined;
     const policy = config ? await tx.callbackConfig.getPolicy(sdkAppId) : undefined;
@@ -69,7 +69,7 @@ export class StepRunner {
       switch (effect.type) {
         case 'setTimer':
           await tx.timers.set(sdkAppId, step.callId, effect.kind, effect.userId, effect.dueAt);
-          timers++;
+          earliest = Math.min(earliest, effect.dueAt);
           break;
         case 'cancelTimer':
           await tx.timers.cancel(sdkAppId, step.callId, effect.kind, effect.userId);
@@ -95,6 +95,6 @@ export class StepRunner {
           break;
       }
     }
-    return { callbacks, timers };
+    return { callbacks, earliest };
   }
 }

@@ -23,6 +23,8 @@ export interface TimerWorkerDeps {
 /** Claims and fires due timers; sleeps until the next one is due. */
 export class TimerWorker {
   private timer: NodeJS.Timeout | undefined;
+  /** Unix ms (injected clock) the sleep ends; Infinity when none is armed. */
+  private sleepUntil = Infinity;
   private running: Promise<number> | undefined;
   private again = false;
   private stopped = true;
@@ -40,7 +42,19 @@ export class TimerWorker {
     await this.running;
   }
 
-  /** Looks for due timers now (after a commit that armed one, or when the sleep ends). */
+  /**
+   * A commit armed a timer due at `dueAt` (unix ms). A timer due later than the current sleep
+   * ends changes nothing, and one due earlier only shortens the sleep: no store query either way,
+   * which matters because every call start arms one.
+   */
+  armed(dueAt: number): void {
+    if (this.stopped) return;
+    const now = this.deps.clock.now();
+    if (dueAt <= now || this.running) return this.wake();
+    if (dueAt < this.sleepUntil) this.sleep(dueAt - now);
+  }
+
+  /** Looks for due timers now (when the sleep ends, or when told to). */
   wake(): void {
     if (this.stopped) return;
     void this.runDue().catch((err: unknown) => {
@@ -89,6 +103,7 @@ export class TimerWorker {
   private async sleepUntilNext(): Promise<void> {
     const next = await this.deps.storage.transaction((tx) => tx.timers.nextDueAt());
     if (this.timer) clearTimeout(this.timer);
+    this.sleepUntil = Infinity;
     if (next !== undefined) this.sleep(next - this.deps.clock.now());
   }
 
@@ -96,7 +111,12 @@ export class TimerWorker {
     if (this.stopped) return;
     if (this.timer) clearTimeout(this.timer);
     // Re-checked at least this often: a claim lease of a crashed worker runs out unannounced.
-    this.timer = setTimeout(() => this.wake(), Math.min(Math.max(0, ms), this.deps.maxSleepMs ?? 60_000) + 5);
+    const delay = Math.min(Math.max(0, ms), this.deps.maxSleepMs ?? 60_000);
+    this.sleepUntil = this.deps.clock.now() + delay;
+    this.timer = setTimeout(() => {
+      this.sleepUntil = Infinity;
+      this.wake();
+    }, delay + 5);
     this.timer.unref();
   }
 }

@@ -17,7 +17,7 @@ import { callbackSign, webhookSignature } from '../auth/callback-sign.js';
 import type { CallbackCommand } from '../domain/types.js';
 import { MAX_TIMEOUT_MS, defaultPolicy, nextAttemptAt, parseRetryAfter, type DeliveryPolicy } from './policy.js';
 import { Poster } from './post.js';
-import { withSign } from './render.js';
+import { originOf, withSign } from './render.js';
 
 /** Observes deliveries (metrics). */
 export interface DeliveryObserver {
@@ -50,6 +50,8 @@ export interface DispatcherOptions {
    * rows whose claims ran out), ms. Default 60000.
    */
   recheckMs?: number;
+  /** Least time between two claims that did not hit their limit, ms (real time). Default 2. */
+  claimGapMs?: number;
   /** Source of jitter, in [0, 1). Default Math.random. */
   random?: () => number;
   observer?: DeliveryObserver;
@@ -112,6 +114,11 @@ export class Dispatcher {
   private inFlight = 0;
   private held = 0;
   private pumping = false;
+  /** performance.now() of the last claim's start. */
+  private lastClaimAt = -Infinity;
+  /** The last claim stopped at its limit: the next one follows without a pause. */
+  private continuing = false;
+  private readonly claimGapMs: number;
   private pumpAgain = false;
   /** Something may have become claimable since the last claim (new rows, a timer, an origin with room again). */
   private dirty = true;
@@ -139,6 +146,7 @@ export class Dispatcher {
     this.perOrigin = opts.perOriginInFlight ?? 32;
     this.random = opts.random ?? Math.random;
     this.leaseMs = opts.leaseMs ?? LEASE_MS;
+    this.claimGapMs = opts.claimGapMs ?? 2;
     // Connecting is bounded by the server-wide timeout: the attempt's own deadline starts to be
     // enforced once the request is on a socket (see Poster).
     this.agent = new Agent({ connections: this.perOrigin, keepAliveTimeout: 10_000, connect: { timeout: this.timeoutMs } });
@@ -253,9 +261,17 @@ export class Dispatcher {
         for (const o of full) heldElsewhere -= this.origins.get(o)!.held;
         // Enough in hand: claim again when settlements bring it below the low mark.
         if (heldElsewhere >= HELD_LOW) break;
+        // Under load every commit wakes the dispatcher: claiming again at once would mean one
+        // claim (a transaction and two queries) per commit. A short pause lets the commits of a
+        // few milliseconds share one claim; a claim that hit its limit goes on without one.
+        const gap = this.lastClaimAt + this.claimGapMs - performance.now();
+        if (gap > 0 && !this.continuing) await new Promise((r) => setTimeout(r, gap));
+        if (this.stopped) break;
         this.dirty = false;
         const want = HELD_HIGH - heldElsewhere;
+        this.lastClaimAt = performance.now();
         const { claimed, limited } = await this.claim(want, full);
+        this.continuing = limited;
         this.hold(claimed);
         this.send();
         if (limited) {
@@ -514,12 +530,6 @@ export function isSuccessEnvelope(text: string): boolean {
   } catch {
     return false;
   }
-}
-
-/** `scheme://host:port` of a URL, without parsing the whole URL on the hot path. */
-function originOf(url: string): string {
-  const end = url.indexOf('/', url.indexOf('//') + 2);
-  return end < 0 ? url : url.slice(0, end);
 }
 
 const TIMEOUT_CODES = new Set(['UND_ERR_HEADERS_TIMEOUT', 'UND_ERR_BODY_TIMEOUT', 'UND_ERR_CONNECT_TIMEOUT']);

@@ -31,6 +31,21 @@ export function callbackUrl(configuredUrl: string, sdkAppId: number, command: st
   return url.toString();
 }
 
+/**
+ * `scheme://host[:port]` of a URL that {@link callbackUrl} wrote (so already normalised), without
+ * parsing it again: this runs for every callback written and claimed. Credentials are left out,
+ * as `URL.origin` leaves them out.
+ */
+export function originOf(url: string): string {
+  const start = url.indexOf('//') + 2;
+  let end = url.indexOf('/', start);
+  if (end < 0) end = url.length;
+  const query = url.indexOf('?', start);
+  if (query >= 0 && query < end) end = query;
+  const at = url.lastIndexOf('@', end);
+  return at >= start ? `${url.slice(0, start)}${url.slice(at + 1, end)}` : url.slice(0, end);
+}
+
 /** Adds the token authentication parameters of SPEC §3.2 to a callback URL. */
 export function withSign(url: string, requestTime: number, sign: string): string {
   const u = new URL(url);

@@ -1,5 +1,6 @@
 /** The callback outbox and its attempt log, in PostgreSQL, claimed by several processes at once. */
 import type { AttemptRecord, NewOutboxEntry, OutboxClaim, OutboxFilter, OutboxRecord, OutboxRepo, Settlement } from '../../app/ports.js';
+import { originOf } from '../../callbacks/render.js';
 import { settledStatus, toAttemptRecord, toOutboxEntry, toOutboxRecord, type AttemptRow, type ClaimRow, type LogRow } from '../rows.js';
 import { lockKeySql, type Queryable } from './db.js';
 
@@ -76,7 +77,7 @@ export class PgOutboxRepo implements OutboxRepo {
         entry.callId,
         entry.command,
         entry.url,
-        new URL(entry.url).origin,
+        originOf(entry.url),
         entry.ordered,
         entry.body,
         entry.createdAt,

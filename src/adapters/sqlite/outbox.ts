@@ -1,6 +1,7 @@
 /** The callback outbox and its attempt log, in SQLite. */
 import type Database from 'better-sqlite3';
 import type { AttemptRecord, NewOutboxEntry, OutboxClaim, OutboxFilter, OutboxRecord, OutboxRepo, Settlement } from '../../app/ports.js';
+import { originOf } from '../../callbacks/render.js';
 import { settledStatus, toAttemptRecord, toOutboxEntry, toOutboxRecord, type AttemptRow, type ClaimRow, type LogRow } from '../rows.js';
 
 /**
@@ -79,7 +80,7 @@ export class SqliteOutboxRepo implements OutboxRepo {
   }
 
   async add(entry: NewOutboxEntry): Promise<void> {
-    this.stmts.add.run({ ...entry, origin: new URL(entry.url).origin, ordered: entry.ordered ? 1 : 0 });
+    this.stmts.add.run({ ...entry, origin: originOf(entry.url), ordered: entry.ordered ? 1 : 0 });
   }
 
   /**
