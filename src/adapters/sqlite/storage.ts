@@ -73,15 +73,33 @@ class SqliteAppRepo implements AppRepo {
   }
 }
 
+/** A transaction waiting to run in a batch. */
+interface Job {
+  fn: (tx: Tx) => Promise<unknown>;
+  resolve: (value: unknown) => void;
+  reject: (err: unknown) => void;
+}
+
+/** Most transactions in one group commit, and the longest a batch keeps taking more, ms. */
+const MAX_BATCH = 64;
+const MAX_BATCH_MS = 4;
+
 /** {@link Storage} on one SQLite file. */
 export class SqliteStorage implements Storage {
   readonly apps: AppRepo;
   private readonly tx: Tx;
   private queue: Promise<unknown> = Promise.resolve();
+  /** Transactions waiting for a batch. */
+  private waiting: Job[] = [];
+  /** A batch runner is queued or still taking transactions. */
+  private runnerQueued = false;
+  /** Transaction control, prepared once: parsing it for every transaction shows in profiles. */
+  private readonly stmts: { begin: Database.Statement; commit: Database.Statement; rollback: Database.Statement };
   private closed = false;
 
   constructor(readonly db: Database.Database) {
     this.apps = new SqliteAppRepo(db, (fn) => this.exclusive(fn));
+    this.stmts = { begin: db.prepare('BEGIN IMMEDIATE'), commit: db.prepare('COMMIT'), rollback: db.prepare('ROLLBACK') };
     this.tx = {
       calls: new SqliteCallRepo(db),
       callbackConfig: new SqliteCallbackConfigRepo(db),
@@ -111,17 +129,78 @@ export class SqliteStorage implements Storage {
     });
   }
 
+  /**
+   * Runs `fn` in a transaction. Transactions that arrive while others run are group-committed:
+   * they run one after another inside one SQLite transaction and one COMMIT makes them all
+   * durable, so the cost of a commit (writing the changed pages to the WAL) is paid once per
+   * batch. None resolves before that COMMIT, so nothing is acknowledged that a crash could lose.
+   * When one of them throws, the batch is rolled back and each of its transactions runs again
+   * alone, so a failure undoes only its own transaction: `fn` may therefore run twice, and must
+   * not have effects outside the transaction (the same rule as PostgreSQL's retries).
+   */
   transaction<T>(fn: (tx: Tx) => Promise<T>): Promise<T> {
-    return this.exclusive(async () => {
-      this.db.exec('BEGIN IMMEDIATE');
-      try {
-        const result = await fn(this.tx);
-        this.db.exec('COMMIT');
-        return result;
-      } catch (err) {
-        if (this.db.inTransaction) this.db.exec('ROLLBACK');
-        throw err;
+    if (this.closed) return Promise.reject(new Error('storage is closed'));
+    return new Promise<T>((resolve, reject) => {
+      this.waiting.push({ fn, resolve: resolve as (value: unknown) => void, reject });
+      this.scheduleLeftovers();
+    });
+  }
+
+  private async runBatch(): Promise<void> {
+    const batch: Job[] = [];
+    const values: unknown[] = [];
+    const started = performance.now();
+    let failed = false;
+    try {
+      this.stmts.begin.run();
+      while (this.waiting.length > 0 && batch.length < MAX_BATCH && performance.now() - started < MAX_BATCH_MS) {
+        const job = this.waiting.shift()!;
+        batch.push(job);
+        try {
+          values.push(await job.fn(this.tx));
+        } catch {
+          failed = true;
+          break;
+        }
       }
+      // From here on a new transaction starts the next batch (the rest below runs synchronously).
+      this.runnerQueued = false;
+      if (failed) this.stmts.rollback.run();
+      else this.stmts.commit.run();
+    } catch {
+      this.runnerQueued = false;
+      if (this.db.inTransaction) this.stmts.rollback.run();
+      failed = true;
+    }
+    if (!failed) {
+      batch.forEach((job, i) => job.resolve(values[i]));
+    } else {
+      for (const job of batch) await this.runAlone(job);
+    }
+    this.scheduleLeftovers();
+  }
+
+  /** One transaction on its own: after a batch failed, each of its transactions is run like this. */
+  private async runAlone(job: Job): Promise<void> {
+    try {
+      this.stmts.begin.run();
+      const value = await job.fn(this.tx);
+      this.stmts.commit.run();
+      job.resolve(value);
+    } catch (err) {
+      if (this.db.inTransaction) this.stmts.rollback.run();
+      job.reject(err);
+    }
+  }
+
+  /** Queues a batch runner for waiting transactions unless one is queued or taking them. */
+  private scheduleLeftovers(): void {
+    if (this.waiting.length === 0 || this.runnerQueued) return;
+    this.runnerQueued = true;
+    void this.exclusive(() => this.runBatch()).catch((err: unknown) => {
+      // The storage closed before this batch could run: nothing of it was written.
+      this.runnerQueued = false;
+      for (const job of this.waiting.splice(0)) job.reject(err);
     });
   }
 
