@@ -61,7 +61,8 @@ async function remoteVideosPlaying(page: Page, count: number): Promise<void> {
       return videos.length === n && videos.every((v) => v.readyState >= 2 && v.videoWidth > 0);
     },
     count,
-    { timeout: 20_000 },
+    // Real WebRTC in headless Chromium on two busy cores: connecting can take a while under a full test run.
+    { timeout: 40_000 },
   );
 }
 

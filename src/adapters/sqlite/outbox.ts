@@ -51,7 +51,8 @@ export class SqliteOutboxRepo implements OutboxRepo {
          WHERE seq = @seq`,
       ),
       nextRetry: db.prepare<[number], { at: number | null }>(
-        `SELECT MIN(next_attempt_at) AS at FROM outbox INDEXED BY outbox_pending_due WHERE status = 'pending' AND next_attempt_at > ?`,
+        // Rare (at start and once a minute), over the pending rows only.
+        `SELECT MIN(next_attempt_at) AS at FROM outbox INDEXED BY outbox_pending_origin WHERE status = 'pending' AND next_attempt_at > ?`,
       ),
       nextLeaseEnd: db.prepare<[number], { at: number | null }>(
         // Rare (at start and once a minute): a scan is cheaper than an index every claim updates.
@@ -68,8 +69,18 @@ export class SqliteOutboxRepo implements OutboxRepo {
       ),
       // Through the creation-time index (it never changes, so settling does not update it): a
       // callback delivered after its creation is kept until its delivery, too, is past retention.
-      prunable: db.prepare<[number, number, number], { id: string }>(
-        `SELECT id FROM outbox INDEXED BY outbox_created WHERE created_at < ? AND status = 'delivered' AND updated_at < ? LIMIT ?`,
+      // The apps with callbacks, by a skip-scan of the per-app index (one seek per app).
+      apps: db.prepare<[], { sdkappid: number }>(
+        `WITH RECURSIVE a(sdkappid) AS (
+           SELECT (SELECT MIN(sdkappid) FROM outbox INDEXED BY outbox_by_app)
+           UNION ALL
+           SELECT (SELECT MIN(sdkappid) FROM outbox INDEXED BY outbox_by_app WHERE sdkappid > a.sdkappid) FROM a WHERE a.sdkappid IS NOT NULL)
+         SELECT sdkappid FROM a WHERE sdkappid IS NOT NULL`,
+      ),
+      // Per app, through the (sdkappid, created_at) index: a callback delivered after its creation
+      // is kept until its delivery, too, is past retention.
+      prunable: db.prepare<[number, number, number, number], { id: string }>(
+        `SELECT id FROM outbox INDEXED BY outbox_by_app WHERE sdkappid = ? AND created_at < ? AND status = 'delivered' AND updated_at < ? LIMIT ?`,
       ),
       deleteEntry: db.prepare('DELETE FROM outbox WHERE id = ?'),
       deleteAttempts: db.prepare('DELETE FROM callback_attempts WHERE outbox_id = ?'),
@@ -182,7 +193,11 @@ export class SqliteOutboxRepo implements OutboxRepo {
   }
 
   async pruneDelivered(before: number, limit: number): Promise<number> {
-    const ids = this.stmts.prunable.all(before, before, limit);
+    const ids: { id: string }[] = [];
+    for (const { sdkappid } of this.stmts.apps.all()) {
+      if (ids.length >= limit) break;
+      ids.push(...this.stmts.prunable.all(sdkappid, before, before, limit - ids.length));
+    }
     for (const { id } of ids) {
       this.stmts.deleteAttempts.run(id);
       this.stmts.deleteEntry.run(id);

@@ -128,4 +128,11 @@ export const MIGRATIONS: readonly string[] = [
   DROP TABLE callback_attempts;
   ALTER TABLE callback_attempts_v5 RENAME TO callback_attempts;
   `,
+  // Every callback written updates every index of the outbox: the two that only the hourly
+  // prune and the once-a-minute retry look-up used are dropped (those now walk the per-app
+  // index and the pending rows instead).
+  `
+  DROP INDEX outbox_created;
+  DROP INDEX outbox_pending_due;
+  `,
 ];
