@@ -4,7 +4,7 @@
  * Screenshots of the in-call view are saved under test-results/.
  */
 import { mkdirSync } from 'node:fs';
-import { chromium, type Browser, type Page } from 'playwright-core';
+import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { Harness } from './helpers/harness.js';
 
@@ -13,6 +13,8 @@ const ARTIFACTS = 'test-results/browser';
 
 let browser: Browser;
 let h: Harness;
+/** Browser contexts of the current test: closed before the server, so no page keeps reconnecting to it while it shuts down. */
+const contexts: BrowserContext[] = [];
 
 beforeAll(async () => {
   mkdirSync(ARTIFACTS, { recursive: true });
@@ -39,11 +41,13 @@ beforeEach(async () => {
   h = await Harness.create({ dev: true });
 });
 afterEach(async () => {
+  for (const c of contexts.splice(0)) await c.close();
   await h.close();
-});
+}, 60_000);
 
 async function signIn(userId: string): Promise<Page> {
   const context = await browser.newContext();
+  contexts.push(context);
   const page = await context.newPage();
   page.on('pageerror', (err) => console.error(`[${userId}] page error: ${err.message}`));
   await page.goto(`${h.t.url}/demo`);

@@ -197,10 +197,14 @@ export class SqliteStorage implements Storage {
   private scheduleLeftovers(): void {
     if (this.waiting.length === 0 || this.runnerQueued) return;
     this.runnerQueued = true;
-    void this.exclusive(() => this.runBatch()).catch((err: unknown) => {
-      // The storage closed before this batch could run: nothing of it was written.
-      this.runnerQueued = false;
-      for (const job of this.waiting.splice(0)) job.reject(err);
+    // Started after the I/O callbacks of this turn of the event loop: the transactions that the
+    // frames and responses read in this turn start are then committed together.
+    setImmediate(() => {
+      void this.exclusive(() => this.runBatch()).catch((err: unknown) => {
+        // The storage closed before this batch could run: nothing of it was written.
+        this.runnerQueued = false;
+        for (const job of this.waiting.splice(0)) job.reject(err);
+      });
     });
   }
 
