@@ -19,7 +19,9 @@ for (let i = 0; i < count; i += BATCH) {
   }
   await Promise.all(batch);
 }
-// Heartbeats spread over the interval, as independent clients' would be.
+// Heartbeats spread over the interval, as independent clients' would be (instead of each
+// client's own, which would all start together).
+for (const c of clients) clearInterval(c.heartbeat);
 const timers = clients.map((c, i) =>
   setTimeout(
     () => {

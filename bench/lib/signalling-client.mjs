@@ -16,8 +16,12 @@ export class SignallingClient {
     this.waiters = [];
     this.events = [];
     ws.on('message', (data) => this.onFrame(data));
+    // The SDK's heartbeat: without it the server drops a socket that sat unused for a while.
+    this.heartbeat = setInterval(() => void this.request('ping'), 10_000);
+    this.heartbeat.unref();
     ws.on('close', () => {
       this.closed = true;
+      clearInterval(this.heartbeat);
       for (const [, p] of this.pending) p.resolve({ ok: false, code: 'closed' });
       this.pending.clear();
     });
@@ -87,6 +91,7 @@ export class SignallingClient {
   }
 
   close() {
+    clearInterval(this.heartbeat);
     this.ws.terminate();
   }
 }
