@@ -15,6 +15,7 @@ import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
+import { Agent, request } from 'undici';
 import WebSocket from 'ws';
 import { SOURCE_ADDRESSES, SignallingClient, summary } from './lib/signalling-client.mjs';
 
@@ -200,6 +201,41 @@ async function ceiling(sockets, rate, seconds) {
     pacedRate: rate,
     pacedLatencyMs: summary(lat.slice(Math.floor(lat.length / 5))),
   };
+}
+
+/** The raw callback ceiling: plain undici POSTs of callback-sized bodies to the same receiver, 32 in flight. */
+async function rawCallbacks(receiver, receiverUrl, seconds) {
+  await receiver.ask('reset');
+  const agent = new Agent({ connections: 32, keepAliveTimeout: 60_000 });
+  const body = JSON.stringify({
+    CallbackCommand: 'Call.CallbackAfterMemberChanged',
+    CallId: '00000000-0000-4000-8000-000000000000',
+    UserList: [
+      { User_Account: 'alice', Status: 'Calling' },
+      { User_Account: 'bob', Status: 'Calling' },
+    ],
+    ChangedUserList: [{ User_Account: 'bob', ActionType: 'Accept' }],
+    EventTime: 1740464128807,
+  });
+  let count = 0;
+  const deadline = performance.now() + seconds * 1000;
+  const started = performance.now();
+  await Promise.all(
+    Array.from({ length: 32 }, async () => {
+      while (performance.now() < deadline) {
+        const res = await request(receiverUrl, {
+          method: 'POST',
+          dispatcher: agent,
+          headers: { 'content-type': 'application/json' },
+          body,
+        });
+        await res.body.text();
+        count++;
+      }
+    }),
+  );
+  await agent.close();
+  return Math.round(count / ((performance.now() - started) / 1000));
 }
 
 // ---- (a) 1-to-1 lifecycles at increasing rates -----------------------------------------------
@@ -472,6 +508,7 @@ try {
   if (workloads.includes('ceiling')) {
     log('(ceiling) bare ws echo server, same sockets and frame size…');
     report.workloads.ceiling = await ceiling(2 * Math.min(1000, Math.max(50, Math.ceil(Math.max(...rates) * 0.25))), 500, 5);
+    report.workloads.ceiling.rawCallbacksPerSecond = await rawCallbacks(receiver, receiverUrl, 5);
     log(`  ${JSON.stringify(report.workloads.ceiling)}`);
   }
   if (workloads.includes('lifecycles')) {
@@ -517,6 +554,8 @@ function printTables(w) {
     out(
       `Ceiling: bare ws echo server, ${c.sockets} sockets, ${CALLS_FRAME.length}-byte frames: ${c.roundTripsPerSecond} round trips/s (closed loop); paced ${c.pacedRate}/s latency p50/p95/p99 ${c.pacedLatencyMs.p50} / ${c.pacedLatencyMs.p95} / ${c.pacedLatencyMs.p99} ms`,
     );
+    if (c.rawCallbacksPerSecond)
+      out(`Ceiling: raw undici POSTs of callback bodies to the same receiver, 32 in flight: ${c.rawCallbacksPerSecond}/s`);
   }
   if (w.lifecycles) {
     out(`\n(a) 1-to-1 lifecycles (calls → ring → accept → hang up, 4 durable callbacks each), ${w.lifecycles.pairs} pairs:`);
@@ -534,7 +573,7 @@ function printTables(w) {
     if (w.ceiling) {
       const best = Math.max(...w.lifecycles.steps.map((s) => s.completedPerSecond));
       out(
-        `Best: ${best} lifecycles/s = ${3 * best} request round trips/s, ratio ${((3 * best) / w.ceiling.roundTripsPerSecond).toFixed(3)} of the echo ceiling.`,
+        `Best: ${best} lifecycles/s = ${3 * best} request round trips/s, ratio ${((3 * best) / w.ceiling.roundTripsPerSecond).toFixed(3)} of the echo ceiling; ${4 * best} callbacks/s, ratio ${((4 * best) / w.ceiling.rawCallbacksPerSecond).toFixed(3)} of the raw callback ceiling.`,
       );
     }
   }
