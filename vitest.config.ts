@@ -26,6 +26,7 @@ const CONFORMANCE = [
 export default defineConfig({
   test: {
     testTimeout: 20_000,
+    globalSetup: ['test/global-setup.ts'],
     hookTimeout: 20_000,
     projects: [
       { extends: true, test: { name: 'sqlite', include: ['src/**/*.test.ts', 'test/**/*.test.ts'] } },
