@@ -60,12 +60,24 @@ export class SignallingClient {
     else if (this.events.length < 1000) this.events.push({ ...frame, at });
   }
 
-  /** Sends a request; resolves to the reply frame with `at`, the arrival time (performance.now()). */
-  request(op, args = {}) {
+  /**
+   * Sends a request; resolves to the reply frame with `at`, the arrival time (performance.now()),
+   * or to `{ ok: false, code: 'timeout' }` after `timeoutMs`, so a lost reply never stalls a run.
+   */
+  request(op, args = {}, timeoutMs = 15_000) {
     const id = this.nextId++;
     return new Promise((resolve) => {
-      if (this.closed) return resolve({ ok: false, code: 'closed' });
-      this.pending.set(id, { resolve });
+      if (this.closed || this.ws.readyState !== WebSocket.OPEN) return resolve({ ok: false, code: 'closed' });
+      const timer = setTimeout(() => {
+        this.pending.delete(id);
+        resolve({ ok: false, code: 'timeout' });
+      }, timeoutMs);
+      this.pending.set(id, {
+        resolve: (frame) => {
+          clearTimeout(timer);
+          resolve(frame);
+        },
+      });
       this.ws.send(JSON.stringify({ id, op, args }));
     });
   }
