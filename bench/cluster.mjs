@@ -3,7 +3,6 @@
 // side by side in one run, on this machine, with the per-process CPU and the database round trips
 // per call lifecycle.
 // Usage: npm run bench -- cluster [--seconds 10] [--pairs 30] [--json]
-import { spawn } from 'node:child_process';
 import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -12,6 +11,7 @@ import pg from 'pg';
 import { Redis } from 'ioredis';
 import WebSocket from 'ws';
 import { makeUserSig } from '../dist/auth/usersig.js';
+import { cpuSeconds, startDialtone } from './lib/processes.mjs';
 import { startReceiver } from './lib/receiver.mjs';
 
 const { values: opts } = parseArgs({
@@ -29,29 +29,8 @@ const KEY = 'bench-cluster-key';
 const DATABASE_URL = process.env.DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/test';
 const REDIS_URL = process.env.REDIS_URL ?? 'redis://127.0.0.1:6379';
 const log = (...a) => process.stderr.write(`${a.join(' ')}\n`);
-const TICK = 100; // clock ticks per second of /proc/<pid>/stat
 
-function startServer(env) {
-  const child = spawn(process.execPath, ['bin/dialtone.js', 'serve', '--port', '0'], {
-    env: { ...process.env, DIALTONE_SDKAPPID: String(SDKAPPID), DIALTONE_SECRET_KEY: KEY, LOG_LEVEL: 'error', ...env },
-    stdio: ['ignore', 'pipe', 'inherit'],
-  });
-  return new Promise((resolve, reject) => {
-    let out = '';
-    child.stdout.on('data', (d) => {
-      out += d.toString();
-      const m = /listening on (http:\/\/[^\s]+)/.exec(out);
-      if (m) resolve({ child, url: m[1] });
-    });
-    child.once('exit', (code) => reject(new Error(`server exited with ${code}: ${out}`)));
-  });
-}
-
-/** CPU seconds (user + system) a process has used so far. */
-function cpuSeconds(pid) {
-  const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1].split(' ');
-  return (Number(fields[11]) + Number(fields[12])) / TICK;
-}
+const startServer = (env) => startDialtone({ sdkAppId: SDKAPPID, secretKey: KEY, env });
 
 /** CPU seconds used so far by every process of the given command names (PostgreSQL backends, Redis). */
 function cpuOfCommands(names) {

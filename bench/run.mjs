@@ -1,7 +1,12 @@
 // `npm run bench [-- <name> [options]]`: runs the named benchmark, or all of them.
 import { spawnSync } from 'node:child_process';
 
-const BENCHES = { callbacks: 'bench/callbacks.mjs', cluster: 'bench/cluster.mjs', signalling: 'bench/signalling.mjs', storage: 'bench/storage.mjs' };
+const BENCHES = {
+  callbacks: 'bench/callbacks.mjs',
+  cluster: 'bench/cluster.mjs',
+  signalling: 'bench/signalling.mjs',
+  storage: 'bench/storage.mjs',
+};
 const [name, ...rest] = process.argv.slice(2);
 const chosen = name && !name.startsWith('-') ? [name] : Object.keys(BENCHES);
 const args = name && !name.startsWith('-') ? rest : process.argv.slice(2);

@@ -10,13 +10,14 @@
 //   --idle 19000                          idle connections (one process holds at most its fd limit)
 //   --burst 5000                          calls started within one second
 //   --json                                print the whole report as JSON
-import { fork, spawn } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { fork } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { Agent, request } from 'undici';
 import WebSocket from 'ws';
+import { cpuSeconds, rssBytes, startDialtone } from './lib/processes.mjs';
 import { SOURCE_ADDRESSES, SignallingClient, summary } from './lib/signalling-client.mjs';
 
 const { values: opts, positionals } = parseArgs({
@@ -64,34 +65,13 @@ function forkReady(path, args = []) {
   });
 }
 
-function startServer(dataDir) {
-  const child = spawn(process.execPath, ['bin/dialtone.js', 'serve', '--port', '0', '--data-dir', dataDir], {
-    env: {
-      ...process.env,
-      DIALTONE_SDKAPPID: String(SDKAPPID),
-      DIALTONE_SECRET_KEY: KEY,
-      LOG_LEVEL: 'error',
-      DIALTONE_REST_RATE_LIMIT: '100000',
-    },
-    stdio: ['ignore', 'pipe', 'inherit'],
-  });
-  return new Promise((resolve, reject) => {
-    let out = '';
-    child.stdout.on('data', (d) => {
-      out += d.toString();
-      const m = /listening on (http:\/\/[^\s]+)/.exec(out);
-      if (m) resolve({ child, url: m[1] });
-    });
-    child.once('exit', (code) => reject(new Error(`server exited with ${code}: ${out}`)));
-  });
-}
+const startServer = (dataDir) =>
+  startDialtone({ sdkAppId: SDKAPPID, secretKey: KEY, args: ['--data-dir', dataDir], env: { DIALTONE_REST_RATE_LIMIT: '100000' } });
 
 /** CPU seconds and RSS (bytes) of a local process, from /proc. */
 function usage(pid) {
   if (!pid) return undefined;
-  const stat = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1].split(' ');
-  const rss = Number(/VmRSS:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'))[1]) * 1024;
-  return { cpu: (Number(stat[11]) + Number(stat[12])) / 100, rss };
+  return { cpu: cpuSeconds(pid), rss: rssBytes(pid) };
 }
 
 class Meter {
@@ -573,7 +553,7 @@ function printTables(w) {
     if (w.ceiling) {
       const best = Math.max(...w.lifecycles.steps.map((s) => s.completedPerSecond));
       out(
-        `Best: ${best} lifecycles/s = ${3 * best} request round trips/s, ratio ${((3 * best) / w.ceiling.roundTripsPerSecond).toFixed(3)} of the echo ceiling; ${4 * best} callbacks/s, ratio ${((4 * best) / w.ceiling.rawCallbacksPerSecond).toFixed(3)} of the raw callback ceiling.`,
+        `Best: ${best} lifecycles/s = ${(3 * best).toFixed(1)} request round trips/s, ratio ${((3 * best) / w.ceiling.roundTripsPerSecond).toFixed(3)} of the echo ceiling; ${(4 * best).toFixed(1)} callbacks/s, ratio ${((4 * best) / w.ceiling.rawCallbacksPerSecond).toFixed(3)} of the raw callback ceiling.`,
       );
     }
   }

@@ -1,0 +1,38 @@
+// Helpers the benchmarks share for their server processes: starting `dialtone serve` and reading
+// a process's CPU time and memory from /proc.
+import { spawn } from 'node:child_process';
+import { readFileSync } from 'node:fs';
+
+/** Clock ticks per second of /proc/<pid>/stat. */
+const TICK = 100;
+
+/**
+ * Starts `dialtone serve` on a free port with `args` and `env` added; resolves to `{ child, url }`
+ * once it listens. Logs at error level only.
+ */
+export function startDialtone({ sdkAppId, secretKey, args = [], env = {} }) {
+  const child = spawn(process.execPath, ['bin/dialtone.js', 'serve', '--port', '0', ...args], {
+    env: { ...process.env, DIALTONE_SDKAPPID: String(sdkAppId), DIALTONE_SECRET_KEY: secretKey, LOG_LEVEL: 'error', ...env },
+    stdio: ['ignore', 'pipe', 'inherit'],
+  });
+  return new Promise((resolve, reject) => {
+    let out = '';
+    child.stdout.on('data', (d) => {
+      out += d.toString();
+      const m = /listening on (http:\/\/[^\s]+)/.exec(out);
+      if (m) resolve({ child, url: m[1] });
+    });
+    child.once('exit', (code) => reject(new Error(`server exited with ${code}: ${out}`)));
+  });
+}
+
+/** CPU seconds (user + system) a process has used so far. */
+export function cpuSeconds(pid) {
+  const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1].split(' ');
+  return (Number(fields[11]) + Number(fields[12])) / TICK;
+}
+
+/** Resident memory of a process, bytes. */
+export function rssBytes(pid) {
+  return Number(/VmRSS:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'))[1]) * 1024;
+}
