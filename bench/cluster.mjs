@@ -9,9 +9,9 @@ import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import pg from 'pg';
 import { Redis } from 'ioredis';
-import WebSocket from 'ws';
-import { makeUserSig } from '../dist/auth/usersig.js';
+import { RestClient } from '../dist/cli/rest-client.js';
 import { cpuSeconds, startDialtone } from './lib/processes.mjs';
+import { SignallingClient } from './lib/signalling-client.mjs';
 import { startReceiver } from './lib/receiver.mjs';
 
 const { values: opts } = parseArgs({
@@ -45,19 +45,8 @@ function cpuOfCommands(names) {
   return total;
 }
 
-async function rest(url, path, body) {
-  const q = new URLSearchParams({
-    sdkappid: String(SDKAPPID),
-    identifier: 'administrator',
-    usersig: makeUserSig({ sdkAppId: SDKAPPID, secretKey: KEY, userId: 'administrator', expireSeconds: 3600 }),
-    random: String(Math.floor(Math.random() * 1e9)),
-    contenttype: 'json',
-  });
-  const res = await fetch(`${url}/v4/${path}?${q}`, { method: 'POST', body: JSON.stringify(body) });
-  const json = await res.json();
-  if (json.ErrorCode !== 0) throw new Error(`${path}: ${json.ErrorCode} ${json.ErrorInfo}`);
-  return json;
-}
+/** The REST API as the app's administrator, through the CLI's own client. */
+const rest = (url, path, body) => new RestClient({ url, sdkAppId: SDKAPPID, secretKey: KEY, admin: 'administrator' }).call(path, body);
 
 /** Database round trips so far, from each process's /metrics (PostgreSQL only). */
 async function dbQueries(nodes) {
@@ -69,48 +58,6 @@ async function dbQueries(nodes) {
     total += Number(m[1]);
   }
   return total;
-}
-
-class Client {
-  constructor(ws) {
-    this.ws = ws;
-    this.next = 1;
-    this.waiting = new Map();
-    this.events = [];
-    this.eventWaiters = [];
-    ws.on('message', (data) => {
-      const f = JSON.parse(data.toString());
-      if (f.id !== undefined && this.waiting.has(f.id)) {
-        this.waiting.get(f.id)(f);
-        this.waiting.delete(f.id);
-      } else if (f.event) {
-        const w = this.eventWaiters.findIndex((x) => x.name === f.event);
-        if (w >= 0) this.eventWaiters.splice(w, 1)[0].resolve(f);
-      }
-    });
-  }
-  static connect(url, userId) {
-    const q = new URLSearchParams({
-      sdkappid: String(SDKAPPID),
-      userid: userId,
-      usersig: makeUserSig({ sdkAppId: SDKAPPID, secretKey: KEY, userId, expireSeconds: 3600 }),
-    });
-    const ws = new WebSocket(`${url.replace(/^http/, 'ws')}/v1/ws?${q}`);
-    return new Promise((resolve, reject) => {
-      ws.once('open', () => resolve(new Client(ws)));
-      ws.once('error', reject);
-    });
-  }
-  request(op, args) {
-    const id = this.next++;
-    return new Promise((resolve) => {
-      this.waiting.set(id, resolve);
-      this.ws.send(JSON.stringify({ id, op, args }));
-    });
-  }
-  event(name) {
-    return new Promise((resolve) => this.eventWaiters.push({ name, resolve }));
-  }
 }
 
 async function runMode(name, env, processes, receiver) {
@@ -126,7 +73,11 @@ async function runMode(name, env, processes, receiver) {
     // Caller and callee on different processes whenever there are several.
     const a = nodes[i % processes];
     const b = nodes[(i + 1) % processes];
-    pairs.push({ caller: await Client.connect(a.url, `a${i}`), callee: await Client.connect(b.url, `b${i}`), i });
+    pairs.push({
+      caller: await SignallingClient.connect(a.url, { sdkAppId: SDKAPPID, secretKey: KEY, userId: `a${i}` }),
+      callee: await SignallingClient.connect(b.url, { sdkAppId: SDKAPPID, secretKey: KEY, userId: `b${i}` }),
+      i,
+    });
   }
   await receiver.ask('reset');
   const queriesBefore = await dbQueries(nodes);
@@ -173,8 +124,8 @@ async function runMode(name, env, processes, receiver) {
   const redisCpu = (cpuOfCommands(['redis-server']) - redisBefore) / allSeconds;
   const queriesAfter = await dbQueries(nodes);
   for (const p of pairs) {
-    p.caller.ws.terminate();
-    p.callee.ws.terminate();
+    p.caller.close();
+    p.callee.close();
   }
   for (const n of nodes) n.child.kill('SIGTERM');
   await Promise.all(nodes.map((n) => new Promise((r) => (n.child.exitCode !== null ? r() : n.child.once('exit', r)))));

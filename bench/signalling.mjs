@@ -17,6 +17,7 @@ import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { Agent, request } from 'undici';
 import WebSocket from 'ws';
+import { RestClient } from '../dist/cli/rest-client.js';
 import { cpuSeconds, rssBytes, startDialtone } from './lib/processes.mjs';
 import { SOURCE_ADDRESSES, SignallingClient, summary } from './lib/signalling-client.mjs';
 
@@ -91,20 +92,8 @@ class Meter {
   }
 }
 
-async function rest(url, path, body) {
-  const { makeUserSig } = await import('../dist/auth/usersig.js');
-  const q = new URLSearchParams({
-    sdkappid: String(SDKAPPID),
-    identifier: 'administrator',
-    usersig: makeUserSig({ sdkAppId: SDKAPPID, secretKey: KEY, userId: 'administrator', expireSeconds: 3600 }),
-    random: String(Math.floor(Math.random() * 1e9)),
-    contenttype: 'json',
-  });
-  const res = await fetch(`${url}/v4/${path}?${q}`, { method: 'POST', body: JSON.stringify(body) });
-  const json = await res.json();
-  if (json.ErrorCode !== 0) throw new Error(`${path}: ${json.ErrorCode} ${json.ErrorInfo}`);
-  return json.Response;
-}
+/** The REST API as the app's administrator, through the CLI's own client. */
+const rest = (url, path, body) => new RestClient({ url, sdkAppId: SDKAPPID, secretKey: KEY, admin: 'administrator' }).call(path, body);
 
 async function connectMany(url, prefix, n) {
   const out = [];

@@ -136,8 +136,7 @@ export class AppRegistry {
       return existed ? {} : { created: app };
     }
     if (this.apps.size > 0) return {};
-    const app = await this.put({ sdkAppId: randomSdkAppId(), secretKey: randomBytes(32).toString('hex'), admins }, now);
-    return { created: app };
+    return { created: (await this.create({ admins }, now))! };
   }
 }
 
