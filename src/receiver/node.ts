@@ -36,7 +36,8 @@ function send(res: ServerResponse, answer: ReceiverAnswer, closeConnection = fal
 }
 
 /** Reads a request body up to `max` bytes; undefined when it is larger (the rest is discarded). */
-function readBody(req: IncomingMessage, max: number): Promise<Uint8Array | undefined> {
+/** Reads a request body up to `max` bytes; undefined when it is larger (the rest is discarded). */
+export function readBody(req: IncomingMessage, max: number): Promise<Uint8Array | undefined> {
   return new Promise((resolve, reject) => {
     if (Number(req.headers['content-length'] ?? NaN) > max) {
       req.resume();

@@ -15,6 +15,7 @@ import {
   verifyCallback,
   type DialtoneCallback,
 } from '../../receiver/index.js';
+import { readBody } from '../../receiver/node.js';
 import { appSigning, type AppSigning } from '../app-signing.js';
 import { intArg } from '../args.js';
 import { clientFor, type ConnectionFlags, withConnection } from '../connection.js';
@@ -36,20 +37,6 @@ type Flags = Omit<ConnectionFlags, 'url'> & {
 };
 
 const MAX_BODY = 1024 * 1024;
-
-function readBody(req: IncomingMessage): Promise<Buffer> {
-  return new Promise((resolve, reject) => {
-    const chunks: Buffer[] = [];
-    let size = 0;
-    req.on('data', (c: Buffer) => {
-      size += c.length;
-      if (size > MAX_BODY) req.destroy(new Error('body over 1 MiB'));
-      else chunks.push(c);
-    });
-    req.on('end', () => resolve(Buffer.concat(chunks)));
-    req.on('error', reject);
-  });
-}
 
 /** One line that says what happened in a callback. */
 export function describeCallback(cb: DialtoneCallback): string {
@@ -114,12 +101,14 @@ export function registerListen(program: Command): void {
         };
         if (req.method !== 'POST' || (req.url ?? '/').split('?')[0] !== flags.path)
           return answer(404, failureEnvelope(404, `POST ${flags.path} only`));
-        let raw: Buffer;
+        let bytes: Uint8Array | undefined;
         try {
-          raw = await readBody(req);
+          bytes = await readBody(req, MAX_BODY);
         } catch {
-          return answer(413, failureEnvelope(413, 'body over 1 MiB'));
+          bytes = undefined;
         }
+        if (!bytes) return answer(413, failureEnvelope(413, 'body over 1 MiB'));
+        const raw = Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
         const receivedAt = new Date();
         const url = req.url ?? '/';
         const query = Object.fromEntries(new URL(url, 'http://listener').searchParams);
