@@ -1,13 +1,14 @@
 /** The PostgreSQL of tests that need one (the CI machines run it locally, database `test`). */
 import { randomBytes } from 'node:crypto';
 import pg from 'pg';
+import { runPrefix } from './run-prefix.js';
 
 /** Where the PostgreSQL of tests is: `DATABASE_URL`, else the local one. */
 export const TEST_DATABASE_URL = process.env.DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/test';
 
-/** A schema name no other test run uses. */
+/** A schema name no other test (of this run or another) uses, under this run's prefix. */
 export function randomSchema(): string {
-  return `t_${randomBytes(6).toString('hex')}`;
+  return `${runPrefix()}${randomBytes(6).toString('hex')}`;
 }
 
 /** Fails (never skips) when PostgreSQL is not there, naming where it was looked for. */

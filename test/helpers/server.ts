@@ -9,6 +9,7 @@ import { PgStorage } from '../../src/adapters/postgres/storage.js';
 import { DEFAULTS, type DialtoneConfig } from '../../src/config.js';
 import { createServer, type DialtoneServer, type ServerOverrides } from '../../src/server.js';
 import { TEST_DATABASE_URL } from './postgres.js';
+import { runPrefix } from './run-prefix.js';
 
 const require = createRequire(import.meta.url);
 /** Tencent's own UserSig library, so tests authenticate exactly as app backends do. */
@@ -82,7 +83,7 @@ export const CLUSTER_MODE = process.env.DIALTONE_TEST_STORE === 'cluster';
  */
 export function clusterConfig(dataDir: string, force = false): Partial<DialtoneConfig> | undefined {
   if (!CLUSTER_MODE && !force) return undefined;
-  const name = `t_${createHash('sha256').update(dataDir).digest('hex').slice(0, 16)}`;
+  const name = `${runPrefix()}${createHash('sha256').update(dataDir).digest('hex').slice(0, 16)}`;
   return { databaseUrl: TEST_DATABASE_URL, databaseSchema: name, redisUrl: TEST_REDIS_URL, redisPrefix: `${name}:` };
 }
 

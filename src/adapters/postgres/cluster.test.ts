@@ -2,7 +2,6 @@
  * PostgreSQL-only behaviour: migrations, connection settings, and what several processes
  * sharing one database (here: several PgStorage instances on one schema) must never get wrong.
  */
-import { randomBytes } from 'node:crypto';
 import pg from 'pg';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import type { NewOutboxEntry, Storage } from '../../app/ports.js';
@@ -132,7 +131,7 @@ describe('opening', () => {
   });
 
   it('keeps its tables in the schema it was given, whatever the name', async () => {
-    const odd = `t_${randomBytes(4).toString('hex')} "odd" \\ name`;
+    const odd = `${randomSchema()} "odd" \\ name`;
     extraSchemas.push(odd);
     const s = await open({ schema: odd });
     await s.transaction((tx) => tx.timers.set(APP, 'c1', 'ring', 'bob', NOW));
