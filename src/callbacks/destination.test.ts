@@ -99,12 +99,7 @@ describe('DestinationPolicy.refuseUrl (set_callback)', () => {
         const octets = dotted.split('.').map(Number);
         const int = octets.reduce((n, o) => n * 256 + o, 0);
         const expected = strict.refuseUrl(`http://${dotted}/`) === undefined;
-        for (const host of [
-          String(int),
-          `0x${int.toString(16)}`,
-          octets.map((o) => `0${o.toString(8)}`).join('.'),
-          `[::ffff:${dotted}]`,
-        ]) {
+        for (const host of [String(int), `0x${int.toString(16)}`, octets.map((o) => `0${o.toString(8)}`).join('.'), `[::ffff:${dotted}]`]) {
           expect(strict.refuseUrl(`http://${host}/`) === undefined, host).toBe(expected);
         }
       }),
