@@ -3,6 +3,7 @@
  * and its default is listed in the README's configuration table.
  */
 import { resolve } from 'node:path';
+import { CALLBACK_ALLOW_SETTING, parseAllowRule } from './callbacks/destination.js';
 
 /** Everything the server needs to start. */
 export interface DialtoneConfig {
@@ -46,6 +47,12 @@ export interface DialtoneConfig {
    * 15000 in cluster mode (`DIALTONE_CLAIM_LEASE_MS`).
    */
   claimLeaseMs?: number;
+  /**
+   * Where callbacks may go besides public addresses (`DIALTONE_CALLBACK_ALLOW`): CIDRs
+   * (`10.1.2.0/24`; a bare address is its /32 or /128) and host names (allowed whatever they
+   * resolve to). Default none; dev mode also allows loopback.
+   */
+  callbackAllow: string[];
 }
 
 /** Defaults of every setting. */
@@ -59,6 +66,7 @@ export const DEFAULTS: DialtoneConfig = {
   heartbeatExpiryMs: 30_000,
   callbackRetentionDays: 7,
   logLevel: 'info',
+  callbackAllow: [],
 };
 
 /** A configuration error, reported as one line at start. */
@@ -73,7 +81,7 @@ function integer(name: string, text: string, min: number, max: number): number {
 
 /** Reads the settings SPEC §7 names from the environment, over the defaults. */
 export function configFromEnv(env: NodeJS.ProcessEnv = process.env): DialtoneConfig {
-  const config: DialtoneConfig = { ...DEFAULTS };
+  const config: DialtoneConfig = { ...DEFAULTS, callbackAllow: [] };
   if (env.HOST) config.host = env.HOST;
   if (env.PORT) config.port = integer('PORT', env.PORT, 0, 65535);
   if (env.DIALTONE_DATA_DIR) config.dataDir = env.DIALTONE_DATA_DIR;
@@ -96,6 +104,7 @@ export function configFromEnv(env: NodeJS.ProcessEnv = process.env): DialtoneCon
   if (env.DIALTONE_DATABASE_SCHEMA) config.databaseSchema = env.DIALTONE_DATABASE_SCHEMA;
   if (env.REDIS_URL) config.redisUrl = env.REDIS_URL;
   if (env.DIALTONE_REDIS_PREFIX) config.redisPrefix = env.DIALTONE_REDIS_PREFIX;
+  if (env.DIALTONE_CALLBACK_ALLOW) config.callbackAllow = callbackAllow(env.DIALTONE_CALLBACK_ALLOW);
   if (env.DIALTONE_CLAIM_LEASE_MS) config.claimLeaseMs = integer('DIALTONE_CLAIM_LEASE_MS', env.DIALTONE_CLAIM_LEASE_MS, 1_000, 3_600_000);
   return config;
 }
@@ -114,7 +123,26 @@ export function checkConfig(config: DialtoneConfig): DialtoneConfig {
   if (config.databaseSchema !== undefined && !/^[a-z_][a-z0-9_]{0,62}$/.test(config.databaseSchema)) {
     throw new ConfigError('DIALTONE_DATABASE_SCHEMA must be a lower-case SQL identifier');
   }
+  for (const entry of config.callbackAllow) allowRule(entry);
   return { ...config, dataDir: resolve(config.dataDir) };
+}
+
+/**
+ * Reads `DIALTONE_CALLBACK_ALLOW` (or `--callback-allow`): comma-separated CIDRs, addresses and
+ * host names. Throws a {@link ConfigError} naming the first bad entry.
+ */
+export function callbackAllow(text: string): string[] {
+  const entries = splitList(text);
+  for (const entry of entries) allowRule(entry);
+  return entries;
+}
+
+function allowRule(entry: string): void {
+  try {
+    parseAllowRule(entry);
+  } catch (err) {
+    throw new ConfigError(`${CALLBACK_ALLOW_SETTING} (--callback-allow): ${(err as Error).message}`);
+  }
 }
 
 /** Splits a comma-separated list, dropping blanks. */

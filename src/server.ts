@@ -21,6 +21,8 @@ import type { App, Clock, Storage } from './app/ports.js';
 import { PgStorage } from './adapters/postgres/storage.js';
 import { RedisBus } from './adapters/redis/bus.js';
 import { ClusterNotifier } from './app/cluster-notifier.js';
+import type { DnsLookup } from './callbacks/connector.js';
+import { DestinationPolicy } from './callbacks/destination.js';
 import { Dispatcher } from './callbacks/dispatcher.js';
 import type { DialtoneConfig } from './config.js';
 import type { Platform } from './domain/types.js';
@@ -51,6 +53,8 @@ export interface ServerOverrides {
    * move a manual clock sweep by hand, so a jump in time is not taken for silence.
    */
   sweepIntervalMs?: number;
+  /** Resolves callback receivers' host names. Default `dns.lookup`. */
+  dnsLookup?: DnsLookup;
 }
 
 /** A built, not yet listening, Dialtone server. */
@@ -104,6 +108,7 @@ export async function createServer(config: DialtoneConfig, overrides: ServerOver
   const connections = new ConnectionRegistry();
   const notifier = bus ? new ClusterNotifier(connections, bus) : connections;
   const metrics = new Metrics(storage, () => connections.size);
+  const destinations = new DestinationPolicy({ allow: config.callbackAllow, allowLoopback: config.dev });
   const dispatcher = new Dispatcher({
     storage,
     clock,
@@ -112,6 +117,8 @@ export async function createServer(config: DialtoneConfig, overrides: ServerOver
     timeoutMs: config.callbackTimeoutMs,
     retentionMs: config.callbackRetentionDays * 24 * 3600_000,
     observer: metrics,
+    destinations,
+    ...(overrides.dnsLookup ? { lookup: overrides.dnsLookup } : {}),
     ...(leaseMs !== undefined ? { leaseMs } : {}),
     ...(bus ? { recheckMs: 2_000 } : {}),
   });
@@ -206,7 +213,7 @@ export async function createServer(config: DialtoneConfig, overrides: ServerOver
     apps,
     clock,
     commands: [
-      ...callConfigCommands(callbackConfig),
+      ...callConfigCommands(callbackConfig, destinations),
       ...deliveryCommands(deliveries),
       ...callRecordCommands(storage, clock),
       ...callEngineCommands(calls),
@@ -293,6 +300,7 @@ export async function createServer(config: DialtoneConfig, overrides: ServerOver
         await storage.recoverClaims();
         await presence.rearmAfterRestart();
       }
+      await warnRefusedCallbackUrls(storage, apps, destinations, log);
       await http.listen({ host: config.host, port: config.port });
       dispatcher.start();
       timers.start();
@@ -310,6 +318,28 @@ export async function createServer(config: DialtoneConfig, overrides: ServerOver
       await storage.close();
     },
   };
+}
+
+/**
+ * Logs one warning per app whose stored callback URL the destination policy now refuses (the
+ * policy changed since it was set, or it predates the policy): its callbacks will fail. Only the
+ * URL's origin is logged, without user-info, since query strings and user-info may hold secrets.
+ */
+async function warnRefusedCallbackUrls(storage: Storage, apps: AppRegistry, destinations: DestinationPolicy, log: Logger): Promise<void> {
+  const configs = await storage.transaction(async (tx) => {
+    const found: { sdkAppId: number; url: string }[] = [];
+    for (const app of apps.list()) {
+      const config = await tx.callbackConfig.get(app.sdkAppId);
+      if (config) found.push({ sdkAppId: app.sdkAppId, url: config.url });
+    }
+    return found;
+  });
+  for (const { sdkAppId, url } of configs) {
+    const reason = destinations.refuseUrl(url);
+    if (reason === undefined) continue;
+    const origin = URL.canParse(url) ? new URL(url).origin : '(not a URL)';
+    log.warn({ sdkAppId, origin }, `the callback URL of app ${sdkAppId} (${origin}) is refused, so its callbacks will fail: ${reason}`);
+  }
 }
 
 /** The address put in `ClientIP` of events the server causes itself: the listen address, or a local one for a wildcard. */

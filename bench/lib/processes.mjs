@@ -8,11 +8,19 @@ const TICK = 100;
 
 /**
  * Starts `dialtone serve` on a free port with `args` and `env` added; resolves to `{ child, url }`
- * once it listens. Logs at error level only.
+ * once it listens. Logs at error level only. The benchmarks' receivers listen on loopback, so
+ * callbacks may go there (`DIALTONE_CALLBACK_ALLOW`), as an operator with local receivers sets it.
  */
 export function startDialtone({ sdkAppId, secretKey, args = [], env = {} }) {
   const child = spawn(process.execPath, ['bin/dialtone.js', 'serve', '--port', '0', ...args], {
-    env: { ...process.env, DIALTONE_SDKAPPID: String(sdkAppId), DIALTONE_SECRET_KEY: secretKey, LOG_LEVEL: 'error', ...env },
+    env: {
+      ...process.env,
+      DIALTONE_SDKAPPID: String(sdkAppId),
+      DIALTONE_SECRET_KEY: secretKey,
+      LOG_LEVEL: 'error',
+      DIALTONE_CALLBACK_ALLOW: '127.0.0.0/8,::1',
+      ...env,
+    },
     stdio: ['ignore', 'pipe', 'inherit'],
   });
   return new Promise((resolve, reject) => {

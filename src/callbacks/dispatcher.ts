@@ -15,6 +15,8 @@ import type { Logger } from 'pino';
 import type { AttemptOutcome, Clock, OutboxEntry, Settlement, Storage } from '../app/ports.js';
 import { callbackSign, webhookSignature } from '../auth/callback-sign.js';
 import type { CallbackCommand } from '../domain/types.js';
+import { DestinationRefusedError, safeConnector, type DnsLookup } from './connector.js';
+import { DestinationPolicy, USER_INFO_REFUSAL } from './destination.js';
 import { MAX_TIMEOUT_MS, defaultPolicy, nextAttemptAt, parseRetryAfter, type DeliveryPolicy } from './policy.js';
 import { Poster } from './post.js';
 import { originOf, withSign } from './render.js';
@@ -55,6 +57,10 @@ export interface DispatcherOptions {
   /** Source of jitter, in [0, 1). Default Math.random. */
   random?: () => number;
   observer?: DeliveryObserver;
+  /** Where callbacks may be sent (SPEC §6 "Safe destinations"). Default: public addresses only. */
+  destinations?: DestinationPolicy;
+  /** Resolves receivers' host names. Default `dns.lookup` (all addresses). */
+  lookup?: DnsLookup;
 }
 
 const RESPONSE_EXCERPT_BYTES = 1024;
@@ -149,7 +155,13 @@ export class Dispatcher {
     this.claimGapMs = opts.claimGapMs ?? 2;
     // Connecting is bounded by the server-wide timeout: the attempt's own deadline starts to be
     // enforced once the request is on a socket (see Poster).
-    this.agent = new Agent({ connections: this.perOrigin, keepAliveTimeout: 10_000, connect: { timeout: this.timeoutMs } });
+    // The connector checks the address actually connected to against the destination policy.
+    const connect = safeConnector({
+      policy: opts.destinations ?? new DestinationPolicy(),
+      timeoutMs: this.timeoutMs,
+      ...(opts.lookup ? { lookup: opts.lookup } : {}),
+    });
+    this.agent = new Agent({ connections: this.perOrigin, keepAliveTimeout: 10_000, connect });
     this.poster = new Poster(this.agent);
   }
 
@@ -480,6 +492,9 @@ export class Dispatcher {
     const startedAt = this.opts.clock.now();
     const started = performance.now();
     const timestamp = Math.floor(startedAt / 1000);
+    // originOf leaves user-info out, so only a URL stored before set_callback refused user-info
+    // does not start with its origin: say so rather than send a mangled path.
+    if (!entry.url.startsWith(c.origin)) return { startedAt, latencyMs: 0, ok: false, error: `destination refused: ${USER_INFO_REFUSAL}` };
     const url = token === undefined ? entry.url : withSign(entry.url, timestamp, callbackSign(token, timestamp));
     const headers: Record<string, string> = {
       'content-type': 'application/json; charset=utf-8',
@@ -539,6 +554,7 @@ function isTimeout(err: unknown): boolean {
 }
 
 function describe(err: unknown): string {
+  if (err instanceof DestinationRefusedError) return err.message;
   if (err instanceof Error) {
     const code = (err as { code?: string }).code;
     const cause = (err as { cause?: { code?: string; message?: string } }).cause;

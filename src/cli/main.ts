@@ -1,6 +1,6 @@
 /** The `dialtone` command. */
 import { Command } from 'commander';
-import { configFromEnv, splitList, type DialtoneConfig } from '../config.js';
+import { callbackAllow, configFromEnv, splitList, type DialtoneConfig } from '../config.js';
 import { intArg } from './args.js';
 import { registerApp } from './commands/app.js';
 import { registerCall } from './commands/call.js';
@@ -40,7 +40,7 @@ program
   .option('--host <host>', 'listen address (HOST)')
   .option('--port <port>', 'listen port, 0 for any free port (PORT)', intArg(0, 65535))
   .option('--data-dir <dir>', 'directory of the SQLite database (DIALTONE_DATA_DIR)')
-  .option('--dev', 'development mode: request logging and a friendlier start-up banner')
+  .option('--dev', 'development mode: request logging, a friendlier start-up banner, callbacks may go to loopback')
   .option('--sdkappid <id>', 'define or update this app at start (DIALTONE_SDKAPPID)', intArg(1, 0xffffffff))
   .option('--secret-key <key>', "the app's SecretKey (DIALTONE_SECRET_KEY)")
   .option('--admin <ids>', 'comma-separated administrator user ids (DIALTONE_ADMIN)')
@@ -54,6 +54,10 @@ program
   .option('--database-schema <name>', 'PostgreSQL schema, created if missing (DIALTONE_DATABASE_SCHEMA, default public)')
   .option('--redis-url <url>', 'redis:// URL: with --database-url, cluster mode (REDIS_URL)')
   .option('--redis-prefix <prefix>', 'prefix of Redis keys and channels (DIALTONE_REDIS_PREFIX, default dialtone:)')
+  .option(
+    '--callback-allow <list>',
+    'comma-separated CIDRs and host names callbacks may reach besides public addresses, e.g. 127.0.0.0/8,::1 (DIALTONE_CALLBACK_ALLOW)',
+  )
   .option('--claim-lease <ms>', 'how long a claim on a callback or timer holds (DIALTONE_CLAIM_LEASE_MS)', intArg(1_000, 3_600_000))
   .addHelpText(
     'after',
@@ -79,6 +83,7 @@ program
     if (flags.redisUrl !== undefined) config.redisUrl = flags.redisUrl as string;
     if (flags.redisPrefix !== undefined) config.redisPrefix = flags.redisPrefix as string;
     if (flags.claimLease !== undefined) config.claimLeaseMs = flags.claimLease as number;
+    if (flags.callbackAllow !== undefined) config.callbackAllow = callbackAllow(flags.callbackAllow as string);
     // Loaded only here: the other commands start faster without the server's modules.
     const { serve } = await import('./serve.js');
     await serve(config);

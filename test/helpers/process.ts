@@ -1,6 +1,6 @@
 /** Runs `dialtone serve` as a real child process, for tests that SIGKILL it. */
 import { spawn, type ChildProcess } from 'node:child_process';
-import { TLSSigAPIv2, type TestServer } from './server.js';
+import { TEST_CALLBACK_ALLOW, TLSSigAPIv2, type TestServer } from './server.js';
 
 /** A running server process. */
 export interface ServerProcess {
@@ -8,7 +8,10 @@ export interface ServerProcess {
   url: string;
 }
 
-/** Starts the built server on a free port over `dataDir`; resolves once it listens. */
+/**
+ * Starts the built server on a free port over `dataDir`; resolves once it listens. Callbacks may
+ * go to loopback (`DIALTONE_CALLBACK_ALLOW`) unless `env` sets it otherwise.
+ */
 export function startProcess(
   dataDir: string,
   sdkAppId: number,
@@ -16,7 +19,14 @@ export function startProcess(
   env: Record<string, string> = {},
 ): Promise<ServerProcess> {
   const child = spawn(process.execPath, ['bin/dialtone.js', 'serve', '--port', '0', '--data-dir', dataDir], {
-    env: { ...process.env, DIALTONE_SDKAPPID: String(sdkAppId), DIALTONE_SECRET_KEY: secretKey, LOG_LEVEL: 'error', ...env },
+    env: {
+      ...process.env,
+      DIALTONE_SDKAPPID: String(sdkAppId),
+      DIALTONE_SECRET_KEY: secretKey,
+      LOG_LEVEL: 'error',
+      DIALTONE_CALLBACK_ALLOW: TEST_CALLBACK_ALLOW.join(','),
+      ...env,
+    },
     stdio: ['ignore', 'pipe', 'inherit'],
   });
   return new Promise((resolve, reject) => {

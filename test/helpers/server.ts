@@ -17,6 +17,12 @@ export const TLSSigAPIv2 = require('tls-sig-api-v2') as {
   Api: new (sdkappid: number, key: string) => { genUserSig(userId: string, expire: number): string };
 };
 
+/**
+ * The callback allow-list tests run with, as an operator with local receivers would set it
+ * (`DIALTONE_CALLBACK_ALLOW`): the test receivers listen on loopback.
+ */
+export const TEST_CALLBACK_ALLOW = ['127.0.0.0/8', '::1'];
+
 /** A running test server and what is needed to talk to it. */
 export interface TestServer {
   server: DialtoneServer;
@@ -30,7 +36,10 @@ export interface TestServer {
   close(): Promise<void>;
 }
 
-/** Starts a server; the data directory is removed on close unless `keepDataDir`. */
+/**
+ * Starts a server; the data directory is removed on close unless `keepDataDir`. Callbacks may go
+ * to loopback ({@link TEST_CALLBACK_ALLOW}) unless `config.callbackAllow` says otherwise.
+ */
 export async function startServer(
   opts: { config?: Partial<DialtoneConfig>; overrides?: ServerOverrides; dataDir?: string; keepDataDir?: boolean } = {},
 ): Promise<TestServer> {
@@ -42,6 +51,7 @@ export async function startServer(
     host: '127.0.0.1',
     port: 0,
     logLevel: process.env.TEST_LOG_LEVEL ?? 'silent',
+    callbackAllow: TEST_CALLBACK_ALLOW,
     ...opts.config,
     dataDir,
     sdkAppId,

@@ -74,7 +74,7 @@ export function registerListen(program: Command): void {
   )
     .addHelpText(
       'after',
-      '\nWith no --token/--webhook-secret, the app’s own are read from the server (--server, DIALTONE_URL, a profile or ./data).\n\nExamples:\n  dialtone listen --configure\n  dialtone listen --port 4000 --forward http://127.0.0.1:3000/webhooks/dialtone\n  dialtone listen --json > callbacks.ndjson',
+      '\nWith no --token/--webhook-secret, the app’s own are read from the server (--server, DIALTONE_URL, a profile or ./data).\nThe listener is on loopback: the server must allow it (dev mode does; else DIALTONE_CALLBACK_ALLOW=127.0.0.0/8,::1).\n\nExamples:\n  dialtone listen --configure\n  dialtone listen --port 4000 --forward http://127.0.0.1:3000/webhooks/dialtone\n  dialtone listen --json > callbacks.ndjson',
     )
     .action(async (flags: Flags) => {
       const connectionFlags: ConnectionFlags = { ...flags, url: flags.server };

@@ -1,6 +1,7 @@
 /** `call_config`: callback URL, command list and token (SPEC §2.2). */
 import { Type } from '@sinclair/typebox';
 import type { CallbackConfigService } from '../../../app/callback-config-service.js';
+import type { DestinationPolicy } from '../../../callbacks/destination.js';
 import { CALLBACK_COMMANDS, type CallbackCommand } from '../../../domain/types.js';
 import { ERR, dialtoneError } from '../../../errors.js';
 import { restCommand, type RestCommand } from '../command.js';
@@ -11,21 +12,18 @@ export const MAX_CALLBACK_URL_LENGTH = 2048;
 const Empty = Type.Object({});
 const codes = { invalidParam: ERR.CONFIG_INVALID_PARAM, internal: ERR.CONFIG_INTERNAL };
 
-/** Throws `100002` unless `url` is an absolute http(s) URL. */
-function checkUrl(url: string): void {
-  let parsed: URL;
-  try {
-    parsed = new URL(url);
-  } catch {
-    throw dialtoneError(ERR.CONFIG_INVALID_PARAM, 'Url is not an absolute URL');
-  }
-  if (parsed.protocol !== 'http:' && parsed.protocol !== 'https:') {
-    throw dialtoneError(ERR.CONFIG_INVALID_PARAM, 'Url must be http:// or https://');
-  }
+/**
+ * Throws `100002` unless `url` is an absolute http(s) URL without user-info whose host, if a
+ * literal address, the destination policy allows (SPEC §6 "Safe destinations"). Host names are
+ * checked when callbacks are sent, on the address connected to.
+ */
+function checkUrl(url: string, destinations: DestinationPolicy): void {
+  const refusal = destinations.refuseUrl(url);
+  if (refusal !== undefined) throw dialtoneError(ERR.CONFIG_INVALID_PARAM, refusal);
 }
 
-/** The `call_config` commands. */
-export function callConfigCommands(service: CallbackConfigService): RestCommand[] {
+/** The `call_config` commands; `destinations` decides which callback URLs are accepted. */
+export function callConfigCommands(service: CallbackConfigService, destinations: DestinationPolicy): RestCommand[] {
   return [
     restCommand({
       path: 'call_config/set_callback',
@@ -35,7 +33,7 @@ export function callConfigCommands(service: CallbackConfigService): RestCommand[
       }),
       ...codes,
       handle: async (body, actor) => {
-        checkUrl(body.Url);
+        checkUrl(body.Url, destinations);
         const commands = [...new Set(body.CallbackCommandList)] as CallbackCommand[];
         await service.set(actor.sdkAppId, { url: body.Url, commands });
         return undefined;
