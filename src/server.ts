@@ -112,6 +112,7 @@ export async function createServer(config: DialtoneConfig, overrides: ServerOver
     timeoutMs: config.callbackTimeoutMs,
     retentionMs: config.callbackRetentionDays * 24 * 3600_000,
     observer: metrics,
+    quarantine: metrics,
     ...(leaseMs !== undefined ? { leaseMs } : {}),
     ...(bus ? { recheckMs: 2_000 } : {}),
   });
@@ -131,6 +132,7 @@ export async function createServer(config: DialtoneConfig, overrides: ServerOver
     clock,
     log: log.child({ component: 'timers' }),
     fire: (t) => calls.fireTimer(t),
+    quarantine: metrics,
     ...(leaseMs !== undefined ? { leaseMs } : {}),
     ...(bus ? { maxSleepMs: 1_000 } : {}),
   });

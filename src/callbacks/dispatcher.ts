@@ -12,7 +12,8 @@
  */
 import { Agent } from 'undici';
 import type { Logger } from 'pino';
-import type { AttemptOutcome, Clock, OutboxEntry, Settlement, Storage } from '../app/ports.js';
+import type { AttemptOutcome, Clock, OutboxEntry, QuarantineObserver, QuarantinedRow, Settlement, Storage } from '../app/ports.js';
+import { reportQuarantined } from '../app/quarantine.js';
 import { callbackSign, webhookSignature } from '../auth/callback-sign.js';
 import type { CallbackCommand } from '../domain/types.js';
 import { MAX_TIMEOUT_MS, defaultPolicy, nextAttemptAt, parseRetryAfter, type DeliveryPolicy } from './policy.js';
@@ -55,6 +56,8 @@ export interface DispatcherOptions {
   /** Source of jitter, in [0, 1). Default Math.random. */
   random?: () => number;
   observer?: DeliveryObserver;
+  /** Told about outbox rows the claims quarantined (metrics). */
+  quarantine?: QuarantineObserver;
 }
 
 const RESPONSE_EXCERPT_BYTES = 1024;
@@ -270,7 +273,8 @@ export class Dispatcher {
         this.dirty = false;
         const want = HELD_HIGH - heldElsewhere;
         this.lastClaimAt = performance.now();
-        const { claimed, limited } = await this.claim(want, full);
+        const { claimed, limited, quarantined } = await this.claim(want, full);
+        reportQuarantined(this.opts.log, this.opts.quarantine, quarantined);
         this.continuing = limited;
         this.hold(claimed);
         this.send();
@@ -294,10 +298,10 @@ export class Dispatcher {
     }
   }
 
-  private async claim(limit: number, skip: string[]): Promise<{ claimed: Claimed[]; limited: boolean }> {
+  private async claim(limit: number, skip: string[]): Promise<{ claimed: Claimed[]; limited: boolean; quarantined: QuarantinedRow[] }> {
     const now = this.opts.clock.now();
     return this.opts.storage.transaction(async (tx) => {
-      const { entries, limited } = await tx.outbox.claimDue(now, now + this.leaseMs, limit, skip);
+      const { entries, limited, quarantined } = await tx.outbox.claimDue(now, now + this.leaseMs, limit, skip);
       const perApp = new Map<number, AppDelivery>();
       for (const e of entries) {
         if (perApp.has(e.sdkAppId)) continue;
@@ -312,7 +316,11 @@ export class Dispatcher {
         this.appCache.set(e.sdkAppId, fresh);
         perApp.set(e.sdkAppId, fresh);
       }
-      return { claimed: entries.map((entry) => ({ entry, ...perApp.get(entry.sdkAppId)!, origin: originOf(entry.url) })), limited };
+      return {
+        claimed: entries.map((entry) => ({ entry, ...perApp.get(entry.sdkAppId)!, origin: originOf(entry.url) })),
+        limited,
+        quarantined,
+      };
     });
   }
 
