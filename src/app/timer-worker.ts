@@ -31,17 +31,21 @@ export class TimerWorker {
   private running: Promise<number> | undefined;
   private again = false;
   private stopped = true;
+  /** Set by stop() (not before start(), so runDue() works on a worker never started): the claim loop ends at its next turn. */
+  private halted = false;
 
   constructor(private readonly deps: TimerWorkerDeps) {}
 
   start(): void {
     this.stopped = false;
+    this.halted = false;
     this.wake();
   }
 
   /** Stops claiming; resolves once the batch being fired (if any) is done. */
   async stop(): Promise<void> {
     this.stopped = true;
+    this.halted = true;
     if (this.timer) clearTimeout(this.timer);
     await this.running;
   }
@@ -83,10 +87,10 @@ export class TimerWorker {
     let fired = 0;
     // A wake() that lands while this runs (even while arming the sleep) loops once more.
     this.again = true;
-    while (this.again && !this.stopped) {
+    while (this.again && !this.halted) {
       this.again = false;
       // Stopping ends this between claims, once the claimed batch is fired.
-      while (!this.stopped) {
+      while (!this.halted) {
         const now = this.deps.clock.now();
         const { timers: due, quarantined } = await this.deps.storage.transaction((tx) =>
           tx.timers.claimDue(now, now + (this.deps.leaseMs ?? 30_000), 100),
