@@ -3,12 +3,12 @@
  * process's own figures.
  */
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
-import type { AttemptOutcome, OutboxEntry, Storage } from './app/ports.js';
+import type { AttemptOutcome, OutboxEntry, QuarantineObserver, QuarantinedRow, Storage } from './app/ports.js';
 import type { DeliveryObserver } from './callbacks/dispatcher.js';
 import type { CallbackCommand } from './domain/types.js';
 
 /** The metrics of one server. */
-export class Metrics implements DeliveryObserver {
+export class Metrics implements DeliveryObserver, QuarantineObserver {
   readonly registry = new Registry();
   private readonly attempts;
   private readonly delivered;
@@ -16,6 +16,7 @@ export class Metrics implements DeliveryObserver {
   private readonly failed;
   private readonly deliverySeconds;
   private readonly attemptSeconds;
+  private readonly quarantinedRows;
 
   constructor(storage: Storage, connections: () => number) {
     collectDefaultMetrics({ register: this.registry });
@@ -58,6 +59,14 @@ export class Metrics implements DeliveryObserver {
       buckets: [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2, 5, 10, 30],
       registers,
     });
+    this.quarantinedRows = new Counter({
+      name: 'dialtone_quarantined_rows_total',
+      help: 'Due rows set aside for good because their own key cannot address them (see the error log).',
+      labelNames: ['table'],
+      registers,
+    });
+    // Both series from the start, so an alert on any increase has something to compare with.
+    for (const table of ['timers', 'outbox']) this.quarantinedRows.inc({ table }, 0);
     new Gauge({
       name: 'dialtone_callbacks_pending',
       help: 'Callbacks waiting to be delivered.',
@@ -102,5 +111,9 @@ export class Metrics implements DeliveryObserver {
       );
     } else if (retryAt !== undefined) this.retried.inc(labels);
     else this.failed.inc(labels);
+  }
+
+  quarantined(rows: readonly QuarantinedRow[]): void {
+    for (const r of rows) this.quarantinedRows.inc({ table: r.table });
   }
 }

@@ -119,6 +119,7 @@ export async function createServer(config: DialtoneConfig, overrides: ServerOver
     observer: metrics,
     destinations,
     ...(overrides.dnsLookup ? { lookup: overrides.dnsLookup } : {}),
+    quarantine: metrics,
     ...(leaseMs !== undefined ? { leaseMs } : {}),
     ...(bus ? { recheckMs: 2_000 } : {}),
   });
@@ -138,6 +139,7 @@ export async function createServer(config: DialtoneConfig, overrides: ServerOver
     clock,
     log: log.child({ component: 'timers' }),
     fire: (t) => calls.fireTimer(t),
+    quarantine: metrics,
     ...(leaseMs !== undefined ? { leaseMs } : {}),
     ...(bus ? { maxSleepMs: 1_000 } : {}),
   });

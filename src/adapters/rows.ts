@@ -4,7 +4,17 @@
  * as JS numbers (see the PostgreSQL pool's type parsers), so a row has one shape whichever store
  * it came from. The SQL stays in each adapter: the dialects differ.
  */
-import type { App, AttemptRecord, DueTimer, NewOutboxEntry, OutboxEntry, OutboxRecord, OutboxStatus, Settlement } from '../app/ports.js';
+import type {
+  App,
+  AttemptRecord,
+  DueTimer,
+  NewOutboxEntry,
+  OutboxEntry,
+  OutboxRecord,
+  OutboxStatus,
+  QuarantinedRow,
+  Settlement,
+} from '../app/ports.js';
 import type { TimerKind } from '../domain/effects.js';
 import type { CallbackCommand } from '../domain/types.js';
 
@@ -132,6 +142,30 @@ export function toAttemptRecord(a: AttemptRow): AttemptRecord {
 /** The `outbox.status` an entry has once `s` is settled. */
 export function settledStatus(s: Pick<Settlement, 'outcome' | 'retryAt'>): OutboxStatus {
   return s.outcome.ok ? 'delivered' : s.retryAt === undefined ? 'failed' : 'pending';
+}
+
+/** Why a claim quarantines a row (see {@link QuarantinedRow}). */
+export const UNADDRESSABLE =
+  'its key as read back matches no row: the stored text is not valid UTF-8 (e.g. a lone UTF-16 surrogate), so it can never be leased, fired or settled';
+
+/** The key fields of a claimed outbox row, for {@link QuarantinedRow.key}. */
+export function outboxKey(r: ClaimRow): QuarantinedRow['key'] {
+  return { seq: r.seq, id: r.id, sdkAppId: r.sdkappid, callId: r.call_id };
+}
+
+/** The key fields of a claimed timer row, for {@link QuarantinedRow.key}. */
+export function timerKey(r: TimerRow): QuarantinedRow['key'] {
+  return { sdkAppId: r.sdkappid, callId: r.call_id, kind: r.kind, userId: r.user_id, dueAt: r.due_at };
+}
+
+/**
+ * True when one of `values` may read back different from what is stored. Both drivers decode
+ * stored text as UTF-8 and put U+FFFD where it is not valid; valid UTF-8 decodes and encodes
+ * back to the same bytes. So a value without U+FFFD addresses its row, and only the others need
+ * to be checked against the store.
+ */
+export function mayNotReadBack(...values: string[]): boolean {
+  return values.some((v) => v.includes('\uFFFD'));
 }
 
 /** The columns of `timers` a claim reads. */

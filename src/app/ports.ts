@@ -66,6 +66,30 @@ export interface OutboxEntry extends Omit<NewOutboxEntry, 'ordered'> {
 export interface OutboxClaim {
   entries: OutboxEntry[];
   limited: boolean;
+  /** Rows the claim found but could not address, set aside for good (not in `entries`). */
+  quarantined: QuarantinedRow[];
+}
+
+/** Tables whose rows a claim may quarantine. */
+export type QuarantineTable = 'timers' | 'outbox';
+
+/**
+ * A due row that its own key does not address: its key reads back different from what is stored
+ * (SQLite keeps a lone UTF-16 surrogate as bytes that read back as U+FFFD), so leasing, taking or
+ * settling it by that key matches nothing. The claim marks it quarantined, by the store's own row
+ * address, so that no claim returns it again and no worker spins on it.
+ */
+export interface QuarantinedRow {
+  table: QuarantineTable;
+  /** Its key fields as read back (not what is stored; may hold any character). */
+  key: Record<string, string | number>;
+  /** Why it was set aside. */
+  reason: string;
+}
+
+/** Told about quarantined rows once their quarantine is committed (metrics). */
+export interface QuarantineObserver {
+  quarantined(rows: readonly QuarantinedRow[]): void;
 }
 
 /** Delivery state of a callback. */
@@ -141,6 +165,14 @@ export interface DueTimer {
   dueAt: number;
 }
 
+/** What a timer claim got. */
+export interface TimerClaim {
+  /** Leased, earliest first. */
+  timers: DueTimer[];
+  /** Due rows it could not address, set aside for good (not in `timers`). */
+  quarantined: QuarantinedRow[];
+}
+
 /** Call state, members and records inside a transaction. */
 export interface CallRepo {
   get(sdkAppId: number, callId: string): Promise<Call | undefined>;
@@ -187,6 +219,8 @@ export interface OutboxRepo {
    * Leases up to `limit` due entries until `leaseUntil` (unix ms), oldest first, skipping
    * receivers in `skipOrigins` and entries of an ordered call whose earlier entry is in flight
    * or waiting for a retry. A call's claimed entries are in order and must be sent in order.
+   * A due entry whose `id` or `call_id` does not address it is quarantined instead (marked
+   * failed, see {@link QuarantinedRow}) and counts toward `limit`.
    */
   claimDue(now: number, leaseUntil: number, limit: number, skipOrigins: readonly string[]): Promise<OutboxClaim>;
   /** Gives claimed entries back unattempted (their lease ends now). */
@@ -221,8 +255,13 @@ export interface TimerRepo {
    * was. A timer re-armed meanwhile is left alone, so each arming fires at most once.
    */
   take(timer: DueTimer): Promise<boolean>;
-  /** Leases due timers so that exactly one worker fires each. */
-  claimDue(now: number, leaseUntil: number, limit: number): Promise<DueTimer[]>;
+  /**
+   * Leases up to `limit` due timers so that exactly one worker fires each. A due row its key
+   * does not address is quarantined instead (see {@link QuarantinedRow}) and counts toward
+   * `limit`: claim again while anything comes back.
+   */
+  claimDue(now: number, leaseUntil: number, limit: number): Promise<TimerClaim>;
+  /** The next time (unix ms) a timer becomes due or a claim runs out; quarantined rows aside. */
   nextDueAt(): Promise<number | undefined>;
 }
 

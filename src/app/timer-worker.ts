@@ -3,7 +3,8 @@
  * Due timers are claimed under a lease and each arming fires once.
  */
 import type { Logger } from 'pino';
-import type { Clock, DueTimer, Storage } from './ports.js';
+import type { Clock, DueTimer, QuarantineObserver, Storage } from './ports.js';
+import { reportQuarantined } from './quarantine.js';
 
 /** Dependencies of {@link TimerWorker}. */
 export interface TimerWorkerDeps {
@@ -11,6 +12,8 @@ export interface TimerWorkerDeps {
   clock: Clock;
   log: Logger;
   fire: (timer: DueTimer) => Promise<void>;
+  /** Told about timer rows the claims quarantined (metrics). */
+  quarantine?: QuarantineObserver;
   /** How long a claim holds before another worker may take the timer, ms. Default 30000. */
   leaseMs?: number;
   /**
@@ -28,16 +31,21 @@ export class TimerWorker {
   private running: Promise<number> | undefined;
   private again = false;
   private stopped = true;
+  /** Set by stop() (not before start(), so runDue() works on a worker never started): the claim loop ends at its next turn. */
+  private halted = false;
 
   constructor(private readonly deps: TimerWorkerDeps) {}
 
   start(): void {
     this.stopped = false;
+    this.halted = false;
     this.wake();
   }
 
+  /** Stops claiming; resolves once the batch being fired (if any) is done. */
   async stop(): Promise<void> {
     this.stopped = true;
+    this.halted = true;
     if (this.timer) clearTimeout(this.timer);
     await this.running;
   }
@@ -79,12 +87,18 @@ export class TimerWorker {
     let fired = 0;
     // A wake() that lands while this runs (even while arming the sleep) loops once more.
     this.again = true;
-    while (this.again) {
+    while (this.again && !this.halted) {
       this.again = false;
-      for (;;) {
+      // Stopping ends this between claims, once the claimed batch is fired.
+      while (!this.halted) {
         const now = this.deps.clock.now();
-        const due = await this.deps.storage.transaction((tx) => tx.timers.claimDue(now, now + (this.deps.leaseMs ?? 30_000), 100));
-        if (due.length === 0) break;
+        const { timers: due, quarantined } = await this.deps.storage.transaction((tx) =>
+          tx.timers.claimDue(now, now + (this.deps.leaseMs ?? 30_000), 100),
+        );
+        reportQuarantined(this.deps.log, this.deps.quarantine, quarantined);
+        // A claim of nothing but quarantined rows set them aside for good: claim again, so the
+        // good timers behind them still fire in this wake.
+        if (due.length === 0 && quarantined.length === 0) break;
         for (const t of due) {
           try {
             await this.deps.fire(t);

@@ -12,7 +12,8 @@
  */
 import { Agent } from 'undici';
 import type { Logger } from 'pino';
-import type { AttemptOutcome, Clock, OutboxEntry, Settlement, Storage } from '../app/ports.js';
+import type { AttemptOutcome, Clock, OutboxEntry, QuarantineObserver, QuarantinedRow, Settlement, Storage } from '../app/ports.js';
+import { reportQuarantined } from '../app/quarantine.js';
 import { callbackSign, webhookSignature } from '../auth/callback-sign.js';
 import type { CallbackCommand } from '../domain/types.js';
 import { DestinationRefusedError, safeConnector, type DnsLookup } from './connector.js';
@@ -61,6 +62,8 @@ export interface DispatcherOptions {
   destinations?: DestinationPolicy;
   /** Resolves receivers' host names. Default `dns.lookup` (all addresses). */
   lookup?: DnsLookup;
+  /** Told about outbox rows the claims quarantined (metrics). */
+  quarantine?: QuarantineObserver;
 }
 
 const RESPONSE_EXCERPT_BYTES = 1024;
@@ -282,7 +285,8 @@ export class Dispatcher {
         this.dirty = false;
         const want = HELD_HIGH - heldElsewhere;
         this.lastClaimAt = performance.now();
-        const { claimed, limited } = await this.claim(want, full);
+        const { claimed, limited, quarantined } = await this.claim(want, full);
+        reportQuarantined(this.opts.log, this.opts.quarantine, quarantined);
         this.continuing = limited;
         this.hold(claimed);
         this.send();
@@ -306,10 +310,10 @@ export class Dispatcher {
     }
   }
 
-  private async claim(limit: number, skip: string[]): Promise<{ claimed: Claimed[]; limited: boolean }> {
+  private async claim(limit: number, skip: string[]): Promise<{ claimed: Claimed[]; limited: boolean; quarantined: QuarantinedRow[] }> {
     const now = this.opts.clock.now();
     return this.opts.storage.transaction(async (tx) => {
-      const { entries, limited } = await tx.outbox.claimDue(now, now + this.leaseMs, limit, skip);
+      const { entries, limited, quarantined } = await tx.outbox.claimDue(now, now + this.leaseMs, limit, skip);
       const perApp = new Map<number, AppDelivery>();
       for (const e of entries) {
         if (perApp.has(e.sdkAppId)) continue;
@@ -324,7 +328,11 @@ export class Dispatcher {
         this.appCache.set(e.sdkAppId, fresh);
         perApp.set(e.sdkAppId, fresh);
       }
-      return { claimed: entries.map((entry) => ({ entry, ...perApp.get(entry.sdkAppId)!, origin: originOf(entry.url) })), limited };
+      return {
+        claimed: entries.map((entry) => ({ entry, ...perApp.get(entry.sdkAppId)!, origin: originOf(entry.url) })),
+        limited,
+        quarantined,
+      };
     });
   }
 

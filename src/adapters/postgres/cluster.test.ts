@@ -163,11 +163,11 @@ describe('opening', () => {
     await a.transaction((tx) => tx.outbox.add(makeEntry(1)));
     await a.transaction((tx) => tx.timers.set(APP, 'c1', 'ring', 'bob', NOW));
     expect((await a.transaction((tx) => tx.outbox.claimDue(NOW, NOW + 60_000, 10, []))).entries).toHaveLength(1);
-    expect(await a.transaction((tx) => tx.timers.claimDue(NOW, NOW + 60_000, 10))).toHaveLength(1);
+    expect((await a.transaction((tx) => tx.timers.claimDue(NOW, NOW + 60_000, 10))).timers).toHaveLength(1);
     const b = await open();
     await b.recoverClaims();
     expect((await b.transaction((tx) => tx.outbox.claimDue(NOW, NOW + 60_000, 10, []))).entries).toEqual([]);
-    expect(await b.transaction((tx) => tx.timers.claimDue(NOW, NOW + 60_000, 10))).toEqual([]);
+    expect(await b.transaction((tx) => tx.timers.claimDue(NOW, NOW + 60_000, 10))).toEqual({ timers: [], quarantined: [] });
   });
 
   it('closes once, however often asked', async () => {
@@ -374,7 +374,11 @@ describe('claims between processes', () => {
     const first = await p1.transaction((tx) => tx.outbox.claimDue(NOW, NOW + 60_000, 2, []));
     expect(first.entries.map((e) => e.id)).toEqual(['msg_1', 'msg_2']);
     expect(first.limited).toBe(true);
-    expect(await p2.transaction((tx) => tx.outbox.claimDue(NOW, NOW + 60_000, 10, []))).toEqual({ entries: [], limited: false });
+    expect(await p2.transaction((tx) => tx.outbox.claimDue(NOW, NOW + 60_000, 10, []))).toEqual({
+      entries: [],
+      limited: false,
+      quarantined: [],
+    });
     await p1.transaction((tx) =>
       tx.outbox.settle(
         first.entries.map((e) => ({
@@ -411,7 +415,7 @@ describe('claims between processes', () => {
     // once, and not msg_2, which would overtake msg_1.
     try {
       const got2 = await p2.transaction((tx) => tx.outbox.claimDue(NOW, NOW + 60_000, 10, []));
-      expect(got2).toEqual({ entries: [expect.objectContaining({ id: 'msg_3' })], limited: false });
+      expect(got2).toEqual({ entries: [expect.objectContaining({ id: 'msg_3' })], limited: false, quarantined: [] });
     } finally {
       commitA.resolve();
     }
@@ -480,7 +484,7 @@ describe('claims between processes', () => {
     const claimed: string[] = [];
     const worker = async (s: PgStorage) => {
       for (;;) {
-        const due = await s.transaction((tx) => tx.timers.claimDue(NOW, NOW + 60_000, 7));
+        const { timers: due } = await s.transaction((tx) => tx.timers.claimDue(NOW, NOW + 60_000, 7));
         if (due.length === 0) return;
         for (const t of due) claimed.push(`${t.callId}/${t.kind}/${t.userId}`);
         // Fired: taken off, as the timer worker does after firing.

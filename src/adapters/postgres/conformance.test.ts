@@ -395,8 +395,8 @@ describe.each([sqliteSubject(), pgSubject()])('$name storage', (subject) => {
       const e2 = makeEntry(2, { callId: 'call-2', command: 'Call.CallbackAfterEndCall', body: '{"quote":"\\"x\\"","é":"ü"}' });
       const later = makeEntry(3, { callId: 'call-3', createdAt: NOW + 5000 });
       await add(e1, e2, later);
-      expect(await claim(NOW, 10, [], LEASE)).toEqual({ entries: [claimed(1, e1), claimed(2, e2)], limited: false });
-      expect(await claim(NOW + 1)).toEqual({ entries: [], limited: false });
+      expect(await claim(NOW, 10, [], LEASE)).toEqual({ entries: [claimed(1, e1), claimed(2, e2)], limited: false, quarantined: [] });
+      expect(await claim(NOW + 1)).toEqual({ entries: [], limited: false, quarantined: [] });
       // The lease ran out: claimable again (the process that held them is gone).
       expect(ids((await claim(LEASE)).entries)).toEqual(['msg_1', 'msg_2', 'msg_3']);
     });
@@ -408,7 +408,7 @@ describe.each([sqliteSubject(), pgSubject()])('$name storage', (subject) => {
       const u2 = makeEntry(4, { callId: 'call-u', ordered: false });
       await add(e1, e2, u1, u2);
       const first = await claim(NOW, 1);
-      expect(first).toEqual({ entries: [claimed(1, e1)], limited: true });
+      expect(first).toEqual({ entries: [claimed(1, e1)], limited: true, quarantined: [] });
       // msg_1 is in flight: msg_2 waits; the unordered call's entries do not.
       expect(ids((await claim(NOW, 2)).entries)).toEqual(['msg_3', 'msg_4']);
       await settle(settlement(first.entries[0]!, httpFail(NOW), NOW + 5000));
@@ -446,7 +446,7 @@ describe.each([sqliteSubject(), pgSubject()])('$name storage', (subject) => {
       expect(ids(first.entries).sort()).toEqual(['msg_1', 'msg_2', 'msg_3', 'msg_4', 'msg_6', 'msg_8']);
       expect(first.entries.map((e) => e.seq).sort((x, y) => x - y)).toEqual([1, 2, 3, 4, 6, 8]);
       // Left: a 5, 7, 9. Skipping a leaves nothing.
-      expect(await claim(NOW, 6, ['http://a.test'])).toEqual({ entries: [], limited: false });
+      expect(await claim(NOW, 6, ['http://a.test'])).toEqual({ entries: [], limited: false, quarantined: [] });
       await settle(...first.entries.map((e) => settlement(e, okAt(NOW))));
       // Only a has rows: it takes the whole limit, and fills it.
       const second = await claim(NOW, 2);
@@ -715,9 +715,9 @@ describe.each([sqliteSubject(), pgSubject()])('$name storage', (subject) => {
       const t4 = timer('c2', NOW + 5000);
       await set(t2, t4, t1, t3);
       expect(await tx((t) => t.timers.nextDueAt())).toBe(NOW + 1000);
-      expect(await tx((t) => t.timers.claimDue(NOW + 2500, NOW + 3500, 2))).toEqual([t1, t3]);
-      expect(await tx((t) => t.timers.claimDue(NOW + 2500, NOW + 3500, 10))).toEqual([t2]);
-      expect(await tx((t) => t.timers.claimDue(NOW + 2500, NOW + 3500, 10))).toEqual([]);
+      expect(await tx((t) => t.timers.claimDue(NOW + 2500, NOW + 3500, 2))).toEqual({ timers: [t1, t3], quarantined: [] });
+      expect(await tx((t) => t.timers.claimDue(NOW + 2500, NOW + 3500, 10))).toEqual({ timers: [t2], quarantined: [] });
+      expect(await tx((t) => t.timers.claimDue(NOW + 2500, NOW + 3500, 10))).toEqual({ timers: [], quarantined: [] });
       // Leased until NOW + 3500, then t4 at NOW + 5000.
       expect(await tx((t) => t.timers.nextDueAt())).toBe(NOW + 3500);
 
@@ -728,11 +728,17 @@ describe.each([sqliteSubject(), pgSubject()])('$name storage', (subject) => {
       expect(await tx((t) => t.timers.take(t3))).toBe(false);
       await tx((t) => t.timers.cancel(APP, 'c1', 'offline', 'bob'));
       expect(await tx((t) => t.timers.take(t2))).toBe(false);
-      expect(await tx((t) => t.timers.claimDue(NOW + 3000, NOW + 60_000, 10))).toEqual([]);
+      expect(await tx((t) => t.timers.claimDue(NOW + 3000, NOW + 60_000, 10))).toEqual({ timers: [], quarantined: [] });
       expect(await tx((t) => t.timers.nextDueAt())).toBe(NOW + 4000);
-      expect(await tx((t) => t.timers.claimDue(NOW + 9000, NOW + 60_000, 10))).toEqual([{ ...t3, dueAt: NOW + 4000 }, t4]);
+      expect(await tx((t) => t.timers.claimDue(NOW + 9000, NOW + 60_000, 10))).toEqual({
+        timers: [{ ...t3, dueAt: NOW + 4000 }, t4],
+        quarantined: [],
+      });
       // A lease that runs out makes the timer claimable again.
-      expect(await tx((t) => t.timers.claimDue(NOW + 60_000, NOW + 70_000, 10))).toEqual([{ ...t3, dueAt: NOW + 4000 }, t4]);
+      expect(await tx((t) => t.timers.claimDue(NOW + 60_000, NOW + 70_000, 10))).toEqual({
+        timers: [{ ...t3, dueAt: NOW + 4000 }, t4],
+        quarantined: [],
+      });
       expect(await tx((t) => t.timers.take(t4))).toBe(true);
       await tx((t) => t.timers.cancel(APP, 'nope', 'ring', 'bob'));
       expect(await tx((t) => t.timers.nextDueAt())).toBe(NOW + 70_000);
@@ -741,9 +747,12 @@ describe.each([sqliteSubject(), pgSubject()])('$name storage', (subject) => {
     it('re-arming a claimed timer ends its lease', async () => {
       const t1 = timer('c1', NOW);
       await set(t1);
-      expect(await tx((t) => t.timers.claimDue(NOW, NOW + 60_000, 10))).toEqual([t1]);
+      expect(await tx((t) => t.timers.claimDue(NOW, NOW + 60_000, 10))).toEqual({ timers: [t1], quarantined: [] });
       await set({ ...t1, dueAt: NOW + 10 });
-      expect(await tx((t) => t.timers.claimDue(NOW + 10, NOW + 60_000, 10))).toEqual([{ ...t1, dueAt: NOW + 10 }]);
+      expect(await tx((t) => t.timers.claimDue(NOW + 10, NOW + 60_000, 10))).toEqual({
+        timers: [{ ...t1, dueAt: NOW + 10 }],
+        quarantined: [],
+      });
     });
   });
 

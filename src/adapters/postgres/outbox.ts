@@ -1,7 +1,27 @@
 /** The callback outbox and its attempt log, in PostgreSQL, claimed by several processes at once. */
-import type { AttemptRecord, NewOutboxEntry, OutboxClaim, OutboxFilter, OutboxRecord, OutboxRepo, Settlement } from '../../app/ports.js';
+import type {
+  AttemptRecord,
+  NewOutboxEntry,
+  OutboxClaim,
+  OutboxFilter,
+  OutboxRecord,
+  OutboxRepo,
+  QuarantinedRow,
+  Settlement,
+} from '../../app/ports.js';
 import { originOf } from '../../callbacks/render.js';
-import { settledStatus, toAttemptRecord, toOutboxEntry, toOutboxRecord, type AttemptRow, type ClaimRow, type LogRow } from '../rows.js';
+import {
+  UNADDRESSABLE,
+  mayNotReadBack,
+  outboxKey,
+  settledStatus,
+  toAttemptRecord,
+  toOutboxEntry,
+  toOutboxRecord,
+  type AttemptRow,
+  type ClaimRow,
+  type LogRow,
+} from '../rows.js';
 import { lockKeySql, type Queryable } from './db.js';
 
 const LOG_COLUMNS =
@@ -35,6 +55,11 @@ const SQL = {
           ORDER BY o.seq LIMIT $3 FOR UPDATE OF o SKIP LOCKED) AS due
     WHERE t.seq = due.seq
     RETURNING t.seq, t.id, t.sdkappid, t.call_id, t.command, t.url, t.body, t.created_at, t.attempts, t.resend_base`,
+  // Which claimed entries their id and call id, as read back, address (as the delivery will).
+  addressed: `SELECT k.seq FROM unnest($1::bigint[], $2::text[], $3::text[]) AS k(seq, id, call_id)
+    JOIN outbox AS o ON o.seq = k.seq AND o.id = k.id AND o.call_id = k.call_id`,
+  quarantine: `UPDATE outbox SET status = 'failed', quarantined = TRUE, lease_until = 0, last_error = $2, updated_at = $3
+    WHERE seq = ANY($1::bigint[])`,
   release: 'UPDATE outbox SET lease_until = 0 WHERE id = ANY($1::text[])',
   extend: "UPDATE outbox SET lease_until = $2 WHERE seq = ANY($1::bigint[]) AND status = 'pending' AND lease_until > 0",
   insertAttempts: `INSERT INTO callback_attempts (outbox_id, attempt, started_at, http_status, latency_ms, error, response_excerpt)
@@ -52,8 +77,8 @@ const SQL = {
   attemptsOf: `SELECT attempt, started_at, http_status, latency_ms, error, response_excerpt FROM callback_attempts
     WHERE outbox_id = $1 ORDER BY attempt`,
   resend: `UPDATE outbox SET status = 'pending', next_attempt_at = $3, lease_until = 0, resend_base = attempts, updated_at = $3
-    WHERE sdkappid = $1 AND id = $2`,
-  failedSince: "SELECT id FROM outbox WHERE sdkappid = $1 AND status = 'failed' AND created_at >= $2 ORDER BY seq",
+    WHERE sdkappid = $1 AND id = $2 AND NOT quarantined`,
+  failedSince: "SELECT id FROM outbox WHERE sdkappid = $1 AND status = 'failed' AND NOT quarantined AND created_at >= $2 ORDER BY seq",
   // A callback delivered after its creation is kept until its delivery, too, is past retention.
   // Rows another transaction holds (a resend) are left for the next run.
   prune: `WITH victims AS (
@@ -90,8 +115,10 @@ export class PgOutboxRepo implements OutboxRepo {
    * between the origins that have pending entries as the SQLite adapter does. Each origin is
    * claimed under a transaction-scoped advisory lock, tried without waiting: an origin another
    * process is claiming right now is skipped this time (and does not make the claim `limited`).
-   * Rows are locked `FOR UPDATE SKIP LOCKED` and leased in the same statement. Entries come back
-   * in seq order.
+   * Rows are locked `FOR UPDATE SKIP LOCKED` and leased in the same statement. Entries whose id
+   * or call id may not read back as stored (see {@link mayNotReadBack}; none in practice, as
+   * PostgreSQL validates text both ways) are then checked by key, and those it does not address
+   * are quarantined by seq. Entries come back in seq order.
    */
   async claimDue(now: number, leaseUntil: number, limit: number, skipOrigins: readonly string[]): Promise<OutboxClaim> {
     const skip = new Set(skipOrigins);
@@ -110,9 +137,32 @@ export class PgOutboxRepo implements OutboxRepo {
       left -= got.rows.length;
       if (got.rows.length === share) limited = true;
     }
+    const lost = await this.unaddressed(rows.filter((r) => mayNotReadBack(r.id, r.call_id)));
+    const quarantined: QuarantinedRow[] = [];
+    if (lost.size > 0) {
+      const res = await this.db.query({
+        name: 'dt_outbox_quarantine',
+        text: SQL.quarantine,
+        values: [[...lost], `quarantined: ${UNADDRESSABLE}`, now],
+      });
+      if (res.rowCount !== lost.size) throw new Error(`${lost.size - (res.rowCount ?? 0)} outbox rows could not be quarantined`);
+      for (const r of rows) if (lost.has(r.seq)) quarantined.push({ table: 'outbox', key: outboxKey(r), reason: UNADDRESSABLE });
+    }
     // RETURNING has no order of its own.
-    rows.sort((a, b) => a.seq - b.seq);
-    return { entries: rows.map(toOutboxEntry), limited };
+    const entries = rows.filter((r) => !lost.has(r.seq)).sort((a, b) => a.seq - b.seq);
+    return { entries: entries.map(toOutboxEntry), limited, quarantined };
+  }
+
+  /** The seqs of `suspects` that their id and call id, as read back, do not address. */
+  private async unaddressed(suspects: ClaimRow[]): Promise<Set<number>> {
+    if (suspects.length === 0) return new Set();
+    const { rows } = await this.db.query<{ seq: number }>({
+      name: 'dt_outbox_addressed',
+      text: SQL.addressed,
+      values: [suspects.map((r) => r.seq), suspects.map((r) => r.id), suspects.map((r) => r.call_id)],
+    });
+    const addressed = new Set(rows.map((r) => r.seq));
+    return new Set(suspects.map((r) => r.seq).filter((seq) => !addressed.has(seq)));
   }
 
   async release(ids: readonly string[]): Promise<void> {

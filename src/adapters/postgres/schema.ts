@@ -114,4 +114,12 @@ export const MIGRATIONS: readonly string[] = [
   );
   CREATE INDEX timers_due ON timers (due_at);
   `,
+  // Quarantine, as in the SQLite schema: a due row that its own key does not address is marked
+  // and never claimed again; a quarantined outbox row is also failed.
+  `
+  ALTER TABLE timers ADD COLUMN quarantined BOOLEAN NOT NULL DEFAULT FALSE;
+  DROP INDEX timers_due;
+  CREATE INDEX timers_due ON timers (due_at) WHERE NOT quarantined;
+  ALTER TABLE outbox ADD COLUMN quarantined BOOLEAN NOT NULL DEFAULT FALSE;
+  `,
 ];

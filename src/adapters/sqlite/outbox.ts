@@ -1,8 +1,27 @@
 /** The callback outbox and its attempt log, in SQLite. */
 import type Database from 'better-sqlite3';
-import type { AttemptRecord, NewOutboxEntry, OutboxClaim, OutboxFilter, OutboxRecord, OutboxRepo, Settlement } from '../../app/ports.js';
+import type {
+  AttemptRecord,
+  NewOutboxEntry,
+  OutboxClaim,
+  OutboxFilter,
+  OutboxRecord,
+  OutboxRepo,
+  QuarantinedRow,
+  Settlement,
+} from '../../app/ports.js';
 import { originOf } from '../../callbacks/render.js';
-import { settledStatus, toAttemptRecord, toOutboxEntry, toOutboxRecord, type AttemptRow, type ClaimRow, type LogRow } from '../rows.js';
+import {
+  UNADDRESSABLE,
+  outboxKey,
+  settledStatus,
+  toAttemptRecord,
+  toOutboxEntry,
+  toOutboxRecord,
+  type AttemptRow,
+  type ClaimRow,
+  type LogRow,
+} from '../rows.js';
 
 /**
  * Claimable: no earlier pending entry of the call is in flight or waiting for a retry. Every
@@ -37,8 +56,12 @@ export class SqliteOutboxRepo implements OutboxRepo {
          WHERE status = 'pending' AND origin = @origin AND next_attempt_at <= @now AND lease_until <= @now AND ${NOT_HELD_BACK}
          ORDER BY seq LIMIT @limit`,
       ),
-      // By rowid: the cheapest way to a row.
-      lease: db.prepare('UPDATE outbox SET lease_until = ? WHERE seq = ?'),
+      // By rowid, the cheapest way to a row, and by the id and call id as read back, the way the
+      // rest of the delivery addresses and groups it: no change means they do not address it.
+      lease: db.prepare('UPDATE outbox SET lease_until = ? WHERE seq = ? AND id = ? AND call_id = ?'),
+      quarantine: db.prepare(
+        `UPDATE outbox SET status = 'failed', quarantined = 1, lease_until = 0, last_error = ?, updated_at = ? WHERE seq = ?`,
+      ),
       release: db.prepare('UPDATE outbox SET lease_until = 0 WHERE id = ?'),
       extend: db.prepare("UPDATE outbox SET lease_until = ? WHERE seq = ? AND status = 'pending' AND lease_until > 0"),
       insertAttempt: db.prepare(
@@ -62,10 +85,10 @@ export class SqliteOutboxRepo implements OutboxRepo {
       attemptsOf: db.prepare<[string], AttemptRow>('SELECT * FROM callback_attempts WHERE outbox_id = ? ORDER BY attempt'),
       resend: db.prepare(
         `UPDATE outbox SET status = 'pending', next_attempt_at = ?, lease_until = 0, resend_base = attempts, updated_at = ?
-         WHERE sdkappid = ? AND id = ?`,
+         WHERE sdkappid = ? AND id = ? AND quarantined = 0`,
       ),
       failedSince: db.prepare<[number, number], { id: string }>(
-        `SELECT id FROM outbox WHERE sdkappid = ? AND status = 'failed' AND created_at >= ? ORDER BY seq`,
+        `SELECT id FROM outbox WHERE sdkappid = ? AND status = 'failed' AND quarantined = 0 AND created_at >= ? ORDER BY seq`,
       ),
       // Through the creation-time index (it never changes, so settling does not update it): a
       // callback delivered after its creation is kept until its delivery, too, is past retention.
@@ -102,6 +125,7 @@ export class SqliteOutboxRepo implements OutboxRepo {
     const skip = new Set(skipOrigins);
     const origins = this.stmts.origins.all().filter((o) => !skip.has(o.origin));
     const rows: ClaimRow[] = [];
+    const quarantined: QuarantinedRow[] = [];
     let left = limit;
     let limited = false;
     for (let i = 0; i < origins.length && left > 0; i++) {
@@ -109,12 +133,21 @@ export class SqliteOutboxRepo implements OutboxRepo {
       const got = this.stmts.due.all({ now, origin: origins[i]!.origin, limit: share });
       // Leased at once, so a later entry of the same call bound for another origin (the URL
       // changed mid-call) is held back by this one in the next origin's query.
-      for (const r of got) this.stmts.lease.run(leaseUntil, r.seq);
-      rows.push(...got);
+      for (const r of got) {
+        if (this.stmts.lease.run(leaseUntil, r.seq, r.id, r.call_id).changes === 1) {
+          rows.push(r);
+          continue;
+        }
+        // By seq (the rowid), which cannot miss within this transaction; if it did, failing
+        // the claim is the only way not to hand the same row back forever.
+        if (this.stmts.quarantine.run(`quarantined: ${UNADDRESSABLE}`, now, r.seq).changes !== 1)
+          throw new Error(`outbox row ${r.seq} could not be quarantined`);
+        quarantined.push({ table: 'outbox', key: outboxKey(r), reason: UNADDRESSABLE });
+      }
       left -= got.length;
       if (got.length === share) limited = true;
     }
-    return { entries: rows.map(toOutboxEntry), limited };
+    return { entries: rows.map(toOutboxEntry), limited, quarantined };
   }
 
   async release(ids: readonly string[]): Promise<void> {

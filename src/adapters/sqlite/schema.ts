@@ -135,4 +135,13 @@ export const MIGRATIONS: readonly string[] = [
   DROP INDEX outbox_created;
   DROP INDEX outbox_pending_due;
   `,
+  // Quarantine: a due row that its own key does not address (see QuarantinedRow in
+  // src/app/ports.ts) is marked, by rowid, and never claimed again. A quarantined outbox row is
+  // also failed, so every query of pending rows leaves it alone; the mark keeps resends off it.
+  `
+  ALTER TABLE timers ADD COLUMN quarantined INTEGER NOT NULL DEFAULT 0;
+  DROP INDEX timers_due;
+  CREATE INDEX timers_due ON timers (due_at) WHERE quarantined = 0;
+  ALTER TABLE outbox ADD COLUMN quarantined INTEGER NOT NULL DEFAULT 0;
+  `,
 ];

@@ -1,8 +1,8 @@
 /** Server timers (ring timeouts, heartbeat expiry), in SQLite so they survive a restart. */
 import type Database from 'better-sqlite3';
-import type { DueTimer, TimerRepo } from '../../app/ports.js';
+import type { DueTimer, QuarantinedRow, TimerClaim, TimerRepo } from '../../app/ports.js';
 import type { TimerKind } from '../../domain/effects.js';
-import { toDueTimer, type TimerRow } from '../rows.js';
+import { UNADDRESSABLE, timerKey, toDueTimer, type TimerRow } from '../rows.js';
 
 /** {@link TimerRepo} on SQLite. */
 export class SqliteTimerRepo implements TimerRepo {
@@ -15,12 +15,16 @@ export class SqliteTimerRepo implements TimerRepo {
          ON CONFLICT (sdkappid, call_id, kind, user_id) DO UPDATE SET due_at = excluded.due_at, lease_until = 0`,
       ),
       cancel: db.prepare('DELETE FROM timers WHERE sdkappid = ? AND call_id = ? AND kind = ? AND user_id = ?'),
-      due: db.prepare<[number, number, number], TimerRow>(
-        'SELECT sdkappid, call_id, kind, user_id, due_at FROM timers WHERE due_at <= ? AND lease_until <= ? ORDER BY due_at LIMIT ?',
+      due: db.prepare<[number, number, number], TimerRow & { rid: number }>(
+        `SELECT rowid AS rid, sdkappid, call_id, kind, user_id, due_at FROM timers
+         WHERE due_at <= ? AND lease_until <= ? AND quarantined = 0 ORDER BY due_at LIMIT ?`,
       ),
-      lease: db.prepare('UPDATE timers SET lease_until = ? WHERE sdkappid = ? AND call_id = ? AND kind = ? AND user_id = ?'),
+      // By the key as read back, the same way take() will address the row; the rowid pins it to
+      // the row just read, so no changes means exactly that its key does not address it.
+      lease: db.prepare('UPDATE timers SET lease_until = ? WHERE rowid = ? AND sdkappid = ? AND call_id = ? AND kind = ? AND user_id = ?'),
+      quarantine: db.prepare('UPDATE timers SET quarantined = 1, lease_until = 0 WHERE rowid = ?'),
       take: db.prepare('DELETE FROM timers WHERE sdkappid = ? AND call_id = ? AND kind = ? AND user_id = ? AND due_at = ?'),
-      nextDue: db.prepare<[], { at: number | null }>('SELECT MIN(MAX(due_at, lease_until)) AS at FROM timers'),
+      nextDue: db.prepare<[], { at: number | null }>('SELECT MIN(MAX(due_at, lease_until)) AS at FROM timers WHERE quarantined = 0'),
     };
   }
 
@@ -36,10 +40,20 @@ export class SqliteTimerRepo implements TimerRepo {
     return this.stmts.take.run(timer.sdkAppId, timer.callId, timer.kind, timer.userId, timer.dueAt).changes === 1;
   }
 
-  async claimDue(now: number, leaseUntil: number, limit: number): Promise<DueTimer[]> {
-    const rows = this.stmts.due.all(now, now, limit);
-    for (const r of rows) this.stmts.lease.run(leaseUntil, r.sdkappid, r.call_id, r.kind, r.user_id);
-    return rows.map(toDueTimer);
+  async claimDue(now: number, leaseUntil: number, limit: number): Promise<TimerClaim> {
+    const timers: DueTimer[] = [];
+    const quarantined: QuarantinedRow[] = [];
+    for (const r of this.stmts.due.all(now, now, limit)) {
+      if (this.stmts.lease.run(leaseUntil, r.rid, r.sdkappid, r.call_id, r.kind, r.user_id).changes === 1) {
+        timers.push(toDueTimer(r));
+        continue;
+      }
+      // A rowid within one transaction cannot miss; if it did, failing the claim is the only
+      // way not to hand the same row back forever.
+      if (this.stmts.quarantine.run(r.rid).changes !== 1) throw new Error(`timer row ${r.rid} could not be quarantined`);
+      quarantined.push({ table: 'timers', key: timerKey(r), reason: UNADDRESSABLE });
+    }
+    return { timers, quarantined };
   }
 
   async nextDueAt(): Promise<number | undefined> {
