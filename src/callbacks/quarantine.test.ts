@@ -7,9 +7,11 @@
 import { pino } from 'pino';
 import { afterEach, describe, expect, it } from 'vitest';
 import { Receiver } from '../../test/helpers/receiver.js';
+import { TEST_CALLBACK_ALLOW } from '../../test/helpers/server.js';
 import { SqliteStorage, openDatabase } from '../adapters/sqlite/storage.js';
 import { Metrics } from '../metrics.js';
 import { Dispatcher } from './dispatcher.js';
+import { DestinationPolicy } from './destination.js';
 
 const NOW = 1_700_000_000_000;
 const APP = 1400000001;
@@ -61,6 +63,8 @@ describe('Dispatcher and unaddressable outbox rows', () => {
       webhookSecretsOf: () => [],
       observer: metrics,
       quarantine: metrics,
+      // The receiver is on loopback, as an operator's DIALTONE_CALLBACK_ALLOW would let it be.
+      destinations: new DestinationPolicy({ allow: TEST_CALLBACK_ALLOW }),
     });
 
     dispatcher.start();
