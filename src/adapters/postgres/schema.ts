@@ -114,4 +114,11 @@ export const MIGRATIONS: readonly string[] = [
   );
   CREATE INDEX timers_due ON timers (due_at);
   `,
+  // An app's call rules (SPEC §5.2: OpenGroupJoin), a JSON document as the delivery policy is.
+  `
+  CREATE TABLE call_policy (
+    sdkappid BIGINT PRIMARY KEY,
+    data TEXT NOT NULL
+  );
+  `,
 ];

@@ -135,4 +135,11 @@ export const MIGRATIONS: readonly string[] = [
   DROP INDEX outbox_created;
   DROP INDEX outbox_pending_due;
   `,
+  // An app's call rules (SPEC §5.2: OpenGroupJoin), a JSON document as the delivery policy is.
+  `
+  CREATE TABLE call_policy (
+    sdkappid INTEGER PRIMARY KEY,
+    data TEXT NOT NULL
+  );
+  `,
 ];
