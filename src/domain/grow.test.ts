@@ -125,7 +125,12 @@ describe('join of a group call by a user it never invited', () => {
 
   it('OpenGroupJoin on: Join, and from then on a former member', () => {
     const s = ok(tryJoin(group(), 'dave', { openGroupJoin: true }));
-    expect(s.call?.members.map((m) => `${m.userId}:${m.status}`)).toEqual(['alice:Calling', 'bob:Calling', 'carol:Waiting', 'dave:Calling']);
+    expect(s.call?.members.map((m) => `${m.userId}:${m.status}`)).toEqual([
+      'alice:Calling',
+      'bob:Calling',
+      'carol:Waiting',
+      'dave:Calling',
+    ]);
     expect(s.call?.everMembers).toEqual(['alice', 'bob', 'carol', 'dave']);
     const left = ok(hangup(s.call!, { userId: 'dave', deviceId: 'dave-d', now: T0 + 6000 })).call!;
     expect(codeOf(tryJoin(left, 'dave'))).toBe('ok');

@@ -88,7 +88,10 @@ export function registerCall(program: Command): void {
       boolArg,
     )
     .option('--json', 'print the REST Response as JSON')
-    .addHelpText('after', '\nExamples:\n  dialtone call policy set --open-group-join on\n  dialtone call policy set --open-group-join off --json')
+    .addHelpText(
+      'after',
+      '\nExamples:\n  dialtone call policy set --open-group-join on\n  dialtone call policy set --open-group-join off --json',
+    )
     .action(async (flags: Flags & { openGroupJoin: boolean }) => {
       const res = await clientFor(flags).call<{ OpenGroupJoin: boolean }>('call_config/set_call_policy', {
         OpenGroupJoin: flags.openGroupJoin,
