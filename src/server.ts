@@ -10,6 +10,7 @@ import { join } from 'node:path';
 import type { Logger } from 'pino';
 import { SqliteStorage } from './adapters/sqlite/storage.js';
 import { AppRegistry } from './app/apps.js';
+import { CallPolicyService } from './app/call-policy-service.js';
 import { CallbackConfigService } from './app/callback-config-service.js';
 import { CallService } from './app/call-service.js';
 import { DeliveryService } from './app/delivery-service.js';
@@ -30,7 +31,7 @@ import { ERR } from './errors.js';
 import { createLogger } from './logger.js';
 import { Metrics } from './metrics.js';
 import { adminCommands } from './transport/http/commands/admin.js';
-import { callConfigCommands } from './transport/http/commands/call-config.js';
+import { callConfigCommands, callPolicyCommands } from './transport/http/commands/call-config.js';
 import { callEngineCommands } from './transport/http/commands/call-engine.js';
 import { callRecordCommands } from './transport/http/commands/call-record.js';
 import { deliveryCommands } from './transport/http/commands/deliveries.js';
@@ -216,6 +217,7 @@ export async function createServer(config: DialtoneConfig, overrides: ServerOver
     clock,
     commands: [
       ...callConfigCommands(callbackConfig, destinations),
+      ...callPolicyCommands(new CallPolicyService(storage)),
       ...deliveryCommands(deliveries),
       ...callRecordCommands(storage, clock),
       ...callEngineCommands(calls),

@@ -1,4 +1,4 @@
-/** `call_config` (SPEC §2.2), through real HTTP, including persistence across a restart. */
+/** `call_config` (SPEC §2.2, and the call policy of §5.2), through real HTTP, including persistence across a restart. */
 import { afterEach, describe, expect, it } from 'vitest';
 import { rest } from './helpers/rest.js';
 import { startServer, type TestServer } from './helpers/server.js';
@@ -91,6 +91,41 @@ describe('callback token', () => {
   });
 });
 
+describe('set_call_policy / get_call_policy', () => {
+  it('is OpenGroupJoin false until set, then reads back what was set', async () => {
+    const t = await server();
+    expect(await rest(t, 'call_config/get_call_policy')).toMatchObject({ ErrorCode: 0, Response: { OpenGroupJoin: false } });
+    expect(await rest(t, 'call_config/set_call_policy', { OpenGroupJoin: true })).toMatchObject({
+      ErrorCode: 0,
+      Response: { OpenGroupJoin: true },
+    });
+    expect((await rest(t, 'call_config/get_call_policy')).Response).toEqual({ OpenGroupJoin: true });
+    await rest(t, 'call_config/set_call_policy', { OpenGroupJoin: false });
+    expect((await rest(t, 'call_config/get_call_policy')).Response).toEqual({ OpenGroupJoin: false });
+  });
+
+  it.each([
+    ['a missing OpenGroupJoin', {}],
+    ['a string OpenGroupJoin', { OpenGroupJoin: 'true' }],
+    ['a numeric OpenGroupJoin', { OpenGroupJoin: 1 }],
+  ])('refuses %s with 100002 naming the field, and changes nothing', async (_name, body) => {
+    const t = await server();
+    await rest(t, 'call_config/set_call_policy', { OpenGroupJoin: true });
+    const answer = await rest(t, 'call_config/set_call_policy', body);
+    expect(answer).toMatchObject({ ActionStatus: 'FAIL', ErrorCode: 100002 });
+    expect(answer.ErrorInfo).toContain('OpenGroupJoin');
+    expect((await rest(t, 'call_config/get_call_policy')).Response).toEqual({ OpenGroupJoin: true });
+  });
+
+  it('persists across a restart', async () => {
+    const t1 = await server();
+    await rest(t1, 'call_config/set_call_policy', { OpenGroupJoin: true });
+    await t1.close();
+    const t2 = await server(t1.dataDir);
+    expect((await rest(t2, 'call_config/get_call_policy')).Response).toEqual({ OpenGroupJoin: true });
+  });
+});
+
 describe('isolation between apps', () => {
   it("never shows one app's configuration to another", async () => {
     const t = await server();
@@ -102,5 +137,15 @@ describe('isolation between apps', () => {
     expect(await rest(second, 'call_config/get_callback_token')).toMatchObject({ ErrorCode: 100301 });
     await rest(second, 'call_config/delete_callback');
     expect((await rest(t, 'call_config/get_callback')).Response).toMatchObject({ Url: 'https://first.example/cb' });
+  });
+
+  it("never applies one app's call policy to another", async () => {
+    const t = await server();
+    await t.server.apps.put({ sdkAppId: 1400000123, secretKey: 'second', admins: ['administrator'] }, Date.now());
+    const second = { ...t, sdkAppId: 1400000123, userSig: (u: string) => t.userSig(u, 1400000123, 'second') };
+    await rest(t, 'call_config/set_call_policy', { OpenGroupJoin: true });
+    expect((await rest(second, 'call_config/get_call_policy')).Response).toEqual({ OpenGroupJoin: false });
+    await rest(second, 'call_config/set_call_policy', { OpenGroupJoin: false });
+    expect((await rest(t, 'call_config/get_call_policy')).Response).toEqual({ OpenGroupJoin: true });
   });
 });

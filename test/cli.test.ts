@@ -98,6 +98,8 @@ const SUBCOMMANDS = [
   ['call', 'info'],
   ['call', 'end'],
   ['call', 'robot'],
+  ['call', 'policy', 'get'],
+  ['call', 'policy', 'set'],
   ['deliveries', 'list'],
   ['deliveries', 'show'],
   ['deliveries', 'resend'],
@@ -209,6 +211,8 @@ describe('dialtone CLI', () => {
       ['call', 'info', 'some-call'],
       ['call', 'end', 'some-call'],
       ['call', 'robot', '--robot', 'bot', '--callees', 'carol'],
+      ['call', 'policy', 'get'],
+      ['call', 'policy', 'set', '--open-group-join', 'on'],
       ['deliveries', 'list'],
       ['deliveries', 'show', 'msg_x'],
       ['deliveries', 'resend', 'msg_x'],
@@ -239,6 +243,39 @@ describe('dialtone CLI', () => {
     }
     // Nothing was changed by the refused commands.
     await failsWith(['callback', 'get'], /ErrorCode 100301/);
+    expect((await rest(t, 'call_config/get_call_policy')).Response).toEqual({ OpenGroupJoin: false });
+  });
+
+  it('reads and sets the call policy, which decides whether a user never invited may join a group call', async () => {
+    expect(await json('call', 'policy', 'get')).toEqual({ OpenGroupJoin: false });
+    expect((await cli('call', 'policy', 'get')).stdout).toBe('OpenGroupJoin  false\n');
+    const alice = await connectUser(t, 'alice');
+    const bob = await connectUser(t, 'bob');
+    const mallory = await connectUser(t, 'mallory');
+    clients.push(alice, bob, mallory);
+    const callId = (await alice.request('calls', { userIdList: ['bob', 'carol'], mediaType: 'Audio' })).result!.callId as string;
+    expect((await bob.request('accept', { callId })).ok).toBe(true);
+    expect(await mallory.request('join', { callId })).toMatchObject({ ok: false, code: -1203 });
+    try {
+      expect(await json('call', 'policy', 'set', '--open-group-join', 'on')).toEqual({ OpenGroupJoin: true });
+      expect(await json('call', 'policy', 'get')).toEqual({ OpenGroupJoin: true });
+      expect((await mallory.request('join', { callId })).ok).toBe(true);
+    } finally {
+      const off = await cli('call', 'policy', 'set', '--open-group-join', 'off');
+      expect(off.code).toBe(0);
+      expect(off.stdout).toBe('OpenGroupJoin  false\n');
+    }
+    for (const c of [alice, bob, mallory]) await c.request('hangup', { callId });
+  });
+
+  it('refuses a call policy set without --open-group-join on|off before contacting the server', async () => {
+    const bad = await cli('call', 'policy', 'set', '--open-group-join', 'maybe');
+    expect(bad.code).not.toBe(0);
+    expect(bad.stderr).toContain("option '--open-group-join <on|off>' argument 'maybe' is invalid");
+    const missing = await cli('call', 'policy', 'set');
+    expect(missing.code).not.toBe(0);
+    expect(missing.stderr).toContain("required option '--open-group-join <on|off>' not specified");
+    expect((await rest(t, 'call_config/get_call_policy')).Response).toEqual({ OpenGroupJoin: false });
   });
 
   it('starts a robot call, shows it live, ends it, and reads its record', async () => {

@@ -97,12 +97,18 @@ describe('cluster mode: three processes on PostgreSQL and Redis', () => {
     const alice = await user(p1, 'alice');
     const bob = await user(p2, 'bob');
     const carol = await user(p3, 'carol');
+    const dave = await user(p3, 'dave');
 
-    const { callId } = (await ok(alice, 'calls', { userIdList: ['bob'], mediaType: 'Audio' })) as { callId: string };
+    const { callId } = (await ok(alice, 'calls', { userIdList: ['bob', 'carol'], mediaType: 'Audio' })) as { callId: string };
     expect((await bob.nextEvent('onCallReceived', 10_000)).data).toMatchObject({ callId, callerId: 'alice' });
+    await carol.nextEvent('onCallReceived', 10_000);
     await ok(bob, 'accept', { callId });
     expect((await alice.nextEvent('onCallBegin', 10_000)).data).toMatchObject({ callId });
     expect((await alice.nextEvent('onUserJoin', 10_000)).data).toMatchObject({ callId, userId: 'bob' });
+    await ok(carol, 'reject', { callId });
+    expect((await alice.nextEvent('onUserReject', 10_000)).data).toMatchObject({ callId, userId: 'carol' });
+    // Only users the call invited may join it: dave never was; carol, who rejected, may come back.
+    expect(await dave.request('join', { callId }, 10_000)).toMatchObject({ ok: false, code: -1203 });
     await ok(carol, 'join', { callId });
     expect((await alice.nextEvent('onUserJoin', 10_000)).data).toMatchObject({ callId, userId: 'carol' });
     expect((await bob.nextEvent('onUserJoin', 10_000)).data).toMatchObject({ callId, userId: 'carol' });
@@ -111,7 +117,6 @@ describe('cluster mode: three processes on PostgreSQL and Redis', () => {
     expect((await alice.nextEvent('onCallEnd', 10_000)).data).toMatchObject({ callId });
 
     // A ring timeout armed by process 1, due while all three run: it fires exactly once.
-    const dave = await user(p3, 'dave');
     const { callId: unanswered } = (await ok(alice, 'calls', { userIdList: ['dave'], mediaType: 'Audio', timeout: 1 })) as {
       callId: string;
     };
@@ -124,12 +129,13 @@ describe('cluster mode: three processes on PostgreSQL and Redis', () => {
       'EndCall of the unanswered call',
     );
     // Give a second firing or a second sender every chance to show up before counting.
-    await waitFor(() => r.received.filter((cb) => callIdOf(cb) === callId).length >= 6, 15_000, 'every callback of the first call');
+    await waitFor(() => r.received.filter((cb) => callIdOf(cb) === callId).length >= 7, 15_000, 'every callback of the first call');
     const ids = r.received.map((cb) => String(cb.headers['webhook-id']));
     expect(new Set(ids).size).toBe(ids.length);
     expect(r.received.filter((cb) => callIdOf(cb) === callId).map(describeCallback)).toEqual([
       'Start',
       'bob:Accept',
+      'carol:Reject',
       'carol:Join',
       'carol:Hangup',
       'bob:Hangup',

@@ -201,23 +201,25 @@ describe('1-to-1 calls', () => {
     });
   });
 
-  it('a user joins by callId: Join', async () => {
+  it('nobody joins a 1-to-1 call by callId, ringing or connected, even with OpenGroupJoin on: -1203', async () => {
     const alice = await h.user('alice');
     const bob = await h.user('bob');
     const dave = await h.user('dave');
     const callId = await h.call(alice, ['bob']);
+    await bob.nextEvent('onCallReceived');
+    expect(await dave.request('join', { callId })).toMatchObject({ ok: false, code: -1203 });
     await h.op(bob, 'accept', { callId });
-    await h.op(dave, 'join', { callId });
-    await dave.nextEvent('onCallBegin');
-    await alice.nextEvent('onUserJoin');
-    await alice.nextEvent('onUserJoin');
-    expect(eventsOf(bob, callId)).toContain('onUserJoin');
-    expect(await h.callbacks(callId, 3)).toEqual(['Start', 'MC:bob:Accept', 'MC:dave:Join']);
-    expect(h.callbacksOf(callId)[2]!.body.UserList).toEqual([
+    expect(await dave.request('join', { callId })).toMatchObject({ ok: false, code: -1203 });
+    expect(await rest(h.t, 'call_config/set_call_policy', { OpenGroupJoin: true })).toMatchObject({ ErrorCode: 0 });
+    expect(await dave.request('join', { callId })).toMatchObject({ ok: false, code: -1203 });
+    expect((await rest(h.t, 'call_engine_http_srv/get_call_info', { CallId: callId })).Response!.UserList).toEqual([
       { User_Account: 'alice', Status: 'Calling' },
       { User_Account: 'bob', Status: 'Calling' },
-      { User_Account: 'dave', Status: 'Calling' },
     ]);
+    await h.op(bob, 'hangup', { callId });
+    expect(await h.ended(callId)).toEqual(['Start', 'MC:bob:Accept', 'MC:bob:Hangup', 'End:NormalEnd']);
+    expect(await h.record(callId)).toMatchObject({ CallType: 'SingleCall', CalleeList_Account: ['alice', 'bob'] });
+    expect(eventsOf(dave)).toEqual([]);
   });
 
   it('end_call of a connected call: endByServer, NormalEnd', async () => {

@@ -80,12 +80,14 @@ describe('DialtoneClient', () => {
     await carol.next('onCallReceived');
     await carol.client.reject(callId);
     expect(await alice.next('onUserReject')).toEqual({ callId, userId: 'carol' });
-    await dave.client.join(callId);
-    await dave.next('onCallBegin');
+    // Only users the call invited may join it (SPEC §5.2): dave never was; carol, who rejected, may come back.
+    await expect(dave.client.join(callId)).rejects.toMatchObject({ code: ClientErrorCode.NOT_ALLOWED });
+    await carol.client.join(callId);
+    await carol.next('onCallBegin');
     await alice.client.hangup(callId);
     expect(await bob.next('onUserLeave')).toEqual({ callId, userId: 'alice' });
     await bob.client.hangup(callId);
-    expect(await dave.next('onCallEnd')).toMatchObject({ callId, reason: 'hangup', userId: 'bob' });
+    expect(await carol.next('onCallEnd')).toMatchObject({ callId, reason: 'hangup', userId: 'bob' });
   });
 
   it('ignore and no answer reach both sides as events', async () => {

@@ -12,6 +12,7 @@ import { hangup } from '../domain/hangup.js';
 import { startCall } from '../domain/start-call.js';
 import type { Call, MediaType, Platform, RoomIdType } from '../domain/types.js';
 import { ERR, dialtoneError, isDialtoneError, type DialtoneError, type ErrorDef } from '../errors.js';
+import { callPolicyOf } from './call-policy-service.js';
 import type { Ids } from './ids.js';
 import type { Notifier } from './notifier.js';
 import type { Clock, DueTimer, Storage, Tx } from './ports.js';
@@ -150,16 +151,19 @@ export class CallService {
     return invited;
   }
 
-  /** `join`. */
+  /** `join`: only into a group call, and only for users it invited unless the app's call policy opens it (SPEC §5.2). */
   async join(actor: Actor, callId: string): Promise<void> {
     await this.deps.runner.run(actor.sdkAppId, this.cause(actor), async (tx) => {
       const call = await loadLive(tx, actor.sdkAppId, callId, ERR.CLIENT_NOT_ALLOWED);
       const elsewhere = (await tx.calls.liveCallIdsOf(actor.sdkAppId, actor.userId)).filter((id) => id !== callId);
+      // Read in the join's own transaction: a policy switched off is in force for the next join.
+      const policy = await callPolicyOf(tx.callPolicy, actor.sdkAppId);
       const step = orThrow(
         join(call, {
           userId: actor.userId,
           deviceId: actor.deviceId,
           busy: elsewhere.length > 0,
+          openGroupJoin: policy.openGroupJoin,
           maxMembers: this.deps.maxMembers,
           now: this.deps.clock.now(),
         }),

@@ -35,6 +35,12 @@ export interface CallbackToken {
   enabled: boolean;
 }
 
+/** An app's call rules it may change (SPEC §5.2); absent fields take their defaults. */
+export interface CallPolicy {
+  /** Any user of the app who knows a group call's CallId may join it, not only those it invited. Default false. */
+  openGroupJoin: boolean;
+}
+
 /** A callback to write to the outbox. */
 export interface NewOutboxEntry {
   /** Stable id, sent as `webhook-id` on every attempt. */
@@ -212,6 +218,14 @@ export interface CallbackConfigRepo {
   setPolicy(sdkAppId: number, policy: Partial<DeliveryPolicy>): Promise<void>;
 }
 
+/** Call policy per app inside a transaction. */
+export interface CallPolicyRepo {
+  /** The app's call policy as set (partial; defaults fill the rest), or undefined when never set. */
+  get(sdkAppId: number): Promise<Partial<CallPolicy> | undefined>;
+  /** Creates or replaces the app's call policy. */
+  set(sdkAppId: number, policy: Partial<CallPolicy>): Promise<void>;
+}
+
 /** The callback outbox inside a transaction. */
 export interface OutboxRepo {
   add(entry: NewOutboxEntry): Promise<void>;
@@ -269,6 +283,7 @@ export interface TimerRepo {
 export interface Tx {
   calls: CallRepo;
   callbackConfig: CallbackConfigRepo;
+  callPolicy: CallPolicyRepo;
   outbox: OutboxRepo;
   timers: TimerRepo;
 }

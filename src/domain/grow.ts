@@ -85,21 +85,34 @@ export interface JoinInput {
   deviceId?: string;
   /** True when the user is a member of another live call (`-1204`). */
   busy: boolean;
+  /**
+   * The app's `OpenGroupJoin` call policy: any of its users who knows the CallId may join a group
+   * call, not only those invited to it. Default false.
+   */
+  openGroupJoin?: boolean;
   maxMembers?: number;
   /** Unix ms. */
   now: number;
 }
 
-/** `join`: a user enters a live call by its id, straight into `Calling`. */
+/**
+ * `join`: a user enters a live call by its id, straight into `Calling` (SPEC §5.2). Only a group
+ * call, and only by someone it ever invited (also one who rejected, timed out or hung up) unless
+ * the app opened its group calls: otherwise anyone who learns a CallId could walk into a
+ * stranger's call. Who may is decided before whether they are busy or the call is full, so a
+ * refused user learns nothing more about the call.
+ */
 export function join(call: Call, input: JoinInput): Step | DialtoneError {
   if (memberOf(call, input.userId)) return dialtoneError(ERR.CLIENT_NOT_ALLOWED, 'already a member of this call');
+  if (call.callType !== 'MultiCall') return dialtoneError(ERR.CLIENT_NOT_ALLOWED, 'a 1-to-1 call cannot be joined');
+  if (!input.openGroupJoin && !call.everMembers.includes(input.userId))
+    return dialtoneError(ERR.CLIENT_NOT_ALLOWED, 'only users invited to this call may join it');
   if (input.busy) return dialtoneError(ERR.CLIENT_REPEATED_CALL, 'already in another call');
   const max = input.maxMembers ?? DEFAULT_MAX_MEMBERS;
   if (call.members.length + 1 > max) return dialtoneError(ERR.CLIENT_INVALID_PARAM, `a call has at most ${max} members`);
   const joined = inCall(input.userId, input.deviceId);
   const after: Call = {
     ...call,
-    callType: 'MultiCall',
     acceptTime: connectedAt(call, input.now),
     members: [...call.members, joined],
     everMembers: call.everMembers.includes(input.userId) ? call.everMembers : [...call.everMembers, input.userId],

@@ -208,11 +208,10 @@ describe('1-to-1 calls, row by row', () => {
     expect(s.effects).toContainEqual({ type: 'setTimer', kind: 'ring', userId: 'carol', dueAt: T0 + 2000 + 30_000 });
   });
 
-  it('a user joins by callId: Join', () => {
+  it('nobody joins a 1-to-1 call by callId: -1203', () => {
     const connected = ok(accept(start(['bob']), { userId: 'bob', deviceId: 'b1', now: T0 + 1000 })).call!;
-    const s = ok(join(connected, { userId: 'dave', deviceId: 'd1', busy: false, now: T0 + 2000 }));
-    expect(summary(s.effects)).toEqual(['dave@d1:onCallBegin', 'alice@a1:onUserJoin', 'bob@b1:onUserJoin', 'MC:dave:Join']);
-    expect(s.call?.members.map((m) => `${m.userId}:${m.status}`)).toEqual(['alice:Calling', 'bob:Calling', 'dave:Calling']);
+    expect(codeOf(join(connected, { userId: 'dave', deviceId: 'd1', busy: false, now: T0 + 2000 }))).toBe(-1203);
+    expect(codeOf(join(connected, { userId: 'dave', deviceId: 'd1', busy: false, openGroupJoin: true, now: T0 + 2000 }))).toBe(-1203);
   });
 
   it('end_call of a connected call: endByServer to everyone, ends NormalEnd', () => {
@@ -282,6 +281,14 @@ describe('group calls, row by row', () => {
     expect(s.call?.members.map((m) => m.userId)).toEqual(['alice', 'bob']);
   });
 
+  it('a callee who rejected joins again by callId: Join', () => {
+    let call = ok(accept(group(), { userId: 'bob', deviceId: 'b1', now: T0 + 1000 })).call!;
+    call = ok(reject(call, { userId: 'carol', deviceId: 'c1', now: T0 + 1500 })).call!;
+    const s = ok(join(call, { userId: 'carol', deviceId: 'c2', busy: false, now: T0 + 2000 }));
+    expect(summary(s.effects)).toEqual(['carol@c2:onCallBegin', 'alice@a1:onUserJoin', 'bob@b1:onUserJoin', 'MC:carol:Join']);
+    expect(s.call?.members.map((m) => `${m.userId}:${m.status}`)).toEqual(['alice:Calling', 'bob:Calling', 'carol:Calling']);
+  });
+
   it('busy callees at start are not rung; the others are', () => {
     const call = start(['bob', 'carol'], ['carol']);
     expect(call.members.map((m) => m.userId)).toEqual(['alice', 'bob']);
@@ -338,7 +345,8 @@ describe('group calls, row by row', () => {
     expect(codeOf(invite(eight, { userId: 'alice', userIdList: ['8', '9'], busy: new Set(), now: T0 }))).toBe(-1202);
     const nine = ok(invite(eight, { userId: 'alice', userIdList: ['8'], busy: new Set(), now: T0 })).call!;
     expect(nine.members).toHaveLength(9);
-    expect(codeOf(join(nine, { userId: 'x', busy: false, now: T0 }))).toBe(-1202);
+    expect(codeOf(join(nine, { userId: 'x', busy: false, now: T0 }))).toBe(-1203);
+    expect(codeOf(join(nine, { userId: 'x', busy: false, openGroupJoin: true, now: T0 }))).toBe(-1202);
   });
 
   it('busy invitees are not rung; the inviter hears line busy', () => {
@@ -381,7 +389,8 @@ describe('ops where they are not allowed: -1203', () => {
   });
 
   it('join by a user busy in another call: -1204', () => {
-    expect(codeOf(join(connected(), { userId: 'dave', busy: true, now: T0 }))).toBe(-1204);
+    const rejected = ok(reject(connected(), { userId: 'carol', now: T0 })).call!;
+    expect(codeOf(join(rejected, { userId: 'carol', busy: true, now: T0 }))).toBe(-1204);
   });
 
   it('invite of someone already in the call: -1202', () => {

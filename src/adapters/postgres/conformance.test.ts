@@ -48,7 +48,7 @@ function pgSubject(): Subject {
       if (!storage) throw unavailable;
       await storage.pool.query(
         `TRUNCATE apps, callback_config, callback_token, delivery_policy, calls, call_members, call_records, outbox,
-           callback_attempts, timers RESTART IDENTITY`,
+           callback_attempts, timers, call_policy RESTART IDENTITY`,
       );
       return storage;
     },
@@ -386,6 +386,32 @@ describe.each([sqliteSubject(), pgSubject()])('$name storage', (subject) => {
       expect(await tx((t) => t.callbackConfig.getToken(APP))).toBeUndefined();
       expect(await tx((t) => t.callbackConfig.get(OTHER))).toEqual({ url: 'http://b.test/cb', commands: [] });
       expect(await tx((t) => t.callbackConfig.getToken(OTHER))).toEqual({ token: 'tok2', enabled: false });
+    });
+  });
+
+  describe('call policy', () => {
+    it('gets and replaces the call policy of each app, none until set', async () => {
+      expect(await tx((t) => t.callPolicy.get(APP))).toBeUndefined();
+      await tx(async (t) => {
+        await t.callPolicy.set(APP, { openGroupJoin: true });
+        await t.callPolicy.set(OTHER, { openGroupJoin: false });
+      });
+      expect(await tx((t) => t.callPolicy.get(APP))).toEqual({ openGroupJoin: true });
+      expect(await tx((t) => t.callPolicy.get(OTHER))).toEqual({ openGroupJoin: false });
+
+      await tx((t) => t.callPolicy.set(APP, { openGroupJoin: false }));
+      expect(await tx((t) => t.callPolicy.get(APP))).toEqual({ openGroupJoin: false });
+      expect(await tx((t) => t.callPolicy.get(OTHER))).toEqual({ openGroupJoin: false });
+    });
+
+    it('is rolled back with the transaction that set it', async () => {
+      await expect(
+        tx(async (t) => {
+          await t.callPolicy.set(APP, { openGroupJoin: true });
+          throw new Error('boom');
+        }),
+      ).rejects.toThrow('boom');
+      expect(await tx((t) => t.callPolicy.get(APP))).toBeUndefined();
     });
   });
 

@@ -122,4 +122,11 @@ export const MIGRATIONS: readonly string[] = [
   CREATE INDEX timers_due ON timers (due_at) WHERE NOT quarantined;
   ALTER TABLE outbox ADD COLUMN quarantined BOOLEAN NOT NULL DEFAULT FALSE;
   `,
+  // An app's call rules (SPEC §5.2: OpenGroupJoin), a JSON document as the delivery policy is.
+  `
+  CREATE TABLE call_policy (
+    sdkappid BIGINT PRIMARY KEY,
+    data TEXT NOT NULL
+  );
+  `,
 ];

@@ -16,6 +16,7 @@ import { appValues, toApp, type AppRow } from '../rows.js';
 import { PgCallRepo } from './calls.js';
 import type { Queryable } from './db.js';
 import { PgCallbackConfigRepo } from './callback-config.js';
+import { PgCallPolicyRepo } from './call-policy.js';
 import { PgOutboxRepo } from './outbox.js';
 import { MIGRATIONS, MIGRATION_LOCK_KEY } from './schema.js';
 import { PgTimerRepo } from './timers.js';
@@ -209,6 +210,7 @@ export class PgStorage implements Storage {
         const tx: Tx = {
           calls: new PgCallRepo(counted),
           callbackConfig: new PgCallbackConfigRepo(counted),
+          callPolicy: new PgCallPolicyRepo(counted),
           outbox: new PgOutboxRepo(counted),
           timers: new PgTimerRepo(counted),
         };

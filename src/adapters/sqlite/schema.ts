@@ -144,4 +144,11 @@ export const MIGRATIONS: readonly string[] = [
   CREATE INDEX timers_due ON timers (due_at) WHERE quarantined = 0;
   ALTER TABLE outbox ADD COLUMN quarantined INTEGER NOT NULL DEFAULT 0;
   `,
+  // An app's call rules (SPEC §5.2: OpenGroupJoin), a JSON document as the delivery policy is.
+  `
+  CREATE TABLE call_policy (
+    sdkappid INTEGER PRIMARY KEY,
+    data TEXT NOT NULL
+  );
+  `,
 ];

@@ -13,6 +13,7 @@ import { appValues, toApp, type AppRow } from '../rows.js';
 import { SqliteCallRepo } from './calls.js';
 import { Checkpointer } from './checkpointer.js';
 import { SqliteCallbackConfigRepo } from './callback-config.js';
+import { SqliteCallPolicyRepo } from './call-policy.js';
 import { SqliteOutboxRepo } from './outbox.js';
 import { MIGRATIONS } from './schema.js';
 import { SqliteTimerRepo } from './timers.js';
@@ -103,6 +104,7 @@ export class SqliteStorage implements Storage {
     this.tx = {
       calls: new SqliteCallRepo(db),
       callbackConfig: new SqliteCallbackConfigRepo(db),
+      callPolicy: new SqliteCallPolicyRepo(db),
       outbox: new SqliteOutboxRepo(db),
       timers: new SqliteTimerRepo(db),
     };

@@ -1,6 +1,6 @@
-/** `dialtone call info|end|robot`: live calls (SPEC §2.4). */
+/** `dialtone call info|end|robot|policy`: live calls (SPEC §2.4) and the app's call policy (SPEC §5.2). */
 import type { Command } from 'commander';
-import { choiceArg, intArg, listArg } from '../args.js';
+import { boolArg, choiceArg, intArg, listArg } from '../args.js';
 import { clientFor, withConnection, type ConnectionFlags } from '../connection.js';
 import { out, printFields, printJson, printTable } from '../output.js';
 
@@ -8,7 +8,9 @@ type Flags = ConnectionFlags & { json?: boolean };
 
 /** Registers `call` and its subcommands on `program`. */
 export function registerCall(program: Command): void {
-  const call = program.command('call').description('Live calls: look at one, end one, or start one from a server-side robot account.');
+  const call = program
+    .command('call')
+    .description("Live calls: look at one, end one, or start one from a server-side robot account; the app's call policy.");
 
   withConnection(call.command('info'))
     .description('Show a live call and its members.')
@@ -67,4 +69,34 @@ export function registerCall(program: Command): void {
         );
       },
     );
+
+  const policy = call.command('policy').description('The call policy: who may join the app’s group calls by CallId.');
+  withConnection(policy.command('get'))
+    .description('Show the call policy.')
+    .option('--json', 'print the REST Response as JSON')
+    .addHelpText('after', '\nExamples:\n  dialtone call policy get')
+    .action(async (flags: Flags) => {
+      const res = await clientFor(flags).call<{ OpenGroupJoin: boolean }>('call_config/get_call_policy');
+      if (flags.json) return printJson(res);
+      printFields(res);
+    });
+  withConnection(policy.command('set'))
+    .description('Change the call policy.')
+    .requiredOption(
+      '--open-group-join <on|off>',
+      'on: any user of the app who knows a group call’s CallId may join it; off (default): only users the call invited',
+      boolArg,
+    )
+    .option('--json', 'print the REST Response as JSON')
+    .addHelpText(
+      'after',
+      '\nExamples:\n  dialtone call policy set --open-group-join on\n  dialtone call policy set --open-group-join off --json',
+    )
+    .action(async (flags: Flags & { openGroupJoin: boolean }) => {
+      const res = await clientFor(flags).call<{ OpenGroupJoin: boolean }>('call_config/set_call_policy', {
+        OpenGroupJoin: flags.openGroupJoin,
+      });
+      if (flags.json) return printJson(res);
+      printFields(res);
+    });
 }

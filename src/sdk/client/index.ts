@@ -225,7 +225,11 @@ export class DialtoneClient {
     return r.userIdList as string[];
   }
 
-  /** Joins a live call by its id. */
+  /**
+   * Joins a live group call by its id: one that invited you (also after you rejected, timed out or
+   * hung up), or any group call of the app when its call policy has `OpenGroupJoin` on. Rejects
+   * with `NOT_ALLOWED` (-1203) otherwise, and always for a 1-to-1 call.
+   */
   async join(callId: string): Promise<void> {
     await this.request('join', { callId });
   }

@@ -1,7 +1,9 @@
-/** `call_config`: callback URL, command list and token (SPEC §2.2). */
+/** `call_config`: callback URL, command list and token (SPEC §2.2), and the call policy (SPEC §5.2). */
 import { Type } from '@sinclair/typebox';
+import type { CallPolicyService } from '../../../app/call-policy-service.js';
 import type { CallbackConfigService } from '../../../app/callback-config-service.js';
 import type { DestinationPolicy } from '../../../callbacks/destination.js';
+import type { CallPolicy } from '../../../app/ports.js';
 import { CALLBACK_COMMANDS, type CallbackCommand } from '../../../domain/types.js';
 import { ERR, dialtoneError } from '../../../errors.js';
 import { restCommand, type RestCommand } from '../command.js';
@@ -86,6 +88,28 @@ export function callConfigCommands(service: CallbackConfigService, destinations:
         await service.deleteToken(actor.sdkAppId);
         return undefined;
       },
+    }),
+  ];
+}
+
+function callPolicyOut(p: CallPolicy): Record<string, unknown> {
+  return { OpenGroupJoin: p.openGroupJoin };
+}
+
+/** The call policy commands of `call_config`: `set_call_policy`, `get_call_policy` (SPEC §5.2). */
+export function callPolicyCommands(policy: CallPolicyService): RestCommand[] {
+  return [
+    restCommand({
+      path: 'call_config/set_call_policy',
+      body: Type.Object({ OpenGroupJoin: Type.Boolean() }),
+      ...codes,
+      handle: async (body, actor) => callPolicyOut(await policy.set(actor.sdkAppId, { openGroupJoin: body.OpenGroupJoin })),
+    }),
+    restCommand({
+      path: 'call_config/get_call_policy',
+      body: Empty,
+      ...codes,
+      handle: async (_body, actor) => callPolicyOut(await policy.get(actor.sdkAppId)),
     }),
   ];
 }
