@@ -2,9 +2,11 @@
 import { makeUserSig } from '../auth/usersig.js';
 import { checkConfig, type DialtoneConfig } from '../config.js';
 import { createServer } from '../server.js';
+import { keepRunningOnClosedOutput } from './output.js';
 
 /** Starts the server and prints where it listens (and a new app's credentials, once). */
 export async function serve(config: DialtoneConfig): Promise<void> {
+  keepRunningOnClosedOutput();
   const checked = checkConfig(config);
   const server = await createServer(checked);
   const url = await server.listen();
