@@ -30,20 +30,28 @@ export function startProcess(
 ): Promise<ServerProcess> {
   const child = spawn(process.execPath, ['bin/dialtone.js', 'serve', '--port', '0', '--data-dir', dataDir], {
     env: { ...process.env, DIALTONE_SDKAPPID: String(sdkAppId), DIALTONE_SECRET_KEY: secretKey, LOG_LEVEL: 'error', ...env },
-    stdio: ['ignore', 'pipe', 'inherit'],
+    stdio: ['ignore', 'pipe', 'pipe'],
   });
   running.add(child);
   child.once('exit', () => running.delete(child));
   return new Promise((resolve, reject) => {
+    // Both streams until it listens (the banner is on stderr, logs on stdout), for the error of
+    // a failed start; then stderr goes on to this process's own, and the logs are drained.
     let out = '';
+    let listening = false;
     const deadline = setTimeout(() => {
       child.kill('SIGKILL');
       reject(new Error(`server did not listen within ${START_TIMEOUT_MS} ms: ${out}`));
     }, START_TIMEOUT_MS);
     child.stdout!.on('data', (d: Buffer) => {
+      if (!listening) out += d.toString();
+    });
+    child.stderr!.on('data', (d: Buffer) => {
+      if (listening) return void process.stderr.write(d);
       out += d.toString();
       const m = /listening on (http:\/\/[^\s]+)/.exec(out);
       if (m) {
+        listening = true;
         clearTimeout(deadline);
         resolve({ child, url: m[1]! });
       }
