@@ -21,12 +21,15 @@ const CONFORMANCE = [
   'test/sdk-client.test.ts',
   'test/receiver.test.ts',
   'test/cli.test.ts',
+  'test/test-server-teardown.test.ts',
 ];
 
 export default defineConfig({
   test: {
     testTimeout: 20_000,
     globalSetup: ['test/global-setup.ts'],
+    // After each file: nothing it made in PostgreSQL, Redis or the temporary directory is left.
+    setupFiles: ['test/no-leftovers.ts'],
     hookTimeout: 20_000,
     projects: [
       { extends: true, test: { name: 'sqlite', include: ['src/**/*.test.ts', 'test/**/*.test.ts'] } },

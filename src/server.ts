@@ -37,7 +37,8 @@ import { callRecordCommands } from './transport/http/commands/call-record.js';
 import { deliveryCommands } from './transport/http/commands/deliveries.js';
 import { failEnvelope } from './transport/http/envelope.js';
 import { refuseDevEndpoints, registerDemo } from './transport/http/demo.js';
-import { registerRestApi } from './transport/http/rest-api.js';
+import { answerMethodsNodeKeeps } from './transport/http/raw-methods.js';
+import { isRestPath, refuseMethod, registerRestApi } from './transport/http/rest-api.js';
 import { ConnectionRegistry } from './transport/ws/connections.js';
 import { Gateway } from './transport/ws/gateway.js';
 
@@ -171,6 +172,9 @@ export async function createServer(config: DialtoneConfig, overrides: ServerOver
   http.removeAllContentTypeParsers();
   http.addContentTypeParser('*', { parseAs: 'string' }, (_req, body, done) => done(null, body));
   http.setErrorHandler((err: { code?: string; statusCode?: number }, req, reply) => {
+    // Fastify reads the body of some methods (QUERY, …) before routing, and fails them there:
+    // on a REST path the method is still checked first.
+    if (req.method !== 'POST' && isRestPath(req.url.split('?')[0]!)) return refuseMethod(req, reply);
     if (err.code === 'FST_ERR_CTP_BODY_TOO_LARGE') {
       return reply
         .code(200)
@@ -190,11 +194,15 @@ export async function createServer(config: DialtoneConfig, overrides: ServerOver
   });
   http.setNotFoundHandler((req, reply) => {
     const path = req.url.split('?')[0]!;
-    // Every REST answer is HTTP 200 with the envelope (SPEC §2.1), unknown commands included.
-    if (path.startsWith('/v4/'))
+    if (isRestPath(path)) {
+      // Methods no route lists (TRACE, PROPFIND, …) land here: as for GET, the method comes first.
+      if (req.method !== 'POST') return refuseMethod(req, reply);
+      // Every REST answer is HTTP 200 with the envelope (SPEC §2.1), unknown commands included.
       return reply.code(200).send(failEnvelope(req.id, ERR.REST_UNKNOWN_COMMAND.code, `${ERR.REST_UNKNOWN_COMMAND.message}: ${path}`));
+    }
     return reply.code(404).send(failEnvelope(req.id, ERR.REST_BAD_REQUEST.code, `no such endpoint: ${req.method} ${path}`));
   });
+  answerMethodsNodeKeeps(http.server);
   http.get('/healthz', async () => ({ status: 'ok' }));
   // The browser build of the client SDK, made by `npm run build` (this module sits one level
   // below the package root, in src/ or dist/).

@@ -1,16 +1,19 @@
 /** `call_config` (SPEC §2.2, and the call policy of §5.2), through real HTTP, including persistence across a restart. */
 import { afterEach, describe, expect, it } from 'vitest';
 import { rest } from './helpers/rest.js';
-import { startServer, type TestServer } from './helpers/server.js';
+import { removeTestData, startServer, type TestServer } from './helpers/server.js';
 
 const started: TestServer[] = [];
+/** A server whose data outlives it (a test may restart on it); removed after each test. */
 async function server(dataDir?: string): Promise<TestServer> {
   const t = await startServer({ dataDir, keepDataDir: true });
   started.push(t);
   return t;
 }
 afterEach(async () => {
+  const dataDirs = new Set(started.map((t) => t.dataDir));
   for (const t of started.splice(0)) await t.close().catch(() => undefined);
+  for (const dir of dataDirs) await removeTestData(dir);
 });
 
 describe('set_callback / get_callback / delete_callback', () => {

@@ -13,7 +13,7 @@ import type { DialtoneConfig } from '../src/config.js';
 import { callbackKey, callIdOf, callsWithKill, describeCallback, waitForCallbacks } from './helpers/callbacks.js';
 import { TestClient, connectUser } from './helpers/client.js';
 import { ALL_COMMANDS } from './helpers/harness.js';
-import { asServer, startProcess } from './helpers/process.js';
+import { asServer, killProcess, startProcess } from './helpers/process.js';
 import { Receiver } from './helpers/receiver.js';
 import { rest } from './helpers/rest.js';
 import { clusterConfig, dropCluster } from './helpers/server.js';
@@ -39,7 +39,7 @@ async function cluster(): Promise<{ start: () => Promise<Node> }> {
   const config = clusterConfig(dir, true) as Required<Pick<DialtoneConfig, 'databaseUrl' | 'databaseSchema' | 'redisUrl' | 'redisPrefix'>>;
   const children: ChildProcess[] = [];
   cleanups.push(async () => {
-    for (const c of children) c.kill('SIGKILL');
+    await Promise.all(children.map(killProcess));
     await dropCluster(config);
     rmSync(dir, { recursive: true, force: true });
   });

@@ -14,7 +14,7 @@ import { connectUser } from './helpers/client.js';
 import { ALL_COMMANDS } from './helpers/harness.js';
 import { Receiver } from './helpers/receiver.js';
 import { rest } from './helpers/rest.js';
-import { asServer as serverAt, startProcess as start } from './helpers/process.js';
+import { asServer as serverAt, killProcess, startProcess as start } from './helpers/process.js';
 
 const SDKAPPID = 1400000321;
 const KEY = 'crash-test-key';
@@ -23,8 +23,8 @@ const PAIRS = 40;
 const dataDir = mkdtempSync(join(tmpdir(), 'dialtone-crash-'));
 const children: ChildProcess[] = [];
 
-afterAll(() => {
-  for (const c of children) c.kill('SIGKILL');
+afterAll(async () => {
+  await Promise.all(children.map(killProcess));
   rmSync(dataDir, { recursive: true, force: true });
 });
 

@@ -2,7 +2,7 @@
  * Multiple devices (SPEC §5.3), reconnection within the heartbeat expiry, ringing on connect,
  * kick-offline, UserSig expiry during a connection, signal relay, and timers across a restart.
  */
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
@@ -10,7 +10,7 @@ import { makeUserSig } from '../src/auth/usersig.js';
 import { connectUser, TestClient } from './helpers/client.js';
 import { eventsOf, Harness, ManualClock } from './helpers/harness.js';
 import { rest } from './helpers/rest.js';
-import { startServer } from './helpers/server.js';
+import { removeTestData, startServer } from './helpers/server.js';
 
 let h: Harness;
 afterEach(async () => {
@@ -199,7 +199,7 @@ describe('timers survive a restart', () => {
     } finally {
       await h.receiver.close();
       h = NOTHING_TO_CLOSE;
-      rmSync(dataDir, { recursive: true, force: true });
+      await removeTestData(dataDir);
     }
   });
 
@@ -231,7 +231,7 @@ describe('timers survive a restart', () => {
     } finally {
       await h.receiver.close();
       h = NOTHING_TO_CLOSE;
-      rmSync(dataDir, { recursive: true, force: true });
+      await removeTestData(dataDir);
     }
   });
 });

@@ -8,7 +8,7 @@ import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { connectUser } from './helpers/client.js';
 import { ALL_COMMANDS, Harness } from './helpers/harness.js';
-import { asServer, startProcess, type ServerProcess } from './helpers/process.js';
+import { asServer, killProcess, startProcess, type ServerProcess } from './helpers/process.js';
 import { Receiver } from './helpers/receiver.js';
 import { rest } from './helpers/rest.js';
 
@@ -114,7 +114,7 @@ describe('restart after SIGKILL', () => {
       ]);
       alice2.close();
     } finally {
-      for (const p of procs) p.child.kill('SIGKILL');
+      await Promise.all(procs.map((p) => killProcess(p.child)));
       await receiver.close();
       rmSync(dataDir, { recursive: true, force: true });
     }

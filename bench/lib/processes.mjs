@@ -21,14 +21,24 @@ export function startDialtone({ sdkAppId, secretKey, args = [], env = {} }) {
       DIALTONE_CALLBACK_ALLOW: '127.0.0.0/8,::1',
       ...env,
     },
-    stdio: ['ignore', 'pipe', 'inherit'],
+    stdio: ['ignore', 'pipe', 'pipe'],
   });
   return new Promise((resolve, reject) => {
+    // The banner is on stderr, the logs on stdout: both are kept until it listens, for the error
+    // of a failed start; then stderr goes on to this process's own, and the logs are drained.
     let out = '';
+    let listening = false;
     child.stdout.on('data', (d) => {
+      if (!listening) out += d.toString();
+    });
+    child.stderr.on('data', (d) => {
+      if (listening) return void process.stderr.write(d);
       out += d.toString();
       const m = /listening on (http:\/\/[^\s]+)/.exec(out);
-      if (m) resolve({ child, url: m[1] });
+      if (m) {
+        listening = true;
+        resolve({ child, url: m[1] });
+      }
     });
     child.once('exit', (code) => reject(new Error(`server exited with ${code}: ${out}`)));
   });

@@ -2,6 +2,7 @@
 import { Command } from 'commander';
 import { callbackAllow, configFromEnv, splitList, type DialtoneConfig } from '../config.js';
 import { intArg } from './args.js';
+import { exitQuietlyOnClosedOutput } from './output.js';
 import { registerApp } from './commands/app.js';
 import { registerCall } from './commands/call.js';
 import { registerCallback } from './commands/callback.js';
@@ -13,6 +14,7 @@ import { registerTrigger } from './commands/trigger.js';
 import { CliError } from './rest-client.js';
 import { userSigFor } from './usersig.js';
 
+exitQuietlyOnClosedOutput();
 const program = new Command();
 program
   .name('dialtone')

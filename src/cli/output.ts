@@ -1,5 +1,28 @@
 /** How CLI commands print: JSON with `--json`, else aligned text for people. */
 
+// What a closed stdout or stderr does: end the command (see exitQuietlyOnClosedOutput).
+let whenClosed: () => void = () => process.exit(0);
+
+/**
+ * Makes a reader that stops early (`dialtone deliveries list | head -5`) end the command quietly,
+ * with exit code 0: its EPIPE on stdout or stderr would otherwise be an unhandled 'error' event
+ * and a stack trace. Any other write error ends it with code 1 and one line on stderr.
+ */
+export function exitQuietlyOnClosedOutput(): void {
+  for (const stream of [process.stdout, process.stderr]) {
+    stream.on('error', (err: NodeJS.ErrnoException) => {
+      if (err.code === 'EPIPE') return whenClosed();
+      if (stream === process.stdout) process.stderr.write(`dialtone: cannot write the output: ${err.message}\n`);
+      process.exit(1);
+    });
+  }
+}
+
+/** For `serve`: a closed stdout or stderr stops nothing; what it would have printed is dropped, as its logger drops log lines. */
+export function keepRunningOnClosedOutput(): void {
+  whenClosed = () => undefined;
+}
+
 /** Writes one line to stdout. */
 export function out(line = ''): void {
   process.stdout.write(`${line}\n`);

@@ -23,6 +23,28 @@ export function runCli(args: string[], env: Record<string, string | undefined>, 
   });
 }
 
+/**
+ * Runs `dialtone ...args` with a stdout nobody reads: its pipe is closed before the command
+ * writes, as `| head` closes it once it has read enough. Resolves to the exit code and stderr.
+ */
+export function runCliClosedStdout(
+  args: string[],
+  env: Record<string, string | undefined>,
+  timeoutMs = 20_000,
+): Promise<Omit<CliResult, 'stdout'>> {
+  const child = spawn(process.execPath, [DIALTONE_BIN, ...args], { env: cliEnv(env), stdio: ['ignore', 'pipe', 'pipe'] });
+  child.stdout!.destroy();
+  let stderr = '';
+  child.stderr!.on('data', (c: Buffer) => (stderr += c.toString()));
+  const timer = setTimeout(() => child.kill('SIGKILL'), timeoutMs);
+  return new Promise((resolve) => {
+    child.on('close', (code, signal) => {
+      clearTimeout(timer);
+      resolve({ code: code ?? (signal ? -1 : 1), stderr });
+    });
+  });
+}
+
 /** A clean environment: only PATH and HOME of this process, plus `env`. */
 export function cliEnv(env: Record<string, string | undefined>): NodeJS.ProcessEnv {
   const base: NodeJS.ProcessEnv = { PATH: process.env.PATH, HOME: process.env.HOME };

@@ -1,6 +1,7 @@
 /** The PostgreSQL of tests that need one (the CI machines run it locally, database `test`). */
 import { randomBytes } from 'node:crypto';
 import pg from 'pg';
+import { track } from './leftovers.js';
 import { runPrefix } from './run-prefix.js';
 
 /** Where the PostgreSQL of tests is: `DATABASE_URL`, else the local one. */
@@ -8,7 +9,7 @@ export const TEST_DATABASE_URL = process.env.DATABASE_URL ?? 'postgres://postgre
 
 /** A schema name no other test (of this run or another) uses, under this run's prefix. */
 export function randomSchema(): string {
-  return `${runPrefix()}${randomBytes(6).toString('hex')}`;
+  return track(`${runPrefix()}${randomBytes(6).toString('hex')}`);
 }
 
 /** Fails (never skips) when PostgreSQL is not there, naming where it was looked for. */

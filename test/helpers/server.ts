@@ -9,6 +9,7 @@ import { PgStorage } from '../../src/adapters/postgres/storage.js';
 import { DEFAULTS, type DialtoneConfig } from '../../src/config.js';
 import { createServer, type DialtoneServer, type ServerOverrides } from '../../src/server.js';
 import { TEST_DATABASE_URL } from './postgres.js';
+import { track, trackDir } from './leftovers.js';
 import { runPrefix } from './run-prefix.js';
 
 const require = createRequire(import.meta.url);
@@ -37,13 +38,16 @@ export interface TestServer {
 }
 
 /**
- * Starts a server; the data directory is removed on close unless `keepDataDir`. Callbacks may go
- * to loopback ({@link TEST_CALLBACK_ALLOW}) unless `config.callbackAllow` says otherwise.
+ * Starts a server. Unless `keepDataDir`, its data (directory and, in the cluster project, schema
+ * and Redis keys) is removed on close, or when it fails to start; a test that keeps it removes it
+ * with {@link removeTestData}.
+ * Callbacks may go to loopback ({@link TEST_CALLBACK_ALLOW}) unless `config.callbackAllow` says otherwise.
  */
 export async function startServer(
   opts: { config?: Partial<DialtoneConfig>; overrides?: ServerOverrides; dataDir?: string; keepDataDir?: boolean } = {},
 ): Promise<TestServer> {
   const dataDir = opts.dataDir ?? mkdtempSync(join(tmpdir(), 'dialtone-test-'));
+  trackDir(dataDir);
   const sdkAppId = opts.config?.sdkAppId ?? 1400000000;
   const secretKey = opts.config?.secretKey ?? 'test-secret-key-0123456789';
   const config: DialtoneConfig = {
@@ -60,8 +64,19 @@ export async function startServer(
   // A test that names its own database runs as it says; the cluster project moves the others.
   const cluster = opts.config?.databaseUrl ? undefined : clusterConfig(dataDir);
   if (cluster) Object.assign(config, cluster);
-  const server = await createServer(config, opts.overrides);
-  const url = await server.listen();
+  // Whatever fails, a server that owns its data removes it: the schema and keys included.
+  const removeOwnData = async () => {
+    if (!opts.keepDataDir) await removeData(dataDir, cluster);
+  };
+  const server = await createServer(config, opts.overrides).catch(async (err: unknown) => {
+    await removeOwnData();
+    throw err;
+  });
+  const url = await server.listen().catch(async (err: unknown) => {
+    await server.close().catch(() => undefined);
+    await removeOwnData();
+    throw err;
+  });
   return {
     server,
     url,
@@ -71,13 +86,26 @@ export async function startServer(
     dataDir,
     userSig: (userId, appId = sdkAppId, key = secretKey) => new TLSSigAPIv2.Api(appId, key).genUserSig(userId, 15552000),
     async close() {
-      await server.close();
-      if (!opts.keepDataDir) {
-        rmSync(dataDir, { recursive: true, force: true });
-        if (cluster) await dropCluster(cluster);
+      try {
+        await server.close();
+      } finally {
+        await removeOwnData();
       }
     },
   };
+}
+
+/**
+ * Removes a data directory a test kept (`keepDataDir`) across restarts and, in the cluster
+ * project, the schema and Redis keys named after it.
+ */
+export async function removeTestData(dataDir: string): Promise<void> {
+  await removeData(dataDir, clusterConfig(dataDir));
+}
+
+async function removeData(dataDir: string, cluster: Partial<DialtoneConfig> | undefined): Promise<void> {
+  rmSync(dataDir, { recursive: true, force: true });
+  if (cluster) await dropCluster(cluster);
 }
 
 /** Where the PostgreSQL and Redis of cluster-mode tests are (the CI machines run both locally). */
@@ -93,7 +121,7 @@ export const CLUSTER_MODE = process.env.DIALTONE_TEST_STORE === 'cluster';
  */
 export function clusterConfig(dataDir: string, force = false): Partial<DialtoneConfig> | undefined {
   if (!CLUSTER_MODE && !force) return undefined;
-  const name = `${runPrefix()}${createHash('sha256').update(dataDir).digest('hex').slice(0, 16)}`;
+  const name = track(`${runPrefix()}${createHash('sha256').update(dataDir).digest('hex').slice(0, 16)}`);
   return { databaseUrl: TEST_DATABASE_URL, databaseSchema: name, redisUrl: TEST_REDIS_URL, redisPrefix: `${name}:` };
 }
 

@@ -1,6 +1,7 @@
 /**
  * The browser demo (`/demo`) and its dev-only sign-in endpoint. Registered only in dev mode:
- * `/dev/usersig` issues a UserSig for any user id, which no production server may do.
+ * `/dev/usersig` issues a UserSig for any user id, which no production server may do, and only
+ * to requests addressed to a loopback name.
  */
 import { existsSync, readFileSync } from 'node:fs';
 import type { FastifyInstance } from 'fastify';
@@ -8,6 +9,7 @@ import type { AppRegistry } from '../../app/apps.js';
 import { makeUserSig } from '../../auth/usersig.js';
 import { ERR } from '../../errors.js';
 import { failEnvelope } from './envelope.js';
+import { isLoopbackHost } from './loopback-host.js';
 
 const FILES: Record<string, string> = {
   '/demo': 'index.html',
@@ -45,6 +47,19 @@ export function registerDemo(http: FastifyInstance, apps: AppRegistry): void {
     });
   }
   http.get<{ Querystring: { userId?: string; sdkAppId?: string } }>('/dev/usersig', async (req, reply) => {
+    // A page of another site may reach this server through a name it makes resolve to 127.0.0.1
+    // (DNS rebinding), and its requests then carry that name: only loopback names are answered.
+    if (!isLoopbackHost(req.headers.host)) {
+      return reply
+        .code(403)
+        .send(
+          failEnvelope(
+            req.id,
+            ERR.REST_NOT_ADMIN.code,
+            'the dev sign-in endpoint answers only requests addressed to localhost, 127.0.0.1 or [::1]: open the demo through one of those',
+          ),
+        );
+    }
     const userId = req.query.userId ?? '';
     if (!/^[^\u0000-\u001f\u007f]{1,64}$/.test(userId)) return reply.code(400).send({ error: 'userId must be 1..64 characters' });
     const app = req.query.sdkAppId ? apps.get(Number(req.query.sdkAppId)) : apps.list()[0];

@@ -9,7 +9,7 @@ import type { Clock } from '../../app/ports.js';
 import { verifyUserSig } from '../../auth/usersig.js';
 import { ERR, isDialtoneError, type ErrorDef } from '../../errors.js';
 import type { RestCommand } from './command.js';
-import { failEnvelope, okEnvelope } from './envelope.js';
+import { failEnvelope, okEnvelope, type Envelope } from './envelope.js';
 import { RateLimiter } from './rate-limit.js';
 import { clientIpOf } from './client-ip.js';
 
@@ -28,7 +28,25 @@ function isUint32(text: string): boolean {
   return UINT32.test(text) && Number(text) <= 0xffffffff;
 }
 
-/** Registers the `/v4/...` routes on `app`. */
+/** Whether `path` (without its query) is under the REST API, `/v4/`. */
+export function isRestPath(path: string): boolean {
+  return path.startsWith('/v4/');
+}
+
+/** The envelope of the HTTP 405 that answers any method but POST on a REST path (SPEC §2.1), with `Allow: POST`. */
+export function methodNotAllowedEnvelope(requestId: string): Envelope {
+  return failEnvelope(requestId, ERR.REST_METHOD_NOT_ALLOWED.code, ERR.REST_METHOD_NOT_ALLOWED.message);
+}
+
+/** Answers a request on a REST path whose method is not POST: HTTP 405, `Allow: POST`, the envelope. */
+export function refuseMethod(req: FastifyRequest, reply: FastifyReply): FastifyReply {
+  return reply.code(405).header('allow', 'POST').send(methodNotAllowedEnvelope(req.id));
+}
+
+/**
+ * Registers the `/v4/...` routes on `app`. Methods the route does not list reach the not-found
+ * handler, which answers them with {@link refuseMethod} too.
+ */
 export function registerRestApi(app: FastifyInstance, opts: RestApiOptions): void {
   const commands = new Map(opts.commands.map((c) => [c.path, c]));
   const limiter = new RateLimiter(opts.rateLimitPerSecond ?? 200, opts.clock);
@@ -40,10 +58,7 @@ export function registerRestApi(app: FastifyInstance, opts: RestApiOptions): voi
     method: ['GET', 'HEAD', 'PUT', 'DELETE', 'PATCH', 'OPTIONS', 'POST'],
     url: '/v4/:service/:command',
     handler: async (req, reply) => {
-      if (req.method !== 'POST') {
-        reply.header('allow', 'POST');
-        return reply.code(405).send(failEnvelope(req.id, ERR.REST_METHOD_NOT_ALLOWED.code, ERR.REST_METHOD_NOT_ALLOWED.message));
-      }
+      if (req.method !== 'POST') return refuseMethod(req, reply);
       const q = req.query;
       const param = (name: string): string | undefined => {
         const v = q[name];
