@@ -182,7 +182,7 @@ export async function createServer(config: DialtoneConfig, overrides: ServerOver
     const path = req.url.split('?')[0]!;
     // Every REST answer is HTTP 200 with the envelope (SPEC §2.1), unknown commands included.
     if (path.startsWith('/v4/'))
-      return reply.code(200).send(failEnvelope(req.id, ERR.REST_UNKNOWN_COMMAND.code, `${ERR.REST_UNKNOWN_COMMAND.message}: ${path}`));
+      return reply.code(200).send(failEnvelope(req.id, ERR.REST_UNKNOWN_COMMAND.code, `${ERR.REST_UNKNOWN_COMMAND.message} ${path}`));
     return reply.code(404).send(failEnvelope(req.id, ERR.REST_BAD_REQUEST.code, `no such endpoint: ${req.method} ${path}`));
   });
   http.get('/healthz', async () => ({ status: 'ok' }));
