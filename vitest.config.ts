@@ -21,6 +21,8 @@ const CONFORMANCE = [
   'test/sdk-client.test.ts',
   'test/receiver.test.ts',
   'test/cli.test.ts',
+  'test/identifiers.test.ts',
+  'test/fuzz.test.ts',
 ];
 
 export default defineConfig({

@@ -1,6 +1,6 @@
 /** The client protocol's frame and op argument schemas (SPEC §4). */
-import { Type, type TSchema } from '@sinclair/typebox';
-import { Identifier, IdentifierOrEmpty, UserId, validator, WellFormedString } from '../../schema.js';
+import { Type } from '@sinclair/typebox';
+import { Identifier, IdentifierOrEmpty, UserId, validator, WellFormedString, type Validator } from '../../schema.js';
 
 /** Longest `userData`, characters (the domain also caps it at 1000 UTF-8 bytes). */
 export const MAX_USER_DATA_LENGTH = 1000;
@@ -23,35 +23,36 @@ export const checkRequest = validator(
   { root: 'the frame', deep: false },
 );
 
-const args = <T extends TSchema>(schema: T) => validator(schema, { root: 'args' });
+/** The schema of each op's arguments. */
+export const OP_SCHEMAS = {
+  calls: Type.Object({
+    userIdList: Type.Array(UserId(), { minItems: 1, maxItems: 64 }),
+    mediaType: Type.Union([Type.Literal('Audio'), Type.Literal('Video')]),
+    roomId: Type.Optional(RoomId),
+    roomIdType: Type.Optional(Type.Union([Type.Literal(1), Type.Literal(2)])),
+    timeout: Type.Optional(Type.Integer({ minimum: 0, maximum: 600 })),
+    userData: Type.Optional(Type.String({ maxLength: MAX_USER_DATA_LENGTH })),
+    chatGroupId: Type.Optional(IdentifierOrEmpty()),
+  }),
+  accept: Type.Object({ callId: CallId }),
+  reject: Type.Object({ callId: CallId }),
+  ignore: Type.Object({ callId: CallId }),
+  hangup: Type.Object({ callId: CallId, reason: Type.Optional(Type.Literal('interrupt')) }),
+  inviteUser: Type.Object({
+    callId: CallId,
+    userIdList: Type.Array(UserId(), { minItems: 1, maxItems: 64 }),
+    timeout: Type.Optional(Type.Integer({ minimum: 0, maximum: 600 })),
+  }),
+  join: Type.Object({ callId: CallId }),
+  signal: Type.Object({ callId: CallId, toUserId: UserId(), data: Type.Unknown() }),
+  ping: Type.Object({}),
+};
+
+type OpSchemas = typeof OP_SCHEMAS;
 
 /** Arguments of each op; fields are named in errors as the client spells them (`userIdList[2]`). */
-export const opArgs = {
-  calls: args(
-    Type.Object({
-      userIdList: Type.Array(UserId(), { minItems: 1, maxItems: 64 }),
-      mediaType: Type.Union([Type.Literal('Audio'), Type.Literal('Video')]),
-      roomId: Type.Optional(RoomId),
-      roomIdType: Type.Optional(Type.Union([Type.Literal(1), Type.Literal(2)])),
-      timeout: Type.Optional(Type.Integer({ minimum: 0, maximum: 600 })),
-      userData: Type.Optional(Type.String({ maxLength: MAX_USER_DATA_LENGTH })),
-      chatGroupId: Type.Optional(IdentifierOrEmpty()),
-    }),
-  ),
-  accept: args(Type.Object({ callId: CallId })),
-  reject: args(Type.Object({ callId: CallId })),
-  ignore: args(Type.Object({ callId: CallId })),
-  hangup: args(Type.Object({ callId: CallId, reason: Type.Optional(Type.Literal('interrupt')) })),
-  inviteUser: args(
-    Type.Object({
-      callId: CallId,
-      userIdList: Type.Array(UserId(), { minItems: 1, maxItems: 64 }),
-      timeout: Type.Optional(Type.Integer({ minimum: 0, maximum: 600 })),
-    }),
-  ),
-  join: args(Type.Object({ callId: CallId })),
-  signal: args(Type.Object({ callId: CallId, toUserId: UserId(), data: Type.Unknown() })),
-  ping: args(Type.Object({})),
+export const opArgs = Object.fromEntries(Object.entries(OP_SCHEMAS).map(([op, schema]) => [op, validator(schema, { root: 'args' })])) as {
+  [Op in keyof OpSchemas]: Validator<OpSchemas[Op]>;
 };
 
 /** Names of the ops this server understands. */
