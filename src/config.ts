@@ -3,6 +3,7 @@
  * and its default is listed in the README's configuration table.
  */
 import { resolve } from 'node:path';
+import { isUserId, USER_ID_RULE } from './protocol/identifiers.js';
 
 /** Everything the server needs to start. */
 export interface DialtoneConfig {
@@ -114,6 +115,9 @@ export function checkConfig(config: DialtoneConfig): DialtoneConfig {
   if (config.databaseSchema !== undefined && !/^[a-z_][a-z0-9_]{0,62}$/.test(config.databaseSchema)) {
     throw new ConfigError('DIALTONE_DATABASE_SCHEMA must be a lower-case SQL identifier');
   }
+  // Administrators are user ids (SPEC §1): one that is not could never sign a REST request.
+  const badAdmin = config.admins?.find((id) => !isUserId(id));
+  if (badAdmin !== undefined) throw new ConfigError(`DIALTONE_ADMIN: each administrator ${USER_ID_RULE}, got ${JSON.stringify(badAdmin)}`);
   return { ...config, dataDir: resolve(config.dataDir) };
 }
 

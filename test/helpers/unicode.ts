@@ -7,9 +7,12 @@ import fc from 'fast-check';
 /** The seed of every property test: `FUZZ_SEED` when set, else a fixed one. fast-check prints it with any counterexample. */
 export const FUZZ_SEED = process.env.FUZZ_SEED !== undefined && process.env.FUZZ_SEED !== '' ? Number(process.env.FUZZ_SEED) : 20251;
 
-/** Options for `fc.assert`: the fixed seed, and `numRuns` runs. */
+/** How many times the CI's number of runs to make (`FUZZ_SCALE`, default 1): more for a longer hunt on a workstation. */
+export const FUZZ_SCALE = Math.max(1, Number(process.env.FUZZ_SCALE) || 1);
+
+/** Options for `fc.assert`: the fixed seed, and `numRuns` runs (times {@link FUZZ_SCALE}). */
 export function fuzzParams(numRuns: number): fc.Parameters<unknown> {
-  return { seed: FUZZ_SEED, numRuns, verbose: 1 };
+  return { seed: FUZZ_SEED, numRuns: Math.round(numRuns * FUZZ_SCALE), verbose: 1 };
 }
 
 const fromCodePoint = (cp: number) => String.fromCodePoint(cp);
