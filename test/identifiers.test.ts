@@ -122,6 +122,19 @@ describe('other REST commands and the query', () => {
     expect(answer).toMatchObject({ ErrorCode: 60002, ErrorInfo: `identifier ${USER_ID_RULE}` });
   });
 
+  it('the dev sign-in endpoint issues UserSigs for user ids only', async () => {
+    const dev = await startServer({ config: { dev: true } });
+    try {
+      const bad = await fetch(`${dev.url}/dev/usersig?userId=${encodeURIComponent('al ice')}`);
+      expect(bad.status).toBe(400);
+      expect(await bad.json()).toEqual({ error: `userId ${USER_ID_RULE}` });
+      const good = await fetch(`${dev.url}/dev/usersig?userId=${encodeURIComponent(ASTRAL_64)}`);
+      expect(await good.json()).toMatchObject({ userId: ASTRAL_64 });
+    } finally {
+      await dev.close();
+    }
+  });
+
   it('says a default message once', async () => {
     const answer = await rest(t, 'call_config/no_such_command');
     expect(answer).toMatchObject({ ErrorCode: 60009 });
