@@ -58,7 +58,7 @@ export function adminCommands(apps: AppRegistry, clock: Clock): RestCommand[] {
       handle: async (body, actor) => {
         onlyOperator(actor);
         const app = apps.get(body.SdkAppId);
-        if (!app) throw dialtoneError(ERR.APP_NOT_FOUND, `SdkAppId ${body.SdkAppId} is not an app of this server`);
+        if (!app) throw dialtoneError(ERR.APP_NOT_FOUND, `SDKAppID not found: ${body.SdkAppId}`);
         return { App: appOut(app, apps.operatorId()) };
       },
     }),
