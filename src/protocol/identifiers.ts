@@ -13,8 +13,8 @@ export const MAX_IDENTIFIER_CODE_POINTS = 64;
 
 // With the `u` flag a character class matches whole code points and an unpaired surrogate is a
 // code point of category Cs, while a pair is one astral code point.
-const IDENTIFIER = /^[^\p{Cc}\p{Cs}]{1,64}$/u;
-const USER_ID = /^[^\p{Cc}\p{Cs}\p{White_Space},]{1,64}$/u;
+const IDENTIFIER = new RegExp(`^[^\\p{Cc}\\p{Cs}]{1,${MAX_IDENTIFIER_CODE_POINTS}}$`, 'u');
+const USER_ID = new RegExp(`^[^\\p{Cc}\\p{Cs}\\p{White_Space},]{1,${MAX_IDENTIFIER_CODE_POINTS}}$`, 'u');
 const LONE_SURROGATE = /\p{Cs}/u;
 const CONTROL = /\p{Cc}/u;
 
