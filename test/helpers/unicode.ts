@@ -5,7 +5,8 @@
 import fc from 'fast-check';
 
 /** The seed of every property test: `FUZZ_SEED` when set, else a fixed one. fast-check prints it with any counterexample. */
-export const FUZZ_SEED = process.env.FUZZ_SEED !== undefined && process.env.FUZZ_SEED !== '' ? Number(process.env.FUZZ_SEED) : 20251;
+export const FUZZ_SEED = process.env.FUZZ_SEED ? Number(process.env.FUZZ_SEED) : 20251;
+if (!Number.isInteger(FUZZ_SEED)) throw new Error(`FUZZ_SEED must be an integer, got ${process.env.FUZZ_SEED}`);
 
 /** How many times the CI's number of runs to make (`FUZZ_SCALE`, default 1): more for a longer hunt on a workstation. */
 export const FUZZ_SCALE = Math.max(1, Number(process.env.FUZZ_SCALE) || 1);
