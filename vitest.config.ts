@@ -22,6 +22,8 @@ const CONFORMANCE = [
   'test/receiver.test.ts',
   'test/cli.test.ts',
   'test/test-server-teardown.test.ts',
+  'test/identifiers.test.ts',
+  'test/fuzz.test.ts',
 ];
 
 export default defineConfig({

@@ -4,6 +4,7 @@
  */
 import { resolve } from 'node:path';
 import { CALLBACK_ALLOW_SETTING, parseAllowRule } from './callbacks/destination.js';
+import { isUserId, USER_ID_RULE } from './protocol/identifiers.js';
 
 /** Everything the server needs to start. */
 export interface DialtoneConfig {
@@ -124,6 +125,9 @@ export function checkConfig(config: DialtoneConfig): DialtoneConfig {
     throw new ConfigError('DIALTONE_DATABASE_SCHEMA must be a lower-case SQL identifier');
   }
   for (const entry of config.callbackAllow) allowRule(entry);
+  // Administrators are user ids (SPEC §1): one that is not could never sign a REST request.
+  const badAdmin = config.admins?.find((id) => !isUserId(id));
+  if (badAdmin !== undefined) throw new ConfigError(`DIALTONE_ADMIN: each administrator ${USER_ID_RULE}, got ${JSON.stringify(badAdmin)}`);
   return { ...config, dataDir: resolve(config.dataDir) };
 }
 

@@ -40,7 +40,7 @@ export const ERR = {
   REST_NOT_OPERATOR: def('ERR_REST_NOT_OPERATOR', 60010, 'identifier is not an administrator of the operator app'),
 
   // dialtone_admin: apps of this server (Dialtone extension)
-  APP_EXISTS: def('ERR_APP_EXISTS', 100002, 'invalid parameter: an app with this SdkAppId exists'),
+  APP_EXISTS: def('ERR_APP_EXISTS', 100002, 'an app with this SdkAppId exists'),
   APP_NOT_FOUND: def('ERR_APP_NOT_FOUND', 70020, 'SDKAppID not found'),
 
   // call_config (SPEC §2.2)
@@ -60,22 +60,73 @@ export const ERR = {
   CLIENT_REPEATED_CALL: def('ERR_CLIENT_REPEATED_CALL', -1204, 'already in a call'),
 } as const;
 
-/** An error carrying a registered wire code; `message` may add detail to the default. */
+/**
+ * A request field named inside an error text, e.g. `userIdList[2]`. Each transport spells it as
+ * its callers do (the REST API says `CalleeList_Account[2]` for the same rule), so rules checked
+ * once, in the domain, still name the field the caller actually sent.
+ */
+export interface FieldRef {
+  readonly field: string;
+  /** Position in a list field. */
+  readonly index?: number;
+}
+
+/** An error text: a plain sentence, or one with {@link FieldRef}s made by {@link detail}. */
+export type Detail = string | { readonly parts: readonly (string | FieldRef)[] };
+
+/** Spellings of fields by their default (client protocol) names; a name not listed is kept. */
+export type FieldNames = Readonly<Record<string, string>>;
+
+/** Refers to the field `name` (item `index` of it) in a {@link detail} text. */
+export function field(name: string, index?: number): FieldRef {
+  return index === undefined ? { field: name } : { field: name, index };
+}
+
+/** Builds an error text with field references: ``detail`${field('userIdList', 2)} repeats ${field('userIdList', 0)}` ``. */
+export function detail(strings: TemplateStringsArray, ...values: (string | number | FieldRef)[]): Detail {
+  const parts: (string | FieldRef)[] = [];
+  strings.forEach((text, i) => {
+    if (text) parts.push(text);
+    const value = values[i];
+    if (value !== undefined) parts.push(typeof value === 'object' ? value : String(value));
+  });
+  return { parts };
+}
+
+function render(text: Detail, names: FieldNames = {}): string {
+  if (typeof text === 'string') return text;
+  return text.parts
+    .map((p) => (typeof p === 'string' ? p : `${names[p.field] ?? p.field}${p.index === undefined ? '' : `[${p.index}]`}`))
+    .join('');
+}
+
+/**
+ * An error carrying a registered wire code. Its message is the detail when one is given (a whole
+ * sentence, never prefixed with the default message), else the registered default message.
+ */
 export class DialtoneError extends Error {
   readonly code: number;
   readonly kind: string;
+  /** What was given beyond the registered kind, with its field references. */
+  readonly detail: Detail | undefined;
 
-  constructor(errorDef: ErrorDef, detail?: string) {
-    super(detail ? `${errorDef.message}: ${detail}` : errorDef.message);
+  constructor(errorDef: ErrorDef, text?: Detail) {
+    super(text === undefined || text === '' ? errorDef.message : render(text));
     this.name = 'DialtoneError';
     this.code = errorDef.code;
     this.kind = errorDef.name;
+    this.detail = text === '' ? undefined : text;
+  }
+
+  /** The same error as `errorDef` (another API's code for it), with fields spelled by `names`. */
+  as(errorDef: ErrorDef, names: FieldNames): DialtoneError {
+    return new DialtoneError(errorDef, this.detail === undefined ? undefined : render(this.detail, names));
   }
 }
 
-/** Creates a {@link DialtoneError} of the given kind, with optional detail appended to its message. */
-export function dialtoneError(errorDef: ErrorDef, detail?: string): DialtoneError {
-  return new DialtoneError(errorDef, detail);
+/** Creates a {@link DialtoneError} of the given kind; `text`, when given, is its whole message. */
+export function dialtoneError(errorDef: ErrorDef, text?: Detail): DialtoneError {
+  return new DialtoneError(errorDef, text);
 }
 
 /** True when `err` is a coded Dialtone error. */

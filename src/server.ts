@@ -198,7 +198,7 @@ export async function createServer(config: DialtoneConfig, overrides: ServerOver
       // Methods no route lists (TRACE, PROPFIND, …) land here: as for GET, the method comes first.
       if (req.method !== 'POST') return refuseMethod(req, reply);
       // Every REST answer is HTTP 200 with the envelope (SPEC §2.1), unknown commands included.
-      return reply.code(200).send(failEnvelope(req.id, ERR.REST_UNKNOWN_COMMAND.code, `${ERR.REST_UNKNOWN_COMMAND.message}: ${path}`));
+      return reply.code(200).send(failEnvelope(req.id, ERR.REST_UNKNOWN_COMMAND.code, `${ERR.REST_UNKNOWN_COMMAND.message} ${path}`));
     }
     return reply.code(404).send(failEnvelope(req.id, ERR.REST_BAD_REQUEST.code, `no such endpoint: ${req.method} ${path}`));
   });

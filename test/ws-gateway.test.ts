@@ -49,7 +49,8 @@ describe('connect', () => {
     ["another user's UserSig", () => ({ userid: 'alice', usersig: t.userSig('bob') }), /^70013 /],
     ['garbage', () => ({ userid: 'alice', usersig: 'garbage' }), /^70003 /],
     ['no UserSig', () => ({ userid: 'alice', usersig: undefined }), /^70002 /],
-    ['no userid', () => ({ userid: undefined, usersig: t.userSig('alice') }), /^60002 /],
+    // A missing userid is a bad one (SPEC §1: 1 to 64 code points): -1202, as for a bad device.
+    ['no userid', () => ({ userid: undefined, usersig: t.userSig('alice') }), /^-1202 userid /],
     ['an unknown platform', () => ({ userid: 'alice', usersig: t.userSig('alice'), platform: 'Amiga' }), /^60002 /],
   ])('closes with 4001 for %s', async (_name, params, reason) => {
     const c = await rawConnect({ sdkappid: String(t.sdkAppId), ...params() });

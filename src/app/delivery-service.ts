@@ -34,14 +34,14 @@ export class DeliveryService {
   /** One callback with all its attempts, or `100002` naming the unknown id. */
   async get(sdkAppId: number, id: string): Promise<{ entry: OutboxRecord; attempts: AttemptRecord[] }> {
     const found = await this.deps.storage.transaction((tx) => tx.outbox.get(sdkAppId, id));
-    if (!found) throw dialtoneError(ERR.CONFIG_INVALID_PARAM, `no callback ${id}`);
+    if (!found) throw dialtoneError(ERR.CONFIG_INVALID_PARAM, `there is no callback ${id}`);
     return found;
   }
 
   /** Sends one callback again now, with a fresh retry schedule. */
   async resend(sdkAppId: number, id: string): Promise<void> {
     const ok = await this.deps.storage.transaction((tx) => tx.outbox.resend(sdkAppId, id, this.deps.clock.now()));
-    if (!ok) throw dialtoneError(ERR.CONFIG_INVALID_PARAM, `no callback ${id}`);
+    if (!ok) throw dialtoneError(ERR.CONFIG_INVALID_PARAM, `there is no callback ${id}`);
     this.deps.wake();
   }
 

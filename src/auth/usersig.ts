@@ -90,14 +90,14 @@ export function fromTencentBase64(text: string): Buffer | undefined {
 export function decodeUserSig(userSig: string): UserSigDoc | DialtoneError {
   if (userSig.length === 0) return dialtoneError(ERR.USERSIG_EMPTY);
   const compressed = fromTencentBase64(userSig);
-  if (!compressed) return dialtoneError(ERR.USERSIG_MALFORMED, 'not base64');
+  if (!compressed) return dialtoneError(ERR.USERSIG_MALFORMED, 'UserSig is not base64');
   let json: unknown;
   try {
     json = JSON.parse(inflateSync(compressed, { maxOutputLength: 64 * 1024 }).toString('utf8'));
   } catch {
-    return dialtoneError(ERR.USERSIG_MALFORMED, 'not a zlib JSON document');
+    return dialtoneError(ERR.USERSIG_MALFORMED, 'UserSig is not a zlib-compressed JSON document');
   }
-  if (typeof json !== 'object' || json === null) return dialtoneError(ERR.USERSIG_MALFORMED, 'not a JSON object');
+  if (typeof json !== 'object' || json === null) return dialtoneError(ERR.USERSIG_MALFORMED, 'UserSig is not a JSON object');
   const d = json as Record<string, unknown>;
   const identifier = d['TLS.identifier'];
   const sdkAppId = d['TLS.sdkappid'];
@@ -113,7 +113,7 @@ export function decodeUserSig(userSig: string): UserSigDoc | DialtoneError {
     typeof sig !== 'string' ||
     (userbuf !== undefined && typeof userbuf !== 'string')
   ) {
-    return dialtoneError(ERR.USERSIG_MALFORMED, 'fields missing or of the wrong type');
+    return dialtoneError(ERR.USERSIG_MALFORMED, 'UserSig fields are missing or of the wrong type');
   }
   return { identifier, sdkAppId, time, expire, sig, ...(userbuf !== undefined ? { userbuf } : {}) };
 }

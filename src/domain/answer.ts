@@ -15,8 +15,8 @@ export interface AnswerInput {
 
 function ringingMember(call: Call, userId: string): DialtoneError | undefined {
   const member = memberOf(call, userId);
-  if (!member) return dialtoneError(ERR.CLIENT_NOT_ALLOWED, 'not invited to this call');
-  if (member.status !== 'Waiting') return dialtoneError(ERR.CLIENT_NOT_ALLOWED, 'already in this call');
+  if (!member) return dialtoneError(ERR.CLIENT_NOT_ALLOWED, 'you are not invited to this call');
+  if (member.status !== 'Waiting') return dialtoneError(ERR.CLIENT_NOT_ALLOWED, 'you have already answered this call');
   return undefined;
 }
 

@@ -1,9 +1,9 @@
 /** A call growing: a member invites more users (`inviteUser`), or a user joins by id (`join`). */
-import { ERR, dialtoneError, type DialtoneError } from '../errors.js';
+import { ERR, detail, dialtoneError, field, type Detail, type DialtoneError } from '../errors.js';
 import { clientInfo, memberOf, membersIn, userList } from './call-state.js';
 import type { Effect, Step } from './effects.js';
 import { connectedAt, enterEffects, inCall, toMember } from './members.js';
-import { DEFAULT_MAX_MEMBERS, MAX_RING_TIMEOUT_SECONDS } from './start-call.js';
+import { checkUserIdList, DEFAULT_MAX_MEMBERS, MAX_RING_TIMEOUT_SECONDS } from './start-call.js';
 import type { Call } from './types.js';
 
 /** Input of {@link invite}. */
@@ -27,18 +27,18 @@ export interface InviteStep extends Step {
 
 /** `inviteUser`: rings more users into the call; everyone in it hears `onUserInviting`. */
 export function invite(call: Call, input: InviteInput): InviteStep | DialtoneError {
-  const bad = (why: string) => dialtoneError(ERR.CLIENT_INVALID_PARAM, why);
+  const bad = (why: Detail) => dialtoneError(ERR.CLIENT_INVALID_PARAM, why);
   const inviter = memberOf(call, input.userId);
   if (inviter?.status !== 'Calling') return dialtoneError(ERR.CLIENT_NOT_ALLOWED, 'only a member in the call may invite');
-  if (input.userIdList.length === 0) return bad('userIdList is empty');
-  if (new Set(input.userIdList).size !== input.userIdList.length) return bad('userIdList has duplicates');
-  const already = input.userIdList.filter((id) => memberOf(call, id));
-  if (already.length > 0) return bad(`already in the call: ${already.join(', ')}`);
+  const list = checkUserIdList(input.userIdList);
+  if (list) return list;
+  const already = input.userIdList.findIndex((id) => memberOf(call, id));
+  if (already >= 0) return bad(detail`${field('userIdList', already)} is already in the call`);
   const max = input.maxMembers ?? DEFAULT_MAX_MEMBERS;
   if (call.members.length + input.userIdList.length > max) return bad(`a call has at most ${max} members`);
   const timeout = input.timeoutSeconds ?? 0;
   if (!Number.isInteger(timeout) || timeout < 0 || timeout > MAX_RING_TIMEOUT_SECONDS)
-    return bad(`timeout must be 0..${MAX_RING_TIMEOUT_SECONDS} seconds`);
+    return bad(detail`${field('timeout')} must be 0 to ${MAX_RING_TIMEOUT_SECONDS} seconds`);
   const ringFor = timeout === 0 ? call.timeoutSeconds : timeout;
 
   const invited = input.userIdList.filter((id) => !input.busy.has(id));
@@ -103,11 +103,11 @@ export interface JoinInput {
  * refused user learns nothing more about the call.
  */
 export function join(call: Call, input: JoinInput): Step | DialtoneError {
-  if (memberOf(call, input.userId)) return dialtoneError(ERR.CLIENT_NOT_ALLOWED, 'already a member of this call');
+  if (memberOf(call, input.userId)) return dialtoneError(ERR.CLIENT_NOT_ALLOWED, 'you are already a member of this call');
   if (call.callType !== 'MultiCall') return dialtoneError(ERR.CLIENT_NOT_ALLOWED, 'a 1-to-1 call cannot be joined');
   if (!input.openGroupJoin && !call.everMembers.includes(input.userId))
     return dialtoneError(ERR.CLIENT_NOT_ALLOWED, 'only users invited to this call may join it');
-  if (input.busy) return dialtoneError(ERR.CLIENT_REPEATED_CALL, 'already in another call');
+  if (input.busy) return dialtoneError(ERR.CLIENT_REPEATED_CALL, 'you are already in another call');
   const max = input.maxMembers ?? DEFAULT_MAX_MEMBERS;
   if (call.members.length + 1 > max) return dialtoneError(ERR.CLIENT_INVALID_PARAM, `a call has at most ${max} members`);
   const joined = inCall(input.userId, input.deviceId);

@@ -55,7 +55,7 @@ function cancelByCaller(call: Call, now: number): Step {
  */
 export function hangup(call: Call, input: HangupInput): Step | DialtoneError {
   const member = memberOf(call, input.userId);
-  if (!member) return dialtoneError(ERR.CLIENT_NOT_ALLOWED, 'not a member of this call');
+  if (!member) return dialtoneError(ERR.CLIENT_NOT_ALLOWED, 'you are not a member of this call');
   if (member.status === 'Waiting') return leave(call, input.userId, 'reject', input.now, input.deviceId);
   if (input.userId === call.callerId && call.acceptTime === 0) return cancelByCaller(call, input.now);
   return leave(call, input.userId, input.interrupt ? 'interrupt' : 'hangup', input.now, input.deviceId);

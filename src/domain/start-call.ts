@@ -1,5 +1,6 @@
 /** Starting a call (`calls` and `start_call_by_robot`). */
-import { ERR, dialtoneError, type DialtoneError } from '../errors.js';
+import { ERR, detail, dialtoneError, field, type Detail, type DialtoneError } from '../errors.js';
+import { IDENTIFIER_RULE, isIdentifier, isUserId, isWellFormed, USER_ID_RULE, WELL_FORMED_RULE } from '../protocol/identifiers.js';
 import { callInfo, clientInfo, endEffects, userList } from './call-state.js';
 import type { Effect, Step } from './effects.js';
 import { toMember } from './members.js';
@@ -15,7 +16,7 @@ export const DEFAULT_MAX_MEMBERS = 9;
 export const MAX_USER_DATA_BYTES = 1000;
 /** Largest numeric room id. */
 export const MAX_NUMERIC_ROOM_ID = 4294967295;
-/** Longest string room id, characters. */
+/** Longest string room id, Unicode code points. */
 export const MAX_STRING_ROOM_ID_LENGTH = 64;
 
 /** Everything needed to start a call; ids and time are supplied by the caller of the domain. */
@@ -53,26 +54,26 @@ export interface StartStep extends Step {
   room: { roomId: number | string; roomIdType: RoomIdType };
 }
 
-/** Resolves the room id rules of SPEC §4 / issue 2: a numeric id 1..4294967295 is type 1, a string ≤ 64 chars type 2. */
+/** Resolves the room id rules of SPEC §4 / issue 2: a numeric id 1..4294967295 is type 1, an identifier (SPEC §1) type 2. */
 export function resolveRoomId(
   roomId: number | string | undefined,
   roomIdType: RoomIdType | undefined,
   generatedString: string,
   generatedNumeric: number,
 ): { roomId: number | string; roomIdType: RoomIdType } | DialtoneError {
-  const bad = (why: string) => dialtoneError(ERR.CLIENT_INVALID_PARAM, why);
+  const bad = (why: Detail) => dialtoneError(ERR.CLIENT_INVALID_PARAM, why);
   if (roomId === undefined || roomId === '') {
     return roomIdType === 1 ? { roomId: generatedNumeric, roomIdType: 1 } : { roomId: generatedString, roomIdType: 2 };
   }
   const numeric = typeof roomId === 'number' ? roomId : roomIdType === 1 && /^\d{1,10}$/.test(roomId) ? Number(roomId) : undefined;
   if (typeof roomId === 'number' || roomIdType === 1) {
-    if (roomIdType === 2) return bad('a numeric roomId needs roomIdType 1');
+    if (roomIdType === 2) return bad(detail`${field('roomId')} is a number, so ${field('roomIdType')} must be 1`);
     if (numeric === undefined || !Number.isInteger(numeric) || numeric < 1 || numeric > MAX_NUMERIC_ROOM_ID) {
-      return bad(`roomId must be an integer in 1..${MAX_NUMERIC_ROOM_ID} for roomIdType 1`);
+      return bad(detail`${field('roomId')} must be an integer from 1 to ${MAX_NUMERIC_ROOM_ID} when ${field('roomIdType')} is 1`);
     }
     return { roomId: numeric, roomIdType: 1 };
   }
-  if (roomId.length > MAX_STRING_ROOM_ID_LENGTH) return bad(`a string roomId is at most ${MAX_STRING_ROOM_ID_LENGTH} characters`);
+  if (!isIdentifier(roomId)) return bad(detail`${field('roomId')} ${IDENTIFIER_RULE}`);
   return { roomId, roomIdType: 2 };
 }
 
@@ -81,19 +82,29 @@ export function resolveRoomId(
  * nobody is left ringing the call ends at once with `CallBusy`.
  */
 export function startCall(input: StartCallInput): StartStep | DialtoneError {
-  const bad = (why: string) => dialtoneError(ERR.CLIENT_INVALID_PARAM, why);
+  const bad = (why: Detail) => dialtoneError(ERR.CLIENT_INVALID_PARAM, why);
   if (input.callerBusy) return dialtoneError(ERR.CLIENT_REPEATED_CALL);
   const maxMembers = input.maxMembers ?? DEFAULT_MAX_MEMBERS;
-  if (input.calleeIds.length === 0) return bad('userIdList is empty');
-  if (new Set(input.calleeIds).size !== input.calleeIds.length) return bad('userIdList has duplicates');
-  if (input.calleeIds.includes(input.callerId)) return bad('userIdList contains the caller');
-  if (input.calleeIds.length + 1 > maxMembers) return bad(`a call has at most ${maxMembers} members, caller included`);
+  // The transports refuse bad ids first, by their own field names; this keeps any other way in
+  // from storing an id that could not be read back (SPEC §1).
+  if (!isUserId(input.callerId)) return bad(detail`the caller's user id ${USER_ID_RULE}`);
+  const callees = checkUserIdList(input.calleeIds, input.callerId);
+  if (callees) return callees;
+  if (input.calleeIds.length + 1 > maxMembers) {
+    return bad(
+      detail`${field('userIdList')} has ${input.calleeIds.length} users; a call has at most ${maxMembers} members, caller included`,
+    );
+  }
+  if (input.userData !== undefined && !isWellFormed(input.userData)) return bad(detail`${field('userData')} ${WELL_FORMED_RULE}`);
   if (input.userData !== undefined && new TextEncoder().encode(input.userData).length > MAX_USER_DATA_BYTES) {
-    return bad(`userData is at most ${MAX_USER_DATA_BYTES} bytes`);
+    return bad(detail`${field('userData')} must be at most ${MAX_USER_DATA_BYTES} bytes of UTF-8`);
+  }
+  if (input.chatGroupId !== undefined && input.chatGroupId !== '' && !isIdentifier(input.chatGroupId)) {
+    return bad(detail`${field('chatGroupId')} ${IDENTIFIER_RULE}`);
   }
   const timeout = input.timeoutSeconds ?? 0;
   if (!Number.isInteger(timeout) || timeout < 0 || timeout > MAX_RING_TIMEOUT_SECONDS) {
-    return bad(`timeout must be 0..${MAX_RING_TIMEOUT_SECONDS} seconds`);
+    return bad(detail`${field('timeout')} must be 0 to ${MAX_RING_TIMEOUT_SECONDS} seconds`);
   }
   const room = resolveRoomId(input.roomId, input.roomIdType, input.generatedStringRoomId, input.generatedNumericRoomId);
   if (room instanceof Error) return room;
@@ -146,4 +157,22 @@ export function startCall(input: StartCallInput): StartStep | DialtoneError {
   );
   effects.push(...endEffects(call, input.now, 'CallBusy'));
   return { callId: call.callId, call: undefined, effects, room };
+}
+
+/**
+ * The `userIdList` rules shared by `calls` and `inviteUser`: not empty, each a user id, no
+ * repeats, not `exclude` (the caller). Undefined when they hold.
+ */
+export function checkUserIdList(userIds: readonly string[], exclude?: string): DialtoneError | undefined {
+  const bad = (why: Detail) => dialtoneError(ERR.CLIENT_INVALID_PARAM, why);
+  if (userIds.length === 0) return bad(detail`${field('userIdList')} must not be empty`);
+  const seen = new Map<string, number>();
+  for (const [i, id] of userIds.entries()) {
+    if (!isUserId(id)) return bad(detail`${field('userIdList', i)} ${USER_ID_RULE}`);
+    const first = seen.get(id);
+    if (first !== undefined) return bad(detail`${field('userIdList', i)} repeats ${field('userIdList', first)}`);
+    if (id === exclude) return bad(detail`${field('userIdList', i)} is the caller`);
+    seen.set(id, i);
+  }
+  return undefined;
 }

@@ -8,6 +8,8 @@ import { validator, type Validator } from '../../schema.js';
 export interface RestCommand<T extends TSchema = TSchema> {
   /** `service/command`, e.g. `call_config/set_callback`. */
   path: string;
+  /** The body schema (what `validate` checks), e.g. for documentation and fuzzing. */
+  body: T;
   validate: Validator<T>;
   /** Error for a body that fails the schema (the service's "invalid parameter"). */
   invalidParam: ErrorDef;
@@ -27,6 +29,7 @@ export function restCommand<T extends TSchema>(spec: {
 }): RestCommand {
   return {
     path: spec.path,
+    body: spec.body,
     validate: validator(spec.body),
     invalidParam: spec.invalidParam,
     internal: spec.internal,

@@ -8,6 +8,7 @@ import type { FastifyInstance } from 'fastify';
 import type { AppRegistry } from '../../app/apps.js';
 import { makeUserSig } from '../../auth/usersig.js';
 import { ERR } from '../../errors.js';
+import { isUserId, USER_ID_RULE } from '../../protocol/identifiers.js';
 import { failEnvelope } from './envelope.js';
 import { isLoopbackHost } from './loopback-host.js';
 
@@ -61,7 +62,7 @@ export function registerDemo(http: FastifyInstance, apps: AppRegistry): void {
         );
     }
     const userId = req.query.userId ?? '';
-    if (!/^[^\u0000-\u001f\u007f]{1,64}$/.test(userId)) return reply.code(400).send({ error: 'userId must be 1..64 characters' });
+    if (!isUserId(userId)) return reply.code(400).send({ error: `userId ${USER_ID_RULE}` });
     const app = req.query.sdkAppId ? apps.get(Number(req.query.sdkAppId)) : apps.list()[0];
     if (!app) return reply.code(404).send({ error: 'no such app' });
     return {

@@ -8,6 +8,7 @@ import type { AppRegistry } from '../../app/apps.js';
 import type { Clock } from '../../app/ports.js';
 import { verifyUserSig } from '../../auth/usersig.js';
 import { ERR, isDialtoneError, type ErrorDef } from '../../errors.js';
+import { isUserId, isWellFormed, USER_ID_RULE, WELL_FORMED_RULE } from '../../protocol/identifiers.js';
 import type { RestCommand } from './command.js';
 import { failEnvelope, okEnvelope, type Envelope } from './envelope.js';
 import { RateLimiter } from './rate-limit.js';
@@ -51,8 +52,9 @@ export function registerRestApi(app: FastifyInstance, opts: RestApiOptions): voi
   const commands = new Map(opts.commands.map((c) => [c.path, c]));
   const limiter = new RateLimiter(opts.rateLimitPerSecond ?? 200, opts.clock);
 
+  // A detail is the whole sentence: the default message is not repeated in front of it.
   const fail = (req: FastifyRequest, reply: FastifyReply, def: ErrorDef, detail?: string) =>
-    reply.code(200).send(failEnvelope(req.id, def.code, detail ? `${def.message}: ${detail}` : def.message));
+    reply.code(200).send(failEnvelope(req.id, def.code, detail ?? def.message));
 
   app.route<{ Params: { service: string; command: string }; Querystring: Record<string, string | string[]> }>({
     method: ['GET', 'HEAD', 'PUT', 'DELETE', 'PATCH', 'OPTIONS', 'POST'],
@@ -68,14 +70,18 @@ export function registerRestApi(app: FastifyInstance, opts: RestApiOptions): voi
       if (sdkappid === undefined || sdkappid === '') return fail(req, reply, ERR.REST_MISSING_SDKAPPID);
       if (!isUint32(sdkappid)) return fail(req, reply, ERR.REST_INVALID_SDKAPPID, 'sdkappid must be an unsigned 32-bit integer');
       for (const name of ['identifier', 'usersig', 'random', 'contenttype']) {
-        if (param(name) === undefined) return fail(req, reply, ERR.REST_BAD_REQUEST, `missing query parameter ${name}`);
+        if (param(name) === undefined) return fail(req, reply, ERR.REST_BAD_REQUEST, `the query parameter ${name} is missing`);
       }
+      for (const [name, value] of Object.entries(q)) {
+        if (![value].flat().every(isWellFormed)) return fail(req, reply, ERR.REST_BAD_REQUEST, `${name} ${WELL_FORMED_RULE}`);
+      }
+      if (!isUserId(param('identifier')!)) return fail(req, reply, ERR.REST_BAD_REQUEST, `identifier ${USER_ID_RULE}`);
       if (!isUint32(param('random')!)) return fail(req, reply, ERR.REST_BAD_REQUEST, 'random must be an unsigned 32-bit integer');
       if (param('contenttype') !== 'json') return fail(req, reply, ERR.REST_BAD_REQUEST, 'contenttype must be json');
 
       const path = `${req.params.service}/${req.params.command}`;
       const command = commands.get(path);
-      if (!command) return fail(req, reply, ERR.REST_UNKNOWN_COMMAND, path);
+      if (!command) return fail(req, reply, ERR.REST_UNKNOWN_COMMAND, `unknown service or command ${path}`);
 
       const sdkAppId = Number(sdkappid);
       const identifier = param('identifier')!;
@@ -89,7 +95,12 @@ export function registerRestApi(app: FastifyInstance, opts: RestApiOptions): voi
       if (isDialtoneError(verified)) return reply.code(200).send(failEnvelope(req.id, verified.code, verified.message));
       if (!opts.apps.isAdmin(sdkAppId, identifier)) return fail(req, reply, ERR.REST_NOT_ADMIN);
       if (!limiter.allow(`${sdkAppId}/${path}`))
-        return fail(req, reply, ERR.REST_RATE_LIMITED, `${path} allows ${opts.rateLimitPerSecond ?? 200} requests per second`);
+        return fail(
+          req,
+          reply,
+          ERR.REST_RATE_LIMITED,
+          `rate limit exceeded: ${path} allows ${opts.rateLimitPerSecond ?? 200} requests per second`,
+        );
 
       const raw = typeof req.body === 'string' ? req.body : '';
       let body: unknown;

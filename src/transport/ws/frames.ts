@@ -1,52 +1,58 @@
 /** The client protocol's frame and op argument schemas (SPEC §4). */
 import { Type } from '@sinclair/typebox';
-import { validator } from '../../schema.js';
+import { Identifier, IdentifierOrEmpty, UserId, validator, WellFormedString, type Validator } from '../../schema.js';
 
-/** Longest user id, characters. */
-export const MAX_USER_ID_LENGTH = 64;
-/** Longest `userData`, characters. */
+/** Longest `userData`, characters (the domain also caps it at 1000 UTF-8 bytes). */
 export const MAX_USER_DATA_LENGTH = 1000;
 
-/** A user id: 1..64 characters, no control characters. */
-export const UserId = Type.String({ minLength: 1, maxLength: MAX_USER_ID_LENGTH, pattern: '^[^\\u0000-\\u001f\\u007f]+$' });
-const CallId = Type.String({ minLength: 1, maxLength: 64 });
+const CallId = Identifier();
+/** A room id: an integer (type 1), or an identifier (type 2); `''` asks for a generated one. */
+const RoomId = Type.Union([Type.Integer(), IdentifierOrEmpty()], {
+  errorMessage: 'must be an integer or a string of 1 to 64 characters with no control character',
+});
 
-/** `{ id, op, args }`. */
+/** `{ id, op, args }`. The args are checked, strings included, by the op's own schema. */
 export const checkRequest = validator(
   Type.Object({
-    id: Type.Union([Type.String({ maxLength: 128 }), Type.Number()]),
-    op: Type.String({ maxLength: 64 }),
+    id: Type.Union([WellFormedString({ maxLength: 128 }), Type.Number()], {
+      errorMessage: 'must be a string of at most 128 characters or a number',
+    }),
+    op: WellFormedString({ maxLength: 64 }),
     args: Type.Optional(Type.Object({})),
   }),
+  { root: 'the frame', deep: false },
 );
 
-/** Arguments of each op. */
-export const opArgs = {
-  calls: validator(
-    Type.Object({
-      userIdList: Type.Array(UserId, { minItems: 1, maxItems: 64 }),
-      mediaType: Type.Union([Type.Literal('Audio'), Type.Literal('Video')]),
-      roomId: Type.Optional(Type.Union([Type.Integer(), Type.String()])),
-      roomIdType: Type.Optional(Type.Union([Type.Literal(1), Type.Literal(2)])),
-      timeout: Type.Optional(Type.Integer({ minimum: 0, maximum: 600 })),
-      userData: Type.Optional(Type.String({ maxLength: MAX_USER_DATA_LENGTH })),
-      chatGroupId: Type.Optional(Type.String({ maxLength: 128 })),
-    }),
-  ),
-  accept: validator(Type.Object({ callId: CallId })),
-  reject: validator(Type.Object({ callId: CallId })),
-  ignore: validator(Type.Object({ callId: CallId })),
-  hangup: validator(Type.Object({ callId: CallId, reason: Type.Optional(Type.Literal('interrupt')) })),
-  inviteUser: validator(
-    Type.Object({
-      callId: CallId,
-      userIdList: Type.Array(UserId, { minItems: 1, maxItems: 64 }),
-      timeout: Type.Optional(Type.Integer({ minimum: 0, maximum: 600 })),
-    }),
-  ),
-  join: validator(Type.Object({ callId: CallId })),
-  signal: validator(Type.Object({ callId: CallId, toUserId: UserId, data: Type.Unknown() })),
-  ping: validator(Type.Object({})),
+/** The schema of each op's arguments. */
+export const OP_SCHEMAS = {
+  calls: Type.Object({
+    userIdList: Type.Array(UserId(), { minItems: 1, maxItems: 64 }),
+    mediaType: Type.Union([Type.Literal('Audio'), Type.Literal('Video')]),
+    roomId: Type.Optional(RoomId),
+    roomIdType: Type.Optional(Type.Union([Type.Literal(1), Type.Literal(2)])),
+    timeout: Type.Optional(Type.Integer({ minimum: 0, maximum: 600 })),
+    userData: Type.Optional(Type.String({ maxLength: MAX_USER_DATA_LENGTH })),
+    chatGroupId: Type.Optional(IdentifierOrEmpty()),
+  }),
+  accept: Type.Object({ callId: CallId }),
+  reject: Type.Object({ callId: CallId }),
+  ignore: Type.Object({ callId: CallId }),
+  hangup: Type.Object({ callId: CallId, reason: Type.Optional(Type.Literal('interrupt')) }),
+  inviteUser: Type.Object({
+    callId: CallId,
+    userIdList: Type.Array(UserId(), { minItems: 1, maxItems: 64 }),
+    timeout: Type.Optional(Type.Integer({ minimum: 0, maximum: 600 })),
+  }),
+  join: Type.Object({ callId: CallId }),
+  signal: Type.Object({ callId: CallId, toUserId: UserId(), data: Type.Unknown() }),
+  ping: Type.Object({}),
+};
+
+type OpSchemas = typeof OP_SCHEMAS;
+
+/** Arguments of each op; fields are named in errors as the client spells them (`userIdList[2]`). */
+export const opArgs = Object.fromEntries(Object.entries(OP_SCHEMAS).map(([op, schema]) => [op, validator(schema, { root: 'args' })])) as {
+  [Op in keyof OpSchemas]: Validator<OpSchemas[Op]>;
 };
 
 /** Names of the ops this server understands. */

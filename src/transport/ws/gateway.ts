@@ -17,7 +17,8 @@ import { ERR, dialtoneError, isDialtoneError, type DialtoneError } from '../../e
 import { clientIpOf } from '../http/client-ip.js';
 import { ConnectionRegistry, sendFrame, type ClientConnection } from './connections.js';
 import { FRAME_BURST, FRAMES_PER_SECOND, FrameBudget } from './frame-budget.js';
-import { checkRequest, MAX_USER_ID_LENGTH, opArgs, type OpName } from './frames.js';
+import { checkRequest, opArgs, type OpName } from './frames.js';
+import { IDENTIFIER_RULE, isIdentifier, isUserId, isWellFormed, USER_ID_RULE, WELL_FORMED_RULE } from '../../protocol/identifiers.js';
 
 /** Close code for a failed authentication. */
 export const CLOSE_AUTH_FAILED = 4001;
@@ -31,8 +32,13 @@ export const CLOSE_TOO_MANY_DEVICES = 4004;
 export const MAX_DEVICES_PER_USER = 10;
 /** Path of the client endpoint. */
 export const WS_PATH = '/v1/ws';
-/** Largest accepted frame, bytes. */
+/** Largest accepted frame, bytes (64 KiB): a larger one is answered with `-1202` and dropped. */
 export const MAX_FRAME_BYTES = 64 * 1024;
+/**
+ * Largest frame the socket reads at all, bytes (1 MiB): past it the socket is closed with 1009,
+ * as a frame that big is no client's mistake and would cost memory to read.
+ */
+export const MAX_FRAME_HARD_CAP_BYTES = 1024 * 1024;
 
 const PLATFORMS: readonly Platform[] = ['Web', 'Android', 'iOS', 'Windows', 'Mac', 'iPad', 'Unknown'];
 
@@ -89,7 +95,7 @@ type Identity = Pick<ClientConnection, 'sdkAppId' | 'userId' | 'deviceId' | 'pla
 
 /** The WebSocket gateway, attached to an HTTP server's upgrade event. */
 export class Gateway {
-  private readonly wss = new WebSocketServer({ noServer: true, maxPayload: MAX_FRAME_BYTES });
+  private readonly wss = new WebSocketServer({ noServer: true, maxPayload: MAX_FRAME_HARD_CAP_BYTES });
   private readonly ops: Record<OpName, OpHandler>;
   private sweeper: NodeJS.Timeout | undefined;
   private closing = false;
@@ -297,12 +303,12 @@ export class Gateway {
     const userId = q.get('userid') ?? '';
     const platform = (q.get('platform') ?? 'Unknown') as Platform;
     const deviceId = q.get('device') ?? 'default';
+    for (const [name, value] of q) if (!isWellFormed(value)) return invalidParam(`${name} ${WELL_FORMED_RULE}`);
     if (!/^\d{1,10}$/.test(sdkappid) || Number(sdkappid) > 0xffffffff) return invalid('sdkappid must be an unsigned 32-bit integer');
-    if (userId.length === 0 || userId.length > MAX_USER_ID_LENGTH || /[\u0000-\u001f\u007f]/.test(userId)) {
-      return invalid(`userid must be 1..${MAX_USER_ID_LENGTH} characters`);
-    }
+    // Ids are checked before anything is looked up or stored under them (SPEC §1).
+    if (!isUserId(userId)) return invalidParam(`userid ${USER_ID_RULE}`);
     if (!PLATFORMS.includes(platform)) return invalid(`platform must be one of ${PLATFORMS.join(', ')}`);
-    if (deviceId.length === 0 || deviceId.length > 64) return invalid('device must be 1..64 characters');
+    if (!isIdentifier(deviceId)) return invalidParam(`device ${IDENTIFIER_RULE}`);
     const verified = verifyUserSig({
       userSig: q.get('usersig') ?? '',
       identifier: userId,
@@ -327,21 +333,27 @@ export class Gateway {
     if (!conn.budget.take(this.deps.clock.now())) {
       return refuse(
         null,
-        dialtoneError(ERR.REST_RATE_LIMITED, `at most ${FRAMES_PER_SECOND} frames per second (bursts of ${FRAME_BURST})`),
+        dialtoneError(ERR.REST_RATE_LIMITED, `a socket may send at most ${FRAMES_PER_SECOND} frames per second (bursts of ${FRAME_BURST})`),
       );
     }
     if (isBinary) return refuse(null, invalidParam('frames must be JSON text'));
+    const text = Buffer.isBuffer(data) ? data : Array.isArray(data) ? Buffer.concat(data) : Buffer.from(data);
     let frame: unknown;
     try {
-      frame = JSON.parse(data.toString());
+      frame = JSON.parse(text.toString());
     } catch {
-      return refuse(null, invalidParam('frame is not JSON'));
+      frame = undefined;
     }
+    // Too large, but below the hard cap: answered (with its id when it has one) and dropped,
+    // so a client that sent, say, an oversized SDP hears why instead of losing its socket.
+    if (text.length > MAX_FRAME_BYTES) {
+      return refuse(replyIdOf(frame), invalidParam(`frame is ${text.length} bytes; the limit is ${MAX_FRAME_BYTES}`));
+    }
+    if (frame === undefined) return refuse(null, invalidParam('the frame is not JSON'));
     const request = checkRequest(frame);
-    const id = typeof frame === 'object' && frame !== null && 'id' in frame ? (frame as { id: unknown }).id : null;
-    if (!request.ok) return refuse(typeof id === 'string' || typeof id === 'number' ? id : null, invalidParam(request.reason));
+    if (!request.ok) return refuse(replyIdOf(frame), invalidParam(request.reason));
     const { op } = request.value;
-    if (!Object.hasOwn(this.ops, op)) return refuse(request.value.id, invalidParam(`unknown op ${op}`));
+    if (!Object.hasOwn(this.ops, op)) return refuse(request.value.id, invalidParam(`unknown op ${JSON.stringify(op)}`));
     const args = opArgs[op as OpName](request.value.args ?? {});
     if (!args.ok) return refuse(request.value.id, invalidParam(args.reason));
     try {
@@ -353,6 +365,13 @@ export class Gateway {
       reply(request.value.id, { ok: false, code: ERR.CALL_INTERNAL.code, message: ERR.CALL_INTERNAL.message });
     }
   }
+}
+
+/** The id to answer a frame with: its own when it is a usable one, else null. */
+function replyIdOf(frame: unknown): string | number | null {
+  const id = typeof frame === 'object' && frame !== null && 'id' in frame ? (frame as { id: unknown }).id : null;
+  if (typeof id === 'number') return id;
+  return typeof id === 'string' && id.length <= 128 && isWellFormed(id) ? id : null;
 }
 
 function actorOf(conn: ClientConnection): Actor {

@@ -8,11 +8,11 @@ import type { AppRegistry } from '../../../app/apps.js';
 import type { App, Clock } from '../../../app/ports.js';
 import { ERR, dialtoneError } from '../../../errors.js';
 import type { Actor } from '../../../app/call-service.js';
+import { ControlFreeString, UserId } from '../../../schema.js';
 import { restCommand, type RestCommand } from '../command.js';
 
 const codes = { invalidParam: ERR.CONFIG_INVALID_PARAM, internal: ERR.CONFIG_INTERNAL };
 const SdkAppId = Type.Integer({ minimum: 1, maximum: 0xffffffff });
-const UserId = Type.String({ minLength: 1, maxLength: 64, pattern: '^[^,\\s]+$' });
 
 /** What is shown of an app: never its keys. */
 function appOut(app: App, operator: number | undefined): Record<string, unknown> {
@@ -29,14 +29,14 @@ export function adminCommands(apps: AppRegistry, clock: Clock): RestCommand[] {
       path: 'dialtone_admin/create_app',
       body: Type.Object({
         SdkAppId: Type.Optional(SdkAppId),
-        SecretKey: Type.Optional(Type.String({ minLength: 16, maxLength: 256 })),
-        Admins: Type.Optional(Type.Array(UserId, { minItems: 1, maxItems: 16 })),
+        SecretKey: Type.Optional(ControlFreeString({ minLength: 16, maxLength: 256 })),
+        Admins: Type.Optional(Type.Array(UserId(), { minItems: 1, maxItems: 16 })),
       }),
       ...codes,
       handle: async (body, actor) => {
         onlyOperator(actor);
         const app = await apps.create({ sdkAppId: body.SdkAppId, secretKey: body.SecretKey, admins: body.Admins }, clock.now());
-        if (!app) throw dialtoneError(ERR.APP_EXISTS, String(body.SdkAppId));
+        if (!app) throw dialtoneError(ERR.APP_EXISTS, `an app with SdkAppId ${body.SdkAppId} exists`);
         // The one answer that carries the keys: the operator hands them to the app's developers.
         return { ...appOut(app, apps.operatorId()), SecretKey: app.secretKey, WebhookSecret: app.webhookSecret };
       },
@@ -58,7 +58,7 @@ export function adminCommands(apps: AppRegistry, clock: Clock): RestCommand[] {
       handle: async (body, actor) => {
         onlyOperator(actor);
         const app = apps.get(body.SdkAppId);
-        if (!app) throw dialtoneError(ERR.APP_NOT_FOUND, String(body.SdkAppId));
+        if (!app) throw dialtoneError(ERR.APP_NOT_FOUND, `SDKAppID not found: ${body.SdkAppId}`);
         return { App: appOut(app, apps.operatorId()) };
       },
     }),

@@ -6,6 +6,7 @@ import type { DestinationPolicy } from '../../../callbacks/destination.js';
 import type { CallPolicy } from '../../../app/ports.js';
 import { CALLBACK_COMMANDS, type CallbackCommand } from '../../../domain/types.js';
 import { ERR, dialtoneError } from '../../../errors.js';
+import { ControlFreeString } from '../../../schema.js';
 import { restCommand, type RestCommand } from '../command.js';
 
 /** Longest accepted callback URL, characters. */
@@ -30,7 +31,7 @@ export function callConfigCommands(service: CallbackConfigService, destinations:
     restCommand({
       path: 'call_config/set_callback',
       body: Type.Object({
-        Url: Type.String({ minLength: 1, maxLength: MAX_CALLBACK_URL_LENGTH }),
+        Url: ControlFreeString({ minLength: 1, maxLength: MAX_CALLBACK_URL_LENGTH }),
         CallbackCommandList: Type.Array(Type.Union(CALLBACK_COMMANDS.map((c) => Type.Literal(c))), { maxItems: 16 }),
       }),
       ...codes,
@@ -62,7 +63,7 @@ export function callConfigCommands(service: CallbackConfigService, destinations:
     restCommand({
       path: 'call_config/set_callback_token',
       body: Type.Object({
-        Token: Type.String({ minLength: 1, maxLength: 128 }),
+        Token: ControlFreeString({ minLength: 1, maxLength: 128 }),
         IsTokenEnable: Type.Boolean(),
       }),
       ...codes,

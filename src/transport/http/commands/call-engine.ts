@@ -2,8 +2,8 @@
 import { Type } from '@sinclair/typebox';
 import type { CallService } from '../../../app/call-service.js';
 import { callInfo, userList } from '../../../domain/call-state.js';
-import { ERR, dialtoneError, isDialtoneError } from '../../../errors.js';
-import { MAX_USER_DATA_LENGTH, UserId } from '../../ws/frames.js';
+import { ERR, isDialtoneError, type FieldNames } from '../../../errors.js';
+import { Identifier, IdentifierOrEmpty, UserId } from '../../../schema.js';
 import { restCommand, type RestCommand } from '../command.js';
 
 const codes = { invalidParam: ERR.CALL_INVALID_PARAM, internal: ERR.CALL_INTERNAL };
@@ -11,7 +11,19 @@ const codes = { invalidParam: ERR.CALL_INVALID_PARAM, internal: ERR.CALL_INTERNA
 /** `ResultCode` of a callee in `start_call_by_robot`'s answer: 0 ringing, 1 busy in another call. */
 export const ROBOT_RESULT = { RINGING: 0, BUSY: 1 } as const;
 
-const CallIdBody = Type.Object({ CallId: Type.String({ minLength: 1, maxLength: 64 }) });
+const CallIdBody = Type.Object({ CallId: Identifier() });
+
+/**
+ * How `start_call_by_robot` spells the fields of the call rules it shares with the client's
+ * `calls` (whose names the domain's errors use), so its errors name what the caller sent.
+ */
+const ROBOT_FIELDS: FieldNames = {
+  userIdList: 'CalleeList_Account',
+  userData: 'UserData',
+  roomId: 'CallInfo.RoomId',
+  roomIdType: 'CallInfo.RoomIdType',
+  timeout: 'Timeout',
+};
 
 /** The `call_engine_http_srv` commands. */
 export function callEngineCommands(calls: CallService): RestCommand[] {
@@ -37,22 +49,23 @@ export function callEngineCommands(calls: CallService): RestCommand[] {
     restCommand({
       path: 'call_engine_http_srv/start_call_by_robot',
       body: Type.Object({
-        Robot_Account: UserId,
-        CalleeList_Account: Type.Array(UserId, { minItems: 1, maxItems: 64 }),
+        Robot_Account: UserId(),
+        CalleeList_Account: Type.Array(UserId(), { minItems: 1, maxItems: 64 }),
         Timeout: Type.Integer({ minimum: 10_000, maximum: 600_000 }),
         UserData: Type.Optional(Type.String()),
         CallInfo: Type.Object({
           MediaType: Type.Union([Type.Literal('Audio'), Type.Literal('Video')]),
-          RoomId: Type.Optional(Type.Union([Type.String(), Type.Integer()])),
+          RoomId: Type.Optional(
+            Type.Union([IdentifierOrEmpty(), Type.Integer()], {
+              errorMessage: 'must be an integer or a string of 1 to 64 characters with no control character',
+            }),
+          ),
           RoomIdType: Type.Optional(Type.Union([Type.Literal(1), Type.Literal(2)])),
         }),
         OfflinePushInfo: Type.Optional(Type.Object({})),
       }),
       ...codes,
       handle: async (body, actor) => {
-        if (body.UserData !== undefined && Buffer.byteLength(body.UserData, 'utf8') > MAX_USER_DATA_LENGTH) {
-          throw dialtoneError(ERR.CALL_INVALID_PARAM, `UserData is at most ${MAX_USER_DATA_LENGTH} bytes`);
-        }
         try {
           const started = await calls.startCall(
             { ...actor, userId: body.Robot_Account },
@@ -75,8 +88,8 @@ export function callEngineCommands(calls: CallService): RestCommand[] {
             })),
           };
         } catch (err) {
-          // Client-protocol validation errors are the same rules; REST reports them as 101002.
-          if (isDialtoneError(err) && err.code === ERR.CLIENT_INVALID_PARAM.code) throw dialtoneError(ERR.CALL_INVALID_PARAM, err.message);
+          // The call rules are the client protocol's; REST reports them as 101002, in its own field names.
+          if (isDialtoneError(err) && err.code === ERR.CLIENT_INVALID_PARAM.code) throw err.as(ERR.CALL_INVALID_PARAM, ROBOT_FIELDS);
           throw err;
         }
       },

@@ -2,6 +2,7 @@
 import { Type } from '@sinclair/typebox';
 import type { Clock, Storage } from '../../../app/ports.js';
 import { ERR, dialtoneError } from '../../../errors.js';
+import { Identifier } from '../../../schema.js';
 import { restCommand, type RestCommand } from '../command.js';
 
 /** How far back records can be listed, seconds (7 days). */
@@ -17,7 +18,7 @@ export function callRecordCommands(storage: Storage, clock: Clock): RestCommand[
   return [
     restCommand({
       path: 'call_record_http_srv/get_record_by_callid',
-      body: Type.Object({ CallId: Type.String({ minLength: 1, maxLength: 64 }) }),
+      body: Type.Object({ CallId: Identifier() }),
       ...codes,
       handle: async (body, actor) => {
         const record = await storage.transaction((tx) => tx.calls.getRecord(actor.sdkAppId, body.CallId));

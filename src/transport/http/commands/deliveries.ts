@@ -9,10 +9,11 @@ import type { AttemptRecord, OutboxRecord } from '../../../app/ports.js';
 import { MAX_TIMEOUT_MS, type DeliveryPolicy } from '../../../callbacks/policy.js';
 import { CALLBACK_COMMANDS, type CallbackCommand } from '../../../domain/types.js';
 import { ERR } from '../../../errors.js';
+import { Identifier } from '../../../schema.js';
 import { restCommand, type RestCommand } from '../command.js';
 
 const codes = { invalidParam: ERR.CONFIG_INVALID_PARAM, internal: ERR.CONFIG_INTERNAL };
-const CallbackId = Type.String({ minLength: 1, maxLength: 64 });
+const CallbackId = Identifier();
 const TimeMs = Type.Integer({ minimum: 0 });
 
 function delivery(e: OutboxRecord): Record<string, unknown> {
@@ -59,7 +60,7 @@ export function deliveryCommands(deliveries: DeliveryService): RestCommand[] {
       body: Type.Object({
         Status: Type.Optional(Type.Union([Type.Literal('pending'), Type.Literal('delivered'), Type.Literal('failed')])),
         CallbackCommand: Type.Optional(Type.Union(CALLBACK_COMMANDS.map((c) => Type.Literal(c)))),
-        CallId: Type.Optional(Type.String({ minLength: 1, maxLength: 64 })),
+        CallId: Type.Optional(Identifier()),
         StartTimeMs: Type.Optional(TimeMs),
         EndTimeMs: Type.Optional(TimeMs),
         NumberPerPage: Type.Optional(Type.Integer({ minimum: 1, maximum: 100 })),
@@ -145,7 +146,13 @@ export function deliveryCommands(deliveries: DeliveryService): RestCommand[] {
     restCommand({
       path: 'call_config/rotate_webhook_secret',
       body: Type.Object({
-        Secret: Type.Optional(Type.String({ pattern: '^whsec_[A-Za-z0-9+/]{32,}={0,2}$', maxLength: 200 })),
+        Secret: Type.Optional(
+          Type.String({
+            pattern: '^whsec_[A-Za-z0-9+/]{32,}={0,2}$',
+            maxLength: 200,
+            errorMessage: 'must be whsec_ followed by the base64 of at least 24 bytes',
+          }),
+        ),
       }),
       ...codes,
       handle: async (body, actor) => ({ Secret: await deliveries.rotateSecret(actor.sdkAppId, body.Secret) }),
