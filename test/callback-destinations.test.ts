@@ -117,7 +117,7 @@ describe('set_callback refuses destinations outside the policy', () => {
     const t = shared;
     const answer = await setCallback(t, url);
     expect(answer).toMatchObject({ ActionStatus: 'FAIL', ErrorCode: 100002 });
-    expect(answer.ErrorInfo).toBe(`invalid parameter: Url points to ${what}; ${HINT}`);
+    expect(answer.ErrorInfo).toBe(`Url points to ${what}; ${HINT}`);
     expect(await rest(t, 'call_config/get_callback')).toMatchObject({ ErrorCode: 100301 });
   });
 
