@@ -24,6 +24,7 @@ const CONFORMANCE = [
   'test/test-server-teardown.test.ts',
   'test/identifiers.test.ts',
   'test/fuzz.test.ts',
+  'test/callback-destinations.test.ts',
 ];
 
 export default defineConfig({

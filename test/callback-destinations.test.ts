@@ -17,7 +17,7 @@ import { connectUser, type TestClient } from './helpers/client.js';
 import { ALL_COMMANDS } from './helpers/harness.js';
 import { Receiver } from './helpers/receiver.js';
 import { rest } from './helpers/rest.js';
-import { startServer, type TestServer } from './helpers/server.js';
+import { removeTestData, startServer, type TestServer } from './helpers/server.js';
 import { waitForAsync } from './helpers/wait.js';
 
 const HINT = 'callbacks may only go to public addresses unless the operator allows it with DIALTONE_CALLBACK_ALLOW';
@@ -219,7 +219,7 @@ describe('the operator widens the policy', () => {
 describe('start-up', () => {
   it('warns, once per app, about a stored URL the policy now refuses, without its query', async () => {
     const dataDir = mkdtempSync(join(tmpdir(), 'dialtone-test-'));
-    onTestFinished(() => rmSync(dataDir, { recursive: true, force: true }));
+    onTestFinished(() => removeTestData(dataDir));
     const first = await server({ callbackAllow: ['10.0.0.0/8'] }, {}, dataDir);
     expect(await setCallback(first, 'http://10.1.2.3:8080/cb?key=very-secret')).toMatchObject({ ErrorCode: 0 });
     await first.close();
