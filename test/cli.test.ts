@@ -10,6 +10,13 @@ import { rest } from './helpers/rest.js';
 import { startServer, type TestServer } from './helpers/server.js';
 import { waitFor } from './helpers/wait.js';
 
+/**
+ * Tests that spawn dozens of CLI processes at once (each a Node.js start-up of ~0.4 s of CPU) get
+ * more than the default 20 s: on a 2-core machine running the rest of the suite beside them, the
+ * processes alone can take that long. It bounds a hang; it is not a performance check.
+ */
+const CLI_PROCESSES_TIMEOUT_MS = 90_000;
+
 let t: TestServer;
 let dir: string;
 let env: Record<string, string>;
@@ -116,7 +123,7 @@ describe('dialtone CLI', () => {
       expect(r.stdout, SUBCOMMANDS[i]!.join(' ')).toMatch(/Examples:\n {2}dialtone /);
       if (!['serve', 'login', 'usersig'].includes(SUBCOMMANDS[i]![0]!)) expect(r.stdout, SUBCOMMANDS[i]!.join(' ')).toContain('--json');
     });
-  });
+  }, CLI_PROCESSES_TIMEOUT_MS);
 
   it('sets, reads and deletes the callback configuration, token, policy and webhook secret', async () => {
     const r = await cli('callback', 'set', 'http://127.0.0.1:9/cb', '--commands', 'start,end');
@@ -244,7 +251,7 @@ describe('dialtone CLI', () => {
     // Nothing was changed by the refused commands.
     await failsWith(['callback', 'get'], /ErrorCode 100301/);
     expect((await rest(t, 'call_config/get_call_policy')).Response).toEqual({ OpenGroupJoin: false });
-  });
+  }, CLI_PROCESSES_TIMEOUT_MS);
 
   it('reads and sets the call policy, which decides whether a user never invited may join a group call', async () => {
     expect(await json('call', 'policy', 'get')).toEqual({ OpenGroupJoin: false });
