@@ -389,6 +389,12 @@ export class Dispatcher {
    * one chain per entry for apps with ordering off.
    */
   private hold(claimed: Claimed[], ordering: Map<number, boolean>): void {
+    if (this.stopped) {
+      // Claimed while stopping: given back unsent, as stop() gave back what was queued.
+      for (const c of claimed) this.releasing.push(c.entry.id);
+      this.scheduleFlush();
+      return;
+    }
     const chains = new Map<string, Chain>();
     for (const c of claimed) {
       const ordered = ordering.get(c.entry.sdkAppId) ?? true;

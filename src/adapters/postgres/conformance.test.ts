@@ -449,6 +449,59 @@ describe.each([sqliteSubject(), pgSubject()])('$name storage', (subject) => {
       expect(ids(third.entries)).toEqual(['msg_9']);
     });
 
+    it("holds back a call's entry while an earlier one written for another origin is pending, whichever origin sorts first", async () => {
+      // The URL changed mid-call: the later entry's origin sorts before the earlier one's.
+      await add(makeEntry(1, { url: 'http://z.test/cb' }), makeEntry(2, { url: 'http://a.test/cb' }));
+      expect(ids((await claim(NOW)).entries)).toEqual(['msg_1']);
+      await tx((t) => t.outbox.release(['msg_1']));
+      // Not in flight and due: still, msg_2 is not claimed ahead of it or beside it.
+      const again = await claim(NOW, 1);
+      expect(ids(again.entries)).toEqual(['msg_1']);
+      await settle(settlement(again.entries[0]!, okAt(NOW)));
+      expect(ids((await claim(NOW)).entries)).toEqual(['msg_2']);
+    });
+
+    it('cancels claimed entries still pending, and the pending entries of an app by command, with the reason', async () => {
+      await add(
+        makeEntry(1, { callId: 'a' }),
+        makeEntry(2, { callId: 'b', command: 'Call.CallbackAfterMemberChanged' }),
+        makeEntry(3, { callId: 'c', command: 'Call.CallbackAfterEndCall', url: 'http://b.test/cb' }),
+        makeEntry(4, { callId: 'd', command: 'Call.CallbackAfterEndCall', sdkAppId: OTHER }),
+        makeEntry(5, { callId: 'e' }),
+      );
+      const got = (await claim(NOW, 10, [OTHER])).entries;
+      expect(ids(got).sort()).toEqual(['msg_1', 'msg_2', 'msg_3', 'msg_5']);
+      const [e1, e2] = [got.find((e) => e.id === 'msg_1'), got.find((e) => e.id === 'msg_2')];
+      await tx((t) => t.outbox.release(['msg_3', 'msg_5']));
+      await settle(settlement(e1!, okAt(NOW)));
+      // msg_1 was delivered meanwhile: only msg_2 is cancelled.
+      await tx((t) =>
+        t.outbox.cancel(
+          [
+            { seq: e1!.seq, reason: 'gone' },
+            { seq: e2!.seq, reason: 'gone' },
+          ],
+          NOW + 5,
+        ),
+      );
+      const status = async (id: string, app = APP) => (await tx((t) => t.outbox.get(app, id)))?.entry;
+      expect(await status('msg_1')).toMatchObject({ status: 'delivered' });
+      expect(await status('msg_2')).toMatchObject({ status: 'cancelled', lastError: 'gone', attempts: 0 });
+      // Cancelled: not claimed again, not pending.
+      expect(
+        await tx((t) => t.outbox.cancelPending(APP, ['Call.CallbackAfterEndCall', 'Call.CallbackAfterMemberChanged'], 'off', NOW)),
+      ).toBe(1);
+      expect(await status('msg_3')).toMatchObject({ status: 'cancelled', lastError: 'off' });
+      expect(await status('msg_4', OTHER)).toMatchObject({ status: 'pending' });
+      expect(await status('msg_5')).toMatchObject({ status: 'pending' });
+      expect(await tx((t) => t.outbox.cancelPending(APP, [], 'off', NOW))).toBe(0);
+      expect(ids((await claim(NOW)).entries).sort()).toEqual(['msg_4', 'msg_5']);
+      expect(ids((await tx((t) => t.outbox.list(APP, { status: 'cancelled' }, 0, 10))).entries)).toEqual(['msg_3', 'msg_2']);
+      // A cancelled callback can be made pending again (a resend).
+      expect(await tx((t) => t.outbox.resend(APP, 'msg_3', NOW + 10))).toBe(true);
+      expect(ids((await claim(NOW + 10)).entries)).toEqual(['msg_3']);
+    });
+
     it('settles attempts: delivered, failed, and pending again at the retry time', async () => {
       await add(makeEntry(1, { callId: 'a' }), makeEntry(2, { callId: 'b' }), makeEntry(3, { callId: 'c' }));
       const [d, f, r] = (await claim(NOW)).entries;

@@ -19,13 +19,14 @@ const LOG_COLUMNS =
 
 /**
  * Claimable (`o` is the candidate, `$1` now): no earlier pending entry of the call is in flight or
- * waiting for a retry. Every earlier pending entry is then claimable too, and comes first in seq
- * order, so a claim holds a call's entries as an in-order run that the dispatcher sends one after
- * another. Same rule as the SQLite adapter.
+ * waiting for a retry, or was written for another origin (the URL changed mid-call: claimed in
+ * another pair's query, it could come after this one). Every earlier pending entry is then
+ * claimable too, and comes first in seq order, so a claim holds a call's entries as an in-order
+ * run that the dispatcher sends one after another. Same rule as the SQLite adapter.
  */
 const NOT_HELD_BACK = `(NOT o.ordered OR NOT EXISTS (SELECT 1 FROM outbox AS earlier WHERE earlier.sdkappid = o.sdkappid
   AND earlier.call_id = o.call_id AND earlier.status = 'pending' AND earlier.seq < o.seq
-  AND (earlier.lease_until > $1 OR earlier.next_attempt_at > $1)))`;
+  AND (earlier.lease_until > $1 OR earlier.next_attempt_at > $1 OR earlier.origin <> o.origin)))`;
 
 const SQL = {
   add: `INSERT INTO outbox (id, sdkappid, call_id, command, url, origin, ordered, body, next_attempt_at, created_at, updated_at)

@@ -15,13 +15,15 @@ import { originOf } from '../../callbacks/render.js';
 import { settledStatus, toAttemptRecord, toOutboxEntry, toOutboxRecord, type AttemptRow, type ClaimRow, type LogRow } from '../rows.js';
 
 /**
- * Claimable: no earlier pending entry of the call is in flight or waiting for a retry. Every
- * earlier pending entry is then claimable too, and comes first in seq order, so a claim holds a
- * call's entries as an in-order run that the dispatcher sends one after another.
+ * Claimable: no earlier pending entry of the call is in flight or waiting for a retry, or was
+ * written for another origin (the URL changed mid-call: claimed in another pair's query, it
+ * could come after this one). Every earlier pending entry is then claimable too, and comes first
+ * in seq order, so a claim holds a call's entries as an in-order run that the dispatcher sends
+ * one after another.
  */
 const NOT_HELD_BACK = `(outbox.ordered = 0 OR NOT EXISTS (SELECT 1 FROM outbox AS earlier WHERE earlier.sdkappid = outbox.sdkappid
   AND earlier.call_id = outbox.call_id AND earlier.status = 'pending' AND earlier.seq < outbox.seq
-  AND (earlier.lease_until > @now OR earlier.next_attempt_at > @now)))`;
+  AND (earlier.lease_until > @now OR earlier.next_attempt_at > @now OR earlier.origin <> outbox.origin)))`;
 
 /** A receiver origin (as written) and an app with pending entries for it: the unit claims share out. */
 interface Lane {
@@ -132,8 +134,6 @@ export class SqliteOutboxRepo implements OutboxRepo {
     for (let i = 0; i < lanes.length && left > 0; i++) {
       const share = Math.ceil(left / (lanes.length - i));
       const got = this.stmts.due.all({ now, origin: lanes[i]!.origin, app: lanes[i]!.sdkappid, limit: share });
-      // Leased at once, so a later entry of the same call written for another origin (the URL
-      // changed mid-call) is held back by this one in the next pair's query.
       for (const r of got) this.stmts.lease.run(leaseUntil, r.seq);
       rows.push(...got);
       left -= got.length;
