@@ -345,10 +345,13 @@ export class Dispatcher {
     });
   }
 
-  /** The app's settings: as cached while fresh, else read in `tx` (and cached unless a change overlapped the read). */
-  private async settingsIn(tx: Tx, sdkAppId: number, now: number): Promise<AppDelivery> {
+  /**
+   * The app's settings: as cached while fresh (unless `reuse` is false), else read in `tx` (and
+   * cached unless a change overlapped the read).
+   */
+  private async settingsIn(tx: Tx, sdkAppId: number, now: number, reuse = true): Promise<AppDelivery> {
     const cached = this.appCache.get(sdkAppId);
-    if (cached && cached.until > now) return cached;
+    if (reuse && cached && cached.until > now) return cached;
     const epoch = this.configEpoch;
     const [config, token, policy] = [
       await tx.callbackConfig.get(sdkAppId),
@@ -360,11 +363,23 @@ export class Dispatcher {
     return fresh;
   }
 
-  /** The app's settings now, for an attempt about to start: cached while fresh, else read again. */
+  /**
+   * The app's settings now, for an attempt about to start: cached while fresh, else read again.
+   * Read again ahead of time, too, in the last half of their second: sending does not wait for
+   * the read, and no value is used past its time.
+   */
   private async settingsNow(sdkAppId: number): Promise<AppDelivery> {
     const now = this.opts.clock.now();
     const cached = this.appCache.get(sdkAppId);
-    if (cached && cached.until > now) return cached;
+    if (cached && cached.until > now) {
+      if (cached.until - now < APP_CACHE_MS / 2) this.load(sdkAppId).catch(() => undefined);
+      return cached;
+    }
+    return this.load(sdkAppId);
+  }
+
+  /** Reads the app's settings (one read at a time per app) and caches them. */
+  private load(sdkAppId: number): Promise<AppDelivery> {
     let load = this.appLoads.get(sdkAppId);
     if (!load) {
       load = (async () => {
@@ -372,7 +387,7 @@ export class Dispatcher {
           // A change committed while reading may not be in what was read: read again then.
           for (;;) {
             const epoch = this.configEpoch;
-            const got = await this.opts.storage.transaction((tx) => this.settingsIn(tx, sdkAppId, this.opts.clock.now()));
+            const got = await this.opts.storage.transaction((tx) => this.settingsIn(tx, sdkAppId, this.opts.clock.now(), false));
             if (epoch === this.configEpoch) return got;
           }
         } finally {

@@ -41,13 +41,19 @@ export class SqliteOutboxRepo implements OutboxRepo {
         `INSERT INTO outbox (id, sdkappid, call_id, command, url, origin, ordered, body, next_attempt_at, created_at, updated_at)
          VALUES (@id, @sdkAppId, @callId, @command, @url, @origin, @ordered, @body, @createdAt, @createdAt, @createdAt)`,
       ),
-      // A skip-scan, one index seek per (origin, app) pair with pending rows, however many each has.
-      firstLane: db.prepare<[], Lane>(
-        `SELECT origin, sdkappid FROM outbox INDEXED BY outbox_pending_lane WHERE status = 'pending' ORDER BY origin, sdkappid LIMIT 1`,
+      // A skip-scan: one index seek per distinct origin, however many rows each has pending, then
+      // one per app within it. (A row-value comparison would step through the last pair's rows.)
+      origins: db.prepare<[], { origin: string }>(
+        `WITH RECURSIVE o(origin) AS (
+           SELECT (SELECT MIN(origin) FROM outbox INDEXED BY outbox_pending_lane WHERE status = 'pending')
+           UNION ALL
+           SELECT (SELECT MIN(origin) FROM outbox INDEXED BY outbox_pending_lane WHERE status = 'pending' AND origin > o.origin)
+           FROM o WHERE o.origin IS NOT NULL)
+         SELECT origin FROM o WHERE origin IS NOT NULL`,
       ),
-      nextLane: db.prepare<[Lane], Lane>(
-        `SELECT origin, sdkappid FROM outbox INDEXED BY outbox_pending_lane WHERE status = 'pending' AND (origin, sdkappid) > (@origin, @sdkappid)
-         ORDER BY origin, sdkappid LIMIT 1`,
+      nextApp: db.prepare<[{ origin: string; after: number }], { sdkappid: number | null }>(
+        `SELECT MIN(sdkappid) AS sdkappid FROM outbox INDEXED BY outbox_pending_lane
+         WHERE status = 'pending' AND origin = @origin AND sdkappid > @after`,
       ),
       due: db.prepare<[{ now: number; origin: string; app: number; limit: number }], ClaimRow>(
         `SELECT seq, id, sdkappid, call_id, command, url, body, created_at, attempts, resend_base FROM outbox INDEXED BY outbox_pending_lane
@@ -145,7 +151,14 @@ export class SqliteOutboxRepo implements OutboxRepo {
   /** The (origin, app) pairs with pending entries. */
   private lanes(): Lane[] {
     const lanes: Lane[] = [];
-    for (let lane = this.stmts.firstLane.get(); lane; lane = this.stmts.nextLane.get(lane)) lanes.push(lane);
+    for (const { origin } of this.stmts.origins.all()) {
+      for (let after = -1; ;) {
+        const next = this.stmts.nextApp.get({ origin, after })?.sdkappid;
+        if (next === null || next === undefined) break;
+        lanes.push({ origin, sdkappid: next });
+        after = next;
+      }
+    }
     return lanes;
   }
 
