@@ -111,6 +111,8 @@ interface AppState {
   ready: Chain[];
   inFlight: number;
   held: number;
+  /** In {@link Dispatcher.runnable}, waiting for its turn. */
+  queued: boolean;
 }
 
 /** What became of a claimed entry: an attempt under the settings it was made with, or a cancellation. */
@@ -125,8 +127,9 @@ export class Dispatcher {
   private readonly perApp: number;
   private readonly random: () => number;
   private readonly apps = new Map<number, AppState>();
-  /** Apps with chains ready and room in their share, in turn order: each sends one chain per turn. */
-  private readonly runnable = new Set<AppState>();
+  /** Apps with chains ready and room in their share, in turn order (from {@link runHead}): each sends one chain per turn. */
+  private runnable: AppState[] = [];
+  private runHead = 0;
   private readonly appCache = new Map<number, AppDelivery>();
   /** Reads of app settings under way, so that attempts of one app share one. */
   private readonly appLoads = new Map<number, Promise<AppDelivery>>();
@@ -204,7 +207,8 @@ export class Dispatcher {
     for (const app of this.apps.values()) {
       for (const chain of app.ready.splice(0)) this.release(chain);
     }
-    this.runnable.clear();
+    this.runnable = [];
+    this.runHead = 0;
     this.scheduleFlush();
     await this.idle();
     this.poster.close();
@@ -278,7 +282,7 @@ export class Dispatcher {
 
   private app(sdkAppId: number): AppState {
     let state = this.apps.get(sdkAppId);
-    if (!state) this.apps.set(sdkAppId, (state = { sdkAppId, ready: [], inFlight: 0, held: 0 }));
+    if (!state) this.apps.set(sdkAppId, (state = { sdkAppId, ready: [], inFlight: 0, held: 0, queued: false }));
     return state;
   }
 
@@ -431,16 +435,20 @@ export class Dispatcher {
 
   /** Puts the app in line to send, at the end, if it has a chain ready and room in its share. */
   private schedule(app: AppState): void {
-    if (app.ready.length > 0 && app.inFlight < this.perApp && !this.stopped) this.runnable.add(app);
+    if (app.queued || app.ready.length === 0 || app.inFlight >= this.perApp || this.stopped) return;
+    app.queued = true;
+    this.runnable.push(app);
   }
 
   /** Starts attempts while there is room: the apps with chains ready take turns, one chain each. */
   private send(): void {
-    while (this.inFlight < this.maxInFlight) {
-      const next = this.runnable.values().next();
-      if (next.done) return;
-      const app = next.value;
-      this.runnable.delete(app);
+    while (this.inFlight < this.maxInFlight && this.runHead < this.runnable.length) {
+      const app = this.runnable[this.runHead++]!;
+      app.queued = false;
+      if (this.runHead >= 1024) {
+        this.runnable = this.runnable.slice(this.runHead);
+        this.runHead = 0;
+      }
       if (app.ready.length === 0 || app.inFlight >= this.perApp) continue;
       const chain = app.ready.shift()!;
       this.inFlight++;
@@ -590,10 +598,8 @@ export class Dispatcher {
       const app = this.app(sdkAppId);
       // An app with room again may have rows the last claim skipped.
       if (app.held-- === HELD_PER_APP) this.dirty = true;
-      if (app.held === 0 && app.inFlight === 0 && app.ready.length === 0) {
-        this.apps.delete(sdkAppId);
-        this.runnable.delete(app);
-      }
+      // Still in the turn queue, perhaps: it is skipped there, having nothing ready.
+      if (app.held === 0 && app.inFlight === 0 && app.ready.length === 0) this.apps.delete(sdkAppId);
     }
   }
 

@@ -34,8 +34,8 @@ export function callbackUrl(configuredUrl: string, sdkAppId: number, command: st
 /** The query parameters {@link callbackUrl} adds, in the order it adds them. */
 const CALLBACK_PARAMS = ['SdkAppid', 'CallbackCommand', 'contenttype', 'ClientIP', 'OptPlatform'] as const;
 
-/** The query {@link callbackUrl} writes after a configured URL that has none of its own. */
-const BARE_QUERY = /^\?SdkAppid=[^&#]*&CallbackCommand=[^&#]*&contenttype=json&ClientIP=[^&#]*&OptPlatform=[^&#]*$/;
+/** The query {@link callbackUrl} writes after a configured URL that has none of its own (sticky: matched from `lastIndex`). */
+const BARE_QUERY = /\?SdkAppid=[^&#]*&CallbackCommand=[^&#]*&contenttype=json&ClientIP=[^&#]*&OptPlatform=[^&#]*$/y;
 
 /**
  * An app's configured callback URL, onto which written callbacks are sent (SPEC §6 "the current
@@ -64,8 +64,9 @@ export class CallbackTarget {
    */
   urlFor(writtenUrl: string): string {
     // Written onto this same URL (the usual case): nothing to rebuild, and no parsing per attempt.
-    if (this.bare !== undefined && writtenUrl.startsWith(this.bare) && BARE_QUERY.test(writtenUrl.slice(this.bare.length))) {
-      return writtenUrl;
+    if (this.bare !== undefined && writtenUrl.startsWith(this.bare)) {
+      BARE_QUERY.lastIndex = this.bare.length;
+      if (BARE_QUERY.test(writtenUrl)) return writtenUrl;
     }
     const written = new URL(writtenUrl).searchParams;
     const url = new URL(this.configuredUrl);
