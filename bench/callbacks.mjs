@@ -71,9 +71,16 @@ async function raw(receiver) {
   return COUNT / seconds;
 }
 
-function openStore() {
+/** A fresh store whose app sends its callbacks to `receiverUrl` (each goes where the app's configuration says when sent). */
+async function openStore(receiverUrl) {
   const dir = mkdtempSync(join(tmpdir(), 'dialtone-bench-'));
   const storage = SqliteStorage.open(join(dir, 'dialtone.db'));
+  await storage.transaction((tx) =>
+    tx.callbackConfig.set(1400000000, {
+      url: receiverUrl,
+      commands: ['Call.CallbackAfterStartCall', 'Call.CallbackAfterMemberChanged', 'Call.CallbackAfterEndCall'],
+    }),
+  );
   return { dir, storage };
 }
 
@@ -107,7 +114,7 @@ async function enqueue(storage, from, to, url, withSentAt) {
 }
 
 async function drain(receiver) {
-  const { dir, storage } = openStore();
+  const { dir, storage } = await openStore(receiver.url);
   const url = `${receiver.url}?SdkAppid=1400000000&CallbackCommand=Call.CallbackAfterMemberChanged&contenttype=json&ClientIP=127.0.0.1&OptPlatform=Web`;
   for (let i = 0; i < COUNT; i += 10_000) await enqueue(storage, i, Math.min(COUNT, i + 10_000), url, false);
   await receiver.ask('reset');
@@ -129,7 +136,7 @@ async function drain(receiver) {
 }
 
 async function steady(receiver) {
-  const { dir, storage } = openStore();
+  const { dir, storage } = await openStore(receiver.url);
   const url = `${receiver.url}?SdkAppid=1400000000&CallbackCommand=Call.CallbackAfterMemberChanged&contenttype=json&ClientIP=127.0.0.1&OptPlatform=Web`;
   const dispatcher = makeDispatcher(storage);
   dispatcher.start();

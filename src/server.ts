@@ -152,7 +152,8 @@ export async function createServer(config: DialtoneConfig, overrides: ServerOver
     expiryMs: config.heartbeatExpiryMs,
     isOnline: bus ? (app, user, device) => bus.isOnline(app, user, device) : connections.isOnline,
   });
-  const callbackConfig = new CallbackConfigService(storage);
+  // A change made here applies to the next attempt at once; other processes re-read within a second.
+  const callbackConfig = new CallbackConfigService({ storage, clock, changed: (id) => dispatcher.configChanged(id) });
   const deliveries = new DeliveryService({
     storage,
     apps,
@@ -160,6 +161,7 @@ export async function createServer(config: DialtoneConfig, overrides: ServerOver
     log: log.child({ component: 'deliveries' }),
     defaultTimeoutMs: config.callbackTimeoutMs,
     wake: () => dispatcher.wake(),
+    changed: (id) => dispatcher.configChanged(id),
   });
 
   const http = Fastify({

@@ -339,6 +339,22 @@ describe('dialtone CLI', () => {
     await json('callback', 'policy', 'set', '--mode', 'Retry');
   });
 
+  it('lists cancelled deliveries with their reason, and refuses to resend one the configuration does not cover', async () => {
+    const r = await receiver();
+    r.mode = 'fail500';
+    await json('callback', 'policy', 'set', '--schedule', '60');
+    await json('callback', 'set', r.url);
+    const callId = await oneToOneCall();
+    await waitFor(() => r.received.length >= 1, 10_000, 'the first failed attempt');
+    await json('callback', 'delete');
+    const list = await json('deliveries', 'list', '--status', 'cancelled', '--call-id', callId);
+    expect(list.TotalNum).toBe(4);
+    const table = await cli('deliveries', 'list', '--status', 'cancelled', '--call-id', callId);
+    expect(table.stdout).toMatch(/cancelled\s+0\s+.*cancelled by delete_callback/);
+    await failsWith(['deliveries', 'resend', list.DeliveryList[0].CallbackId], /ErrorCode 100002/);
+    await json('callback', 'policy', 'set', '--schedule', '5,30,120,600,1800,3600,7200,21600,43200');
+  });
+
   it('logs in: checks the credentials, saves a profile readable by its owner only, and later commands use it', async () => {
     const profiles = join(dir, 'login-profiles.json');
     const bare = { DIALTONE_CONFIG: profiles };

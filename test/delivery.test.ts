@@ -1,6 +1,7 @@
 /**
  * Callbacks that are never lost (SPEC §3.2, §3.6, §6): retries, Retry-After, ordering,
- * isolation, signatures, the delivery log, replay, reference mode, retention and metrics.
+ * isolation, signatures, the delivery log, replay, reference mode, retention, metrics, and the
+ * callback configuration as it is when a callback is sent deciding where it goes.
  */
 import { createRequire } from 'node:module';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
@@ -195,6 +196,142 @@ describe('isolation', () => {
     } finally {
       await other.close();
     }
+  });
+});
+
+describe('the current configuration decides', () => {
+  const shortCommand = (cb: ReceivedCallback) => cb.query.get('CallbackCommand')!.replace('Call.CallbackAfter', '');
+  const listed = async (body: Record<string, unknown>) =>
+    (await rest(h.t, 'call_config/list_deliveries', body)).Response as {
+      TotalNum: number;
+      DeliveryList: { CallbackId: string; CallbackCommand: string; Status: string; LastError?: string }[];
+    };
+  const receivers: Receiver[] = [];
+  afterEach(async () => {
+    for (const r of receivers.splice(0)) await r.close();
+  });
+  async function newReceiver(path: string): Promise<Receiver> {
+    const r = await new Receiver().start(path);
+    receivers.push(r);
+    return r;
+  }
+
+  it("after the URL changes, a retrying callback's next attempt goes to the new URL, before the call's later callbacks", async () => {
+    // The retry falls due within the second the dispatcher may keep settings it has read.
+    await policy({ RetryScheduleSeconds: [0.8, 0.8, 0.8, 0.8] });
+    h.receiver.mode = 'fail500';
+    const alice = await h.user('alice');
+    const bob = await h.user('bob');
+    const callId = await h.call(alice, ['bob']);
+    const [first] = await h.receiver.waitForCount(1);
+    const moved = await newReceiver('/moved');
+    expect(await rest(h.t, 'call_config/set_callback', { Url: `${moved.url}?k=v`, CallbackCommandList: ALL_COMMANDS })).toMatchObject({
+      ErrorCode: 0,
+    });
+    await h.op(bob, 'accept', { callId });
+    const got = await moved.waitForCount(2);
+    expect(got.map(shortCommand)).toEqual(['StartCall', 'MemberChanged']);
+    expect(got.map(callIdOf)).toEqual([callId, callId]);
+    // The same callback, with the query values it was written with, on the new URL.
+    expect(got[0]!.headers['webhook-id']).toBe(first!.headers['webhook-id']);
+    expect(got[0]!.path).toBe('/moved');
+    expect(Object.fromEntries(got[0]!.query)).toMatchObject({
+      k: 'v',
+      SdkAppid: String(h.t.sdkAppId),
+      CallbackCommand: 'Call.CallbackAfterStartCall',
+      contenttype: 'json',
+      ClientIP: first!.query.get('ClientIP'),
+      OptPlatform: 'Web',
+    });
+    // The change took effect at once: the old URL saw the first attempt only.
+    expect(h.receiver.received).toHaveLength(1);
+  });
+
+  it('delete_callback cancels pending callbacks; a resend is refused until the configuration covers it, then goes to the new URL', async () => {
+    await policy({ RetryScheduleSeconds: [30] });
+    h.receiver.mode = 'fail500';
+    const callId = await fullCall('alice', 'bob');
+    await h.receiver.waitForCount(1);
+    await h.t.server.dispatcher.idle();
+    expect((await listed({ Status: 'pending', CallId: callId })).TotalNum).toBe(4);
+
+    expect(await rest(h.t, 'call_config/delete_callback')).toMatchObject({ ErrorCode: 0 });
+    const cancelled = await listed({ Status: 'cancelled', CallId: callId });
+    expect(cancelled.TotalNum).toBe(4);
+    expect(cancelled.DeliveryList.every((d) => d.Status === 'cancelled' && d.LastError === 'cancelled by delete_callback')).toBe(true);
+    expect((await listed({ Status: 'pending' })).TotalNum).toBe(0);
+    // Past the retry time nothing is sent.
+    await h.advance(60_000);
+    h.t.server.dispatcher.wake();
+    await h.t.server.dispatcher.idle();
+    expect(h.receiver.received).toHaveLength(1);
+
+    const start = cancelled.DeliveryList.find((d) => d.CallbackCommand === 'Call.CallbackAfterStartCall')!;
+    const member = cancelled.DeliveryList.find((d) => d.CallbackCommand === 'Call.CallbackAfterMemberChanged')!;
+    const refused = await rest(h.t, 'call_config/resend_delivery', { CallbackId: start.CallbackId });
+    expect(refused).toMatchObject({ ErrorCode: 100002 });
+    expect(refused.ErrorInfo).toMatch(/Call\.CallbackAfterStartCall/);
+
+    const moved = await newReceiver('/moved');
+    await rest(h.t, 'call_config/set_callback', { Url: moved.url, CallbackCommandList: ['Call.CallbackAfterStartCall'] });
+    expect(await rest(h.t, 'call_config/resend_delivery', { CallbackId: member.CallbackId })).toMatchObject({ ErrorCode: 100002 });
+    expect(await rest(h.t, 'call_config/resend_delivery', { CallbackId: start.CallbackId })).toMatchObject({ ErrorCode: 0 });
+    const [resent] = await moved.waitForCount(1);
+    expect(resent!.headers['webhook-id']).toBe(start.CallbackId);
+    expect(resent!.path).toBe('/moved');
+    await h.t.server.dispatcher.idle();
+    expect((await rest(h.t, 'call_config/get_delivery', { CallbackId: start.CallbackId })).Response!.Delivery).toMatchObject({
+      Status: 'delivered',
+    });
+    expect(h.receiver.received).toHaveLength(1);
+  });
+
+  it('switching a command off cancels its pending callbacks; the others are still delivered, in order', async () => {
+    await policy({ RetryScheduleSeconds: [0.8] });
+    failFirstStartCall();
+    const callId = await fullCall('alice', 'bob');
+    await h.receiver.waitForCount(1);
+    await rest(h.t, 'call_config/set_callback', {
+      Url: h.receiver.url,
+      CallbackCommandList: ['Call.CallbackAfterStartCall', 'Call.CallbackAfterEndCall'],
+    });
+    await waitFor(() => h.receiver.ofCommand('Call.CallbackAfterEndCall').length === 1, 5000, 'the EndCall');
+    expect(h.receiver.received.filter((c) => callIdOf(c) === callId).map(shortCommand)).toEqual(['StartCall', 'StartCall', 'EndCall']);
+    const cancelled = await listed({ Status: 'cancelled' });
+    expect(cancelled.DeliveryList.map((d) => [d.CallbackCommand, d.LastError])).toEqual([
+      ['Call.CallbackAfterMemberChanged', 'cancelled: set_callback switched Call.CallbackAfterMemberChanged off'],
+      ['Call.CallbackAfterMemberChanged', 'cancelled: set_callback switched Call.CallbackAfterMemberChanged off'],
+    ]);
+  });
+
+  it('a callback its command is no longer switched on for when it falls due is cancelled, not sent', async () => {
+    await rest(h.t, 'call_config/set_callback', { Url: h.receiver.url, CallbackCommandList: ['Call.CallbackAfterStartCall'] });
+    // Written as if just before the change (as a process that had not seen it yet would).
+    await h.t.server.storage.transaction((tx) =>
+      tx.outbox.add({
+        id: 'msg_stale',
+        sdkAppId: h.t.sdkAppId,
+        callId: 'stale-call',
+        command: 'Call.CallbackAfterEndCall',
+        url: `${h.receiver.url}?SdkAppid=${h.t.sdkAppId}&CallbackCommand=Call.CallbackAfterEndCall&contenttype=json&ClientIP=127.0.0.1&OptPlatform=Web`,
+        body: '{"CallbackCommand":"Call.CallbackAfterEndCall"}',
+        createdAt: h.clock.now(),
+        ordered: true,
+      }),
+    );
+    h.t.server.dispatcher.wake();
+    await waitForAsync(
+      async () => (await outboxOf(h.t.server, h.t.sdkAppId, { status: 'cancelled' })).length === 1,
+      5000,
+      'the callback to be cancelled',
+    );
+    const [row] = await outboxOf(h.t.server, h.t.sdkAppId, { status: 'cancelled' });
+    expect(row).toMatchObject({
+      id: 'msg_stale',
+      lastError: "cancelled: Call.CallbackAfterEndCall is not in the app's CallbackCommandList",
+    });
+    expect(h.receiver.received).toHaveLength(0);
+    expect((await rest(h.t, 'call_config/get_delivery', { CallbackId: 'msg_stale' })).Response!.AttemptList).toEqual([]);
   });
 });
 

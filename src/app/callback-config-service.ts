@@ -1,14 +1,40 @@
-/** The `call_config` use cases: an app's callback URL, command list and token (SPEC §2.2). */
+/**
+ * The `call_config` use cases: an app's callback URL, command list and token (SPEC §2.2). The
+ * configuration as it is when a callback is sent decides where it goes (SPEC §6): a change
+ * cancels the pending callbacks it no longer covers, and the dispatcher is told of every change.
+ */
+import { CALLBACK_COMMANDS } from '../domain/types.js';
 import { ERR, dialtoneError } from '../errors.js';
-import type { CallbackConfig, CallbackToken, Storage } from './ports.js';
+import type { CallbackConfig, CallbackToken, Clock, Storage } from './ports.js';
+
+/** Dependencies of {@link CallbackConfigService}. */
+export interface CallbackConfigServiceDeps {
+  storage: Storage;
+  clock: Clock;
+  /** Called after a change of the app's configuration or token is committed. */
+  changed: (sdkAppId: number) => void;
+}
 
 /** Reads and writes callback configuration, one per app. */
 export class CallbackConfigService {
-  constructor(private readonly storage: Storage) {}
+  private readonly storage: Storage;
 
-  /** Creates or replaces the app's configuration. */
-  set(sdkAppId: number, config: CallbackConfig): Promise<void> {
-    return this.storage.transaction((tx) => tx.callbackConfig.set(sdkAppId, config));
+  constructor(private readonly deps: CallbackConfigServiceDeps) {
+    this.storage = deps.storage;
+  }
+
+  /**
+   * Creates or replaces the app's configuration, and cancels its pending callbacks of the
+   * commands it leaves out. Pending callbacks of the others go to the new URL.
+   */
+  async set(sdkAppId: number, config: CallbackConfig): Promise<void> {
+    await this.storage.transaction(async (tx) => {
+      await tx.callbackConfig.set(sdkAppId, config);
+      for (const command of CALLBACK_COMMANDS.filter((c) => !config.commands.includes(c))) {
+        await tx.outbox.cancelPending(sdkAppId, [command], `cancelled: set_callback switched ${command} off`, this.deps.clock.now());
+      }
+    });
+    this.deps.changed(sdkAppId);
   }
 
   /** The app's configuration, or `100301` when none is set. */
@@ -18,13 +44,18 @@ export class CallbackConfigService {
     return config;
   }
 
-  /** Removes the configuration; idempotent. */
-  delete(sdkAppId: number): Promise<void> {
-    return this.storage.transaction((tx) => tx.callbackConfig.delete(sdkAppId));
+  /** Removes the configuration and cancels the app's pending callbacks; idempotent. */
+  async delete(sdkAppId: number): Promise<void> {
+    await this.storage.transaction(async (tx) => {
+      await tx.callbackConfig.delete(sdkAppId);
+      await tx.outbox.cancelPending(sdkAppId, CALLBACK_COMMANDS, 'cancelled by delete_callback', this.deps.clock.now());
+    });
+    this.deps.changed(sdkAppId);
   }
 
-  setToken(sdkAppId: number, token: CallbackToken): Promise<void> {
-    return this.storage.transaction((tx) => tx.callbackConfig.setToken(sdkAppId, token));
+  async setToken(sdkAppId: number, token: CallbackToken): Promise<void> {
+    await this.storage.transaction((tx) => tx.callbackConfig.setToken(sdkAppId, token));
+    this.deps.changed(sdkAppId);
   }
 
   /** The app's token, or `100301` when none is set. */
@@ -34,7 +65,8 @@ export class CallbackConfigService {
     return token;
   }
 
-  deleteToken(sdkAppId: number): Promise<void> {
-    return this.storage.transaction((tx) => tx.callbackConfig.deleteToken(sdkAppId));
+  async deleteToken(sdkAppId: number): Promise<void> {
+    await this.storage.transaction((tx) => tx.callbackConfig.deleteToken(sdkAppId));
+    this.deps.changed(sdkAppId);
   }
 }

@@ -18,6 +18,8 @@ export interface DeliveryServiceDeps {
   defaultTimeoutMs: number;
   /** Wakes the dispatcher after callbacks were made due. */
   wake: () => void;
+  /** Called after a change of the app's delivery policy is committed. */
+  changed: (sdkAppId: number) => void;
 }
 
 /** Callbacks resent per transaction by {@link DeliveryService.resendFailed}. */
@@ -38,10 +40,25 @@ export class DeliveryService {
     return found;
   }
 
-  /** Sends one callback again now, with a fresh retry schedule. */
+  /**
+   * Sends one callback again now, with a fresh retry schedule, to the URL configured now.
+   * `100002` when it is unknown, or when the callback configuration does not cover its command
+   * (it would be cancelled unsent).
+   */
   async resend(sdkAppId: number, id: string): Promise<void> {
-    const ok = await this.deps.storage.transaction((tx) => tx.outbox.resend(sdkAppId, id, this.deps.clock.now()));
-    if (!ok) throw dialtoneError(ERR.CONFIG_INVALID_PARAM, `there is no callback ${id}`);
+    await this.deps.storage.transaction(async (tx) => {
+      const found = await tx.outbox.get(sdkAppId, id);
+      if (!found) throw dialtoneError(ERR.CONFIG_INVALID_PARAM, `there is no callback ${id}`);
+      const config = await tx.callbackConfig.get(sdkAppId);
+      const command = found.entry.command;
+      if (!config?.commands.includes(command)) {
+        const why = config ? `${command} is not in CallbackCommandList` : 'no callback configuration is set';
+        throw dialtoneError(ERR.CONFIG_INVALID_PARAM, `callback ${id} (${command}) cannot be resent: ${why}`);
+      }
+      // False for a quarantined callback: it cannot be addressed, so it is never sent again.
+      if (!(await tx.outbox.resend(sdkAppId, id, this.deps.clock.now())))
+        throw dialtoneError(ERR.CONFIG_INVALID_PARAM, `there is no callback ${id}`);
+    });
     this.deps.wake();
   }
 
@@ -85,6 +102,7 @@ export class DeliveryService {
       await tx.callbackConfig.setPolicy(sdkAppId, merged);
       return merged;
     });
+    this.deps.changed(sdkAppId);
     return { ...defaultPolicy(this.deps.defaultTimeoutMs), ...next };
   }
 

@@ -48,7 +48,11 @@ export interface NewOutboxEntry {
   sdkAppId: number;
   callId: string;
   command: CallbackCommand;
-  /** Full URL with the reference query parameters, before `RequestTime`/`Sign`. */
+  /**
+   * Full URL with the reference query parameters, before `RequestTime`/`Sign`, as configured when
+   * the callback was written. It is sent to the URL configured when it is sent, with these query
+   * values (see `CallbackTarget`).
+   */
   url: string;
   /** The exact JSON body. */
   body: string;
@@ -98,8 +102,19 @@ export interface QuarantineObserver {
   quarantined(rows: readonly QuarantinedRow[]): void;
 }
 
-/** Delivery state of a callback. */
-export type OutboxStatus = 'pending' | 'delivered' | 'failed';
+/**
+ * Delivery state of a callback. `cancelled`: its command was no longer switched on (or the app had
+ * no callback configuration) before it was delivered; the reason is its `lastError`.
+ */
+export type OutboxStatus = 'pending' | 'delivered' | 'failed' | 'cancelled';
+
+/** A claimed callback given up unsent, for {@link OutboxRepo.cancel}. */
+export interface Cancellation {
+  /** {@link OutboxEntry.seq} of the entry. */
+  seq: number;
+  /** Why, shown as its last error. */
+  reason: string;
+}
 
 /** A callback as the delivery log shows it. */
 export interface OutboxRecord extends Omit<NewOutboxEntry, 'ordered'> {
@@ -230,19 +245,24 @@ export interface CallPolicyRepo {
 export interface OutboxRepo {
   add(entry: NewOutboxEntry): Promise<void>;
   /**
-   * Leases up to `limit` due entries until `leaseUntil` (unix ms), oldest first, skipping
-   * receivers in `skipOrigins` and entries of an ordered call whose earlier entry is in flight
-   * or waiting for a retry. A call's claimed entries are in order and must be sent in order.
+   * Leases up to `limit` due entries until `leaseUntil` (unix ms), oldest first, sharing `limit`
+   * between the apps that have due entries, skipping the apps in `skipApps` and entries of an
+   * ordered call whose earlier entry is in flight or waiting for a retry. A call's claimed
+   * entries are in order and must be sent in order.
    * A due entry whose `id` or `call_id` does not address it is quarantined instead (marked
    * failed, see {@link QuarantinedRow}) and counts toward `limit`.
    */
-  claimDue(now: number, leaseUntil: number, limit: number, skipOrigins: readonly string[]): Promise<OutboxClaim>;
+  claimDue(now: number, leaseUntil: number, limit: number, skipApps: readonly number[]): Promise<OutboxClaim>;
   /** Gives claimed entries back unattempted (their lease ends now). */
   release(ids: readonly string[]): Promise<void>;
   /** Moves the lease of still-pending claimed entries (by {@link OutboxEntry.seq}) to `leaseUntil`. */
   extendLeases(seqs: readonly number[], leaseUntil: number): Promise<void>;
   /** Records attempts and settles their entries: delivered, failed, or pending again at `retryAt`. */
   settle(settlements: readonly Settlement[]): Promise<void>;
+  /** Cancels claimed entries that are still pending, unattempted, at `at` (unix ms). */
+  cancel(cancellations: readonly Cancellation[], at: number): Promise<void>;
+  /** Cancels every pending callback of the app for one of `commands`, at `at` (unix ms); returns how many. */
+  cancelPending(sdkAppId: number, commands: readonly CallbackCommand[], reason: string, at: number): Promise<number>;
   /**
    * The next time after `now` a pending entry becomes due or a claim runs out (unix ms): the
    * moment something held back may become claimable. Undefined when there is none.

@@ -3,16 +3,32 @@
  * that causes them; the dispatcher is woken right after each commit and at retry deadlines,
  * claims due rows under a lease, POSTs them with undici and records every attempt.
  *
- * Isolation: each receiver origin has its own connection pool and a cap on attempts in flight,
- * so a hanging receiver fills only its own slots; rows for it are skipped at claim time while it
- * is saturated. Signalling never waits on any of this.
+ * Isolation and fair sharing: each app has its own share of its receiver: a cap on attempts in
+ * flight (below the connection pool of the origin, so other apps sending to the same origin
+ * always find connections free) and a cap on rows held, past which its rows are skipped at claim
+ * time. Apps take turns for the server-wide cap. A hanging receiver path therefore fills only its
+ * own app's slots. Signalling never waits on any of this.
+ *
+ * The current configuration decides (SPEC §6): each callback goes to the URL the app has
+ * configured when it is sent, and one whose command is no longer switched on is cancelled unsent.
  *
  * Throughput: attempt outcomes are settled in batches, one transaction per turn of the event
  * loop, rather than one transaction per attempt.
  */
 import { Agent } from 'undici';
 import type { Logger } from 'pino';
-import type { AttemptOutcome, Clock, OutboxEntry, QuarantineObserver, QuarantinedRow, Settlement, Storage } from '../app/ports.js';
+import type {
+  AttemptOutcome,
+  CallbackConfig,
+  Cancellation,
+  Clock,
+  OutboxEntry,
+  QuarantineObserver,
+  QuarantinedRow,
+  Settlement,
+  Storage,
+  Tx,
+} from '../app/ports.js';
 import { reportQuarantined } from '../app/quarantine.js';
 import { callbackSign, webhookSignature } from '../auth/callback-sign.js';
 import type { CallbackCommand } from '../domain/types.js';
@@ -20,7 +36,7 @@ import { DestinationRefusedError, safeConnector, type DnsLookup } from './connec
 import { DestinationPolicy, USER_INFO_REFUSAL } from './destination.js';
 import { MAX_TIMEOUT_MS, defaultPolicy, nextAttemptAt, parseRetryAfter, type DeliveryPolicy } from './policy.js';
 import { Poster } from './post.js';
-import { originOf, withSign } from './render.js';
+import { CallbackTarget, originOf, withSign } from './render.js';
 
 /** Observes deliveries (metrics). */
 export interface DeliveryObserver {
@@ -39,8 +55,11 @@ export interface DispatcherOptions {
   timeoutMs?: number;
   /** Most attempts in flight at once, all receivers together. Default 512. */
   maxInFlight?: number;
-  /** Most attempts in flight per receiver origin (also its connection pool size). Default 32. */
-  perOriginInFlight?: number;
+  /**
+   * Most attempts in flight per app: its share of the connections to its receiver origin.
+   * Default 32.
+   */
+  perAppInFlight?: number;
   /** Delivered callbacks older than this are pruned, ms. Default 7 days. */
   retentionMs?: number;
   /**
@@ -74,39 +93,50 @@ const PRUNE_EVERY_MS = 3600_000;
 /** Claimed entries held in memory: claim more below the low mark, up to the high mark. */
 const HELD_LOW = 1024;
 const HELD_HIGH = 4096;
-/** Entries one receiver origin may hold claimed: past this its rows are not claimed, so a dead receiver cannot take every slot. */
-const HELD_PER_ORIGIN = 2048;
+/** Entries one app may hold claimed: past this its rows are not claimed, so an app with a dead receiver cannot take every slot. */
+const HELD_PER_APP = 2048;
 
-/** An app's token and policy as the dispatcher last read them. */
+/** An app's callback configuration, token and policy as the dispatcher last read them. */
 interface AppDelivery {
+  /** Where its callbacks go now; undefined when it has no callback configuration. */
+  target: CallbackTarget | undefined;
+  commands: ReadonlySet<string>;
   token: string | undefined;
   policy: DeliveryPolicy;
   /** Unix ms until which they are used without reading them again. */
   until: number;
 }
 
-/** How long a read token and policy are used, ms: a change takes effect within this. */
+/**
+ * How long read settings are used, ms. A change made through this process takes effect at once
+ * ({@link Dispatcher.configChanged}); one made through another process of a cluster, within this.
+ */
 const APP_CACHE_MS = 1000;
 
 interface Claimed {
   entry: OutboxEntry;
-  token: string | undefined;
-  policy: DeliveryPolicy;
-  origin: string;
 }
 
-/** A call's claimed entries, sent one after another in order. */
+/** A call's claimed entries (or one entry, when the app's ordering is off), sent one after another in order. */
 interface Chain {
-  origin: string;
+  app: AppState;
+  /** The entries are one call's, in order: a retry holds back the rest. */
+  ordered: boolean;
   rows: Claimed[];
 }
 
-/** Per receiver origin: its chains waiting to send, and what it has in flight and held. */
-interface OriginState {
+/** Per app: its chains waiting to send, and what it has in flight and held. */
+interface AppState {
+  sdkAppId: number;
   ready: Chain[];
   inFlight: number;
   held: number;
+  /** In {@link Dispatcher.runnable}, waiting for its turn. */
+  queued: boolean;
 }
+
+/** What became of a claimed entry: an attempt under the settings it was made with, or a cancellation. */
+type Sent = { outcome: AttemptOutcome; policy: DeliveryPolicy } | { cancelled: string };
 
 /** Sends outbox entries to app backends. */
 export class Dispatcher {
@@ -114,12 +144,19 @@ export class Dispatcher {
   private readonly poster: Poster;
   private readonly timeoutMs: number;
   private readonly maxInFlight: number;
-  private readonly perOrigin: number;
+  private readonly perApp: number;
   private readonly random: () => number;
-  private readonly origins = new Map<string, OriginState>();
+  private readonly apps = new Map<number, AppState>();
+  /** Apps with chains ready and room in their share, in turn order (from {@link runHead}): each sends one chain per turn. */
+  private runnable: AppState[] = [];
+  private runHead = 0;
   private readonly appCache = new Map<number, AppDelivery>();
-  /** Origin of every claimed entry not yet settled or given back, by callback id. */
-  private readonly heldOrigin = new Map<string, string>();
+  /** Reads of app settings under way, so that attempts of one app share one. */
+  private readonly appLoads = new Map<number, Promise<AppDelivery>>();
+  /** Counts configuration changes made through this process: a read that overlapped one is not cached. */
+  private configEpoch = 0;
+  /** App of every claimed entry not yet settled or given back, by callback id. */
+  private readonly heldApp = new Map<string, number>();
   private inFlight = 0;
   private held = 0;
   private pumping = false;
@@ -145,6 +182,7 @@ export class Dispatcher {
   private stopped = true;
   private readonly idleWaiters: (() => void)[] = [];
   private settling: Settlement[] = [];
+  private cancelling: (Cancellation & { id: string })[] = [];
   private releasing: string[] = [];
   private flushScheduled = false;
   private flushing = false;
@@ -152,19 +190,20 @@ export class Dispatcher {
   constructor(private readonly opts: DispatcherOptions) {
     this.timeoutMs = opts.timeoutMs ?? 2000;
     this.maxInFlight = opts.maxInFlight ?? 512;
-    this.perOrigin = opts.perOriginInFlight ?? 32;
+    this.perApp = opts.perAppInFlight ?? 32;
     this.random = opts.random ?? Math.random;
     this.leaseMs = opts.leaseMs ?? LEASE_MS;
     this.claimGapMs = opts.claimGapMs ?? 2;
     // Connecting is bounded by the server-wide timeout: the attempt's own deadline starts to be
-    // enforced once the request is on a socket (see Poster).
-    // The connector checks the address actually connected to against the destination policy.
+    // enforced once the request is on a socket (see Poster). A pool as large as the server-wide
+    // cap never makes a request wait for a connection: the apps' shares are the limit. The
+    // connector checks the address actually connected to against the destination policy.
     const connect = safeConnector({
       policy: opts.destinations ?? new DestinationPolicy(),
       timeoutMs: this.timeoutMs,
       ...(opts.lookup ? { lookup: opts.lookup } : {}),
     });
-    this.agent = new Agent({ connections: this.perOrigin, keepAliveTimeout: 10_000, connect });
+    this.agent = new Agent({ connections: this.maxInFlight, keepAliveTimeout: 10_000, connect });
     this.poster = new Poster(this.agent);
   }
 
@@ -191,9 +230,11 @@ export class Dispatcher {
     if (this.pruner) clearInterval(this.pruner);
     if (this.recheck) clearInterval(this.recheck);
     if (this.renewer) clearInterval(this.renewer);
-    for (const state of this.origins.values()) {
-      for (const chain of state.ready.splice(0)) this.release(chain);
+    for (const app of this.apps.values()) {
+      for (const chain of app.ready.splice(0)) this.release(chain);
     }
+    this.runnable = [];
+    this.runHead = 0;
     this.scheduleFlush();
     await this.idle();
     this.poster.close();
@@ -203,6 +244,17 @@ export class Dispatcher {
   /** Resolves once nothing is claimed, in flight or unrecorded. */
   async idle(): Promise<void> {
     while (this.busy()) await new Promise<void>((r) => this.idleWaiters.push(r));
+  }
+
+  /**
+   * Forgets what was read of the app's callback configuration, token and policy: call after
+   * committing a change to them, so that the next attempt (even of a callback claimed already)
+   * goes by the change.
+   */
+  configChanged(sdkAppId: number): void {
+    this.configEpoch++;
+    this.appCache.delete(sdkAppId);
+    this.wake();
   }
 
   /** Looks for due rows now; call after committing new outbox rows. */
@@ -249,18 +301,20 @@ export class Dispatcher {
   }
 
   private busy(): boolean {
-    return this.held > 0 || this.pumping || this.flushing || this.settling.length > 0 || this.releasing.length > 0;
+    return (
+      this.held > 0 || this.pumping || this.flushing || this.settling.length > 0 || this.cancelling.length > 0 || this.releasing.length > 0
+    );
   }
 
-  private origin(origin: string): OriginState {
-    let state = this.origins.get(origin);
-    if (!state) this.origins.set(origin, (state = { ready: [], inFlight: 0, held: 0 }));
+  private app(sdkAppId: number): AppState {
+    let state = this.apps.get(sdkAppId);
+    if (!state) this.apps.set(sdkAppId, (state = { sdkAppId, ready: [], inFlight: 0, held: 0, queued: false }));
     return state;
   }
 
-  /** Origins holding as many claimed entries as they may: their rows are not claimed for now. */
-  private fullOrigins(): string[] {
-    return [...this.origins].filter(([, s]) => s.held >= HELD_PER_ORIGIN).map(([o]) => o);
+  /** Apps holding as many claimed entries as they may: their rows are not claimed for now. */
+  private fullApps(): number[] {
+    return [...this.apps.values()].filter((a) => a.held >= HELD_PER_APP).map((a) => a.sdkAppId);
   }
 
   private async pump(): Promise<void> {
@@ -271,9 +325,9 @@ export class Dispatcher {
       while (this.pumpAgain && !this.stopped) {
         this.pumpAgain = false;
         if (!this.dirty) break;
-        const full = this.fullOrigins();
+        const full = this.fullApps();
         let heldElsewhere = this.held;
-        for (const o of full) heldElsewhere -= this.origins.get(o)!.held;
+        for (const a of full) heldElsewhere -= this.apps.get(a)!.held;
         // Enough in hand: claim again when settlements bring it below the low mark.
         if (heldElsewhere >= HELD_LOW) break;
         // Under load every commit wakes the dispatcher: claiming again at once would mean one
@@ -285,10 +339,10 @@ export class Dispatcher {
         this.dirty = false;
         const want = HELD_HIGH - heldElsewhere;
         this.lastClaimAt = performance.now();
-        const { claimed, limited, quarantined } = await this.claim(want, full);
+        const { claimed, ordering, limited, quarantined } = await this.claim(want, full);
         reportQuarantined(this.opts.log, this.opts.quarantine, quarantined);
         this.continuing = limited;
-        this.hold(claimed);
+        this.hold(claimed, ordering);
         this.send();
         if (limited) {
           this.dirty = true;
@@ -310,73 +364,170 @@ export class Dispatcher {
     }
   }
 
-  private async claim(limit: number, skip: string[]): Promise<{ claimed: Claimed[]; limited: boolean; quarantined: QuarantinedRow[] }> {
+  private async claim(
+    limit: number,
+    skip: number[],
+  ): Promise<{ claimed: Claimed[]; ordering: Map<number, boolean>; limited: boolean; quarantined: QuarantinedRow[] }> {
     const now = this.opts.clock.now();
     return this.opts.storage.transaction(async (tx) => {
       const { entries, limited, quarantined } = await tx.outbox.claimDue(now, now + this.leaseMs, limit, skip);
-      const perApp = new Map<number, AppDelivery>();
+      const ordering = new Map<number, boolean>();
       for (const e of entries) {
-        if (perApp.has(e.sdkAppId)) continue;
-        const cached = this.appCache.get(e.sdkAppId);
-        if (cached && cached.until > now) {
-          perApp.set(e.sdkAppId, cached);
-          continue;
-        }
-        const token = await tx.callbackConfig.getToken(e.sdkAppId);
-        const policy = { ...defaultPolicy(this.timeoutMs), ...(await tx.callbackConfig.getPolicy(e.sdkAppId)) };
-        const fresh = { token: token?.enabled ? token.token : undefined, policy, until: now + APP_CACHE_MS };
-        this.appCache.set(e.sdkAppId, fresh);
-        perApp.set(e.sdkAppId, fresh);
+        if (!ordering.has(e.sdkAppId)) ordering.set(e.sdkAppId, (await this.settingsIn(tx, e.sdkAppId, now)).policy.ordering);
       }
-      return {
-        claimed: entries.map((entry) => ({ entry, ...perApp.get(entry.sdkAppId)!, origin: originOf(entry.url) })),
-        limited,
-        quarantined,
-      };
+      return { claimed: entries.map((entry) => ({ entry })), ordering, limited, quarantined };
     });
   }
 
-  /** Groups claimed entries into per-call chains (claims come in seq order) queued per origin. */
-  private hold(claimed: Claimed[]): void {
+  /**
+   * The app's settings: as cached while fresh (unless `reuse` is false), else read in `tx` (and
+   * cached unless a change overlapped the read).
+   */
+  private async settingsIn(tx: Tx, sdkAppId: number, now: number, reuse = true): Promise<AppDelivery> {
+    const cached = this.appCache.get(sdkAppId);
+    if (reuse && cached && cached.until > now) return cached;
+    const epoch = this.configEpoch;
+    const [config, token, policy] = [
+      await tx.callbackConfig.get(sdkAppId),
+      await tx.callbackConfig.getToken(sdkAppId),
+      await tx.callbackConfig.getPolicy(sdkAppId),
+    ];
+    const fresh = settingsOf(config, token?.enabled ? token.token : undefined, { ...defaultPolicy(this.timeoutMs), ...policy }, now);
+    if (epoch === this.configEpoch) this.appCache.set(sdkAppId, fresh);
+    return fresh;
+  }
+
+  /**
+   * The app's settings now, for an attempt about to start: cached while fresh, else read again.
+   * Read again ahead of time, too, in the last half of their second: sending does not wait for
+   * the read, and no value is used past its time.
+   */
+  private async settingsNow(sdkAppId: number): Promise<AppDelivery> {
+    const now = this.opts.clock.now();
+    const cached = this.appCache.get(sdkAppId);
+    if (cached && cached.until > now) {
+      if (cached.until - now < APP_CACHE_MS / 2) this.load(sdkAppId).catch(() => undefined);
+      return cached;
+    }
+    return this.load(sdkAppId);
+  }
+
+  /** Reads the app's settings (one read at a time per app) and caches them. */
+  private load(sdkAppId: number): Promise<AppDelivery> {
+    let load = this.appLoads.get(sdkAppId);
+    if (!load) {
+      load = (async () => {
+        try {
+          // A change committed while reading may not be in what was read: read again then.
+          for (;;) {
+            const epoch = this.configEpoch;
+            const got = await this.opts.storage.transaction((tx) => this.settingsIn(tx, sdkAppId, this.opts.clock.now(), false));
+            if (epoch === this.configEpoch) return got;
+          }
+        } finally {
+          this.appLoads.delete(sdkAppId);
+        }
+      })();
+      this.appLoads.set(sdkAppId, load);
+    }
+    return load;
+  }
+
+  /**
+   * Groups claimed entries into per-call chains (claims come in seq order) queued per app, or
+   * one chain per entry for apps with ordering off.
+   */
+  private hold(claimed: Claimed[], ordering: Map<number, boolean>): void {
+    if (this.stopped) {
+      // Claimed while stopping: given back unsent, as stop() gave back what was queued.
+      for (const c of claimed) this.releasing.push(c.entry.id);
+      this.scheduleFlush();
+      return;
+    }
     const chains = new Map<string, Chain>();
     for (const c of claimed) {
-      const key = c.policy.ordering ? `${c.entry.sdkAppId}\u0000${c.entry.callId}` : c.entry.id;
+      const ordered = ordering.get(c.entry.sdkAppId) ?? true;
+      const key = ordered ? `${c.entry.sdkAppId}\u0000${c.entry.callId}` : c.entry.id;
+      const app = this.app(c.entry.sdkAppId);
       let chain = chains.get(key);
       if (!chain) {
-        chains.set(key, (chain = { origin: c.origin, rows: [] }));
-        this.origin(c.origin).ready.push(chain);
+        chains.set(key, (chain = { app, ordered, rows: [] }));
+        app.ready.push(chain);
+        this.schedule(app);
       }
       chain.rows.push(c);
-      this.heldOrigin.set(c.entry.id, c.origin);
+      this.heldApp.set(c.entry.id, c.entry.sdkAppId);
       this.heldSeq.set(c.entry.id, c.entry.seq);
-      this.origin(c.origin).held++;
+      app.held++;
       this.held++;
     }
   }
 
-  /** Starts attempts while there is room, origin by origin. */
+  /** Puts the app in line to send, at the end, if it has a chain ready and room in its share. */
+  private schedule(app: AppState): void {
+    if (app.queued || app.ready.length === 0 || app.inFlight >= this.perApp || this.stopped) return;
+    app.queued = true;
+    this.runnable.push(app);
+  }
+
+  /** Starts attempts while there is room: the apps with chains ready take turns, one chain each. */
   private send(): void {
-    for (const state of this.origins.values()) {
-      while (this.inFlight < this.maxInFlight && state.inFlight < this.perOrigin && state.ready.length > 0) {
-        const chain = state.ready.shift()!;
-        this.inFlight++;
-        state.inFlight++;
-        const head = chain.rows[0]!;
-        void this.attempt(head).then((outcome) => this.completed(chain, head, outcome));
+    while (this.inFlight < this.maxInFlight && this.runHead < this.runnable.length) {
+      const app = this.runnable[this.runHead++]!;
+      app.queued = false;
+      if (this.runHead >= 1024) {
+        this.runnable = this.runnable.slice(this.runHead);
+        this.runHead = 0;
       }
-      if (this.inFlight >= this.maxInFlight) return;
+      if (app.ready.length === 0 || app.inFlight >= this.perApp) continue;
+      const chain = app.ready.shift()!;
+      this.inFlight++;
+      app.inFlight++;
+      const head = chain.rows[0]!;
+      void this.sendOne(head).then((sent) => this.completed(chain, head, sent));
+      this.schedule(app);
     }
   }
 
-  private completed(chain: Chain, c: Claimed, outcome: AttemptOutcome): void {
-    const state = this.origin(chain.origin);
+  /** Sends one entry under the app's settings as they are now, or cancels it when they no longer cover it. */
+  private async sendOne(c: Claimed): Promise<Sent> {
+    let settings: AppDelivery;
+    try {
+      settings = await this.settingsNow(c.entry.sdkAppId);
+    } catch (err) {
+      const policy = defaultPolicy(this.timeoutMs);
+      const at = this.opts.clock.now();
+      return {
+        outcome: { startedAt: at, latencyMs: 0, ok: false, error: `could not read the callback configuration: ${describe(err)}` },
+        policy,
+      };
+    }
+    if (!settings.target) return { cancelled: 'cancelled: the app has no callback configuration' };
+    if (!settings.commands.has(c.entry.command))
+      return { cancelled: `cancelled: ${c.entry.command} is not in the app's CallbackCommandList` };
+    return { outcome: await this.attempt(c.entry, settings.target, settings), policy: settings.policy };
+  }
+
+  private completed(chain: Chain, c: Claimed, sent: Sent): void {
+    const app = chain.app;
     this.inFlight--;
-    state.inFlight--;
+    app.inFlight--;
+    if ('cancelled' in sent) {
+      this.opts.log.info(
+        { callbackId: c.entry.id, sdkAppId: c.entry.sdkAppId, callId: c.entry.callId, command: c.entry.command, reason: sent.cancelled },
+        'callback cancelled',
+      );
+      this.cancelling.push({ id: c.entry.id, seq: c.entry.seq, reason: sent.cancelled });
+      chain.rows.shift();
+      this.next(chain, undefined);
+      return;
+    }
+    const { outcome, policy } = sent;
     const now = this.opts.clock.now();
     const attempts = c.entry.attempts - c.entry.resendBase + 1;
     const retryAt = outcome.ok
       ? undefined
-      : nextAttemptAt(c.policy, { attempts, httpStatus: outcome.httpStatus, retryAfterMs: outcome.retryAfterMs }, now, this.random);
+      : nextAttemptAt(policy, { attempts, httpStatus: outcome.httpStatus, retryAfterMs: outcome.retryAfterMs }, now, this.random);
     const fields = {
       callbackId: c.entry.id,
       sdkAppId: c.entry.sdkAppId,
@@ -392,15 +543,22 @@ export class Dispatcher {
     this.opts.observer?.attempted(c.entry.sdkAppId, c.entry.command, outcome, retryAt, c.entry);
     this.settling.push({ id: c.entry.id, seq: c.entry.seq, attempt: c.entry.attempts + 1, outcome, retryAt });
     chain.rows.shift();
+    this.next(chain, retryAt);
+  }
+
+  /** After the chain's head was settled (`retryAt` set when it will be retried): its next entry, if any, queues again. */
+  private next(chain: Chain, retryAt: number | undefined): void {
+    const app = chain.app;
     // A retry holds back the rest of the call: give those entries back unattempted.
-    if (retryAt !== undefined && c.policy.ordering) this.release(chain);
-    else if (chain.rows.length > 0 && !this.stopped) state.ready.push(chain);
+    if (retryAt !== undefined && chain.ordered) this.release(chain);
+    else if (chain.rows.length > 0 && !this.stopped) app.ready.push(chain);
     else {
       this.release(chain);
       // Entries of this call committed while it was held (and any claim that ran before this
       // settlement is committed) were held back by it: look again once it is committed.
       this.dirtyAfterFlush = true;
     }
+    this.schedule(app);
     this.scheduleFlush();
     this.send();
   }
@@ -429,21 +587,24 @@ export class Dispatcher {
     } finally {
       this.flushing = false;
     }
-    if (this.settling.length > 0 || this.releasing.length > 0) this.scheduleFlush();
+    if (this.settling.length > 0 || this.cancelling.length > 0 || this.releasing.length > 0) this.scheduleFlush();
     this.notifyIdle();
   }
 
   private async flushOnce(): Promise<void> {
     const settled = this.settling;
+    const cancelled = this.cancelling;
     const released = this.releasing;
     const unblocks = this.dirtyAfterFlush;
     this.settling = [];
+    this.cancelling = [];
     this.releasing = [];
     this.dirtyAfterFlush = false;
-    if (settled.length === 0 && released.length === 0) return;
+    if (settled.length === 0 && cancelled.length === 0 && released.length === 0) return;
     try {
       await this.opts.storage.transaction(async (tx) => {
         await tx.outbox.settle(settled);
+        if (cancelled.length > 0) await tx.outbox.cancel(cancelled, this.opts.clock.now());
         await tx.outbox.release(released);
       });
     } catch (err) {
@@ -452,22 +613,23 @@ export class Dispatcher {
     }
     if (unblocks) this.dirty = true;
     for (const sm of settled) if (sm.retryAt !== undefined) this.armAt(sm.retryAt);
-    this.unhold([...settled.map((sm) => sm.id), ...released]);
+    this.unhold([...settled.map((sm) => sm.id), ...cancelled.map((c) => c.id), ...released]);
     this.kick();
     this.notifyIdle();
   }
 
   private unhold(ids: string[]): void {
     for (const id of ids) {
-      const origin = this.heldOrigin.get(id);
-      if (origin === undefined) continue;
-      this.heldOrigin.delete(id);
+      const sdkAppId = this.heldApp.get(id);
+      if (sdkAppId === undefined) continue;
+      this.heldApp.delete(id);
       this.heldSeq.delete(id);
       this.held--;
-      const state = this.origin(origin);
-      // An origin with room again may have rows the last claim skipped.
-      if (state.held-- === HELD_PER_ORIGIN) this.dirty = true;
-      if (state.held === 0 && state.inFlight === 0 && state.ready.length === 0) this.origins.delete(origin);
+      const app = this.app(sdkAppId);
+      // An app with room again may have rows the last claim skipped.
+      if (app.held-- === HELD_PER_APP) this.dirty = true;
+      // Still in the turn queue, perhaps: it is skipped there, having nothing ready.
+      if (app.held === 0 && app.inFlight === 0 && app.ready.length === 0) this.apps.delete(sdkAppId);
     }
   }
 
@@ -495,15 +657,26 @@ export class Dispatcher {
     this.timer.unref();
   }
 
-  private async attempt(c: Claimed): Promise<AttemptOutcome> {
-    const { entry, token, policy } = c;
+  private async attempt(
+    entry: OutboxEntry,
+    target: CallbackTarget,
+    settings: { token: string | undefined; policy: DeliveryPolicy },
+  ): Promise<AttemptOutcome> {
+    const { token, policy } = settings;
     const startedAt = this.opts.clock.now();
     const started = performance.now();
     const timestamp = Math.floor(startedAt / 1000);
-    // originOf leaves user-info out, so only a URL stored before set_callback refused user-info
-    // does not start with its origin: say so rather than send a mangled path.
-    if (!entry.url.startsWith(c.origin)) return { startedAt, latencyMs: 0, ok: false, error: `destination refused: ${USER_INFO_REFUSAL}` };
-    const url = token === undefined ? entry.url : withSign(entry.url, timestamp, callbackSign(token, timestamp));
+    let url: string;
+    try {
+      const current = target.urlFor(entry.url);
+      url = token === undefined ? current : withSign(current, timestamp, callbackSign(token, timestamp));
+    } catch (err) {
+      return { startedAt, latencyMs: 0, ok: false, error: `the configured Url cannot be used: ${describe(err)}` };
+    }
+    const origin = originOf(url);
+    // originOf leaves user-info out, so only a URL configured before set_callback refused
+    // user-info does not start with its origin: say so rather than send a mangled path.
+    if (!url.startsWith(origin)) return { startedAt, latencyMs: 0, ok: false, error: `destination refused: ${USER_INFO_REFUSAL}` };
     const headers: Record<string, string> = {
       'content-type': 'application/json; charset=utf-8',
       'webhook-id': entry.id,
@@ -514,8 +687,8 @@ export class Dispatcher {
       headers['webhook-signature'] = secrets.map((s) => webhookSignature(s, entry.id, timestamp, entry.body)).join(' ');
     try {
       const res = await this.poster.post({
-        origin: c.origin,
-        path: url.slice(c.origin.length),
+        origin,
+        path: url.slice(origin.length),
         headers,
         body: entry.body,
         timeoutMs: policy.timeoutMs,
@@ -543,6 +716,17 @@ export class Dispatcher {
   private notifyIdle(): void {
     if (!this.busy()) for (const w of this.idleWaiters.splice(0)) w();
   }
+}
+
+/** An app's settings as read, usable until `now` + {@link APP_CACHE_MS}. */
+function settingsOf(config: CallbackConfig | undefined, token: string | undefined, policy: DeliveryPolicy, now: number): AppDelivery {
+  return {
+    target: config ? new CallbackTarget(config.url) : undefined,
+    commands: new Set(config?.commands ?? []),
+    token,
+    policy,
+    until: now + APP_CACHE_MS,
+  };
 }
 
 /** True for `{ "ActionStatus": "OK", "ErrorCode": 0, ... }`. */

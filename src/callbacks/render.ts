@@ -31,6 +31,53 @@ export function callbackUrl(configuredUrl: string, sdkAppId: number, command: st
   return url.toString();
 }
 
+/** The query parameters {@link callbackUrl} adds, in the order it adds them. */
+const CALLBACK_PARAMS = ['SdkAppid', 'CallbackCommand', 'contenttype', 'ClientIP', 'OptPlatform'] as const;
+
+/** The query {@link callbackUrl} writes after a configured URL that has none of its own (sticky: matched from `lastIndex`). */
+const BARE_QUERY = /\?SdkAppid=[^&#]*&CallbackCommand=[^&#]*&contenttype=json&ClientIP=[^&#]*&OptPlatform=[^&#]*$/y;
+
+/**
+ * An app's configured callback URL, onto which written callbacks are sent (SPEC §6 "the current
+ * configuration decides"): a callback keeps the query values it was written with (`SdkAppid`,
+ * `CallbackCommand`, `contenttype`, `ClientIP`, `OptPlatform`) and goes to the URL configured
+ * when it is sent, whatever URL was configured when it was written.
+ */
+export class CallbackTarget {
+  /** The configured URL as {@link callbackUrl} serialises it, when it has no query or fragment. */
+  private readonly bare: string | undefined;
+
+  constructor(readonly configuredUrl: string) {
+    let bare: string | undefined;
+    try {
+      const u = new URL(configuredUrl);
+      if (u.search === '' && u.hash === '' && !u.href.endsWith('?') && !u.href.endsWith('#')) bare = u.href;
+    } catch {
+      // Left to urlFor, inside the attempt, which records it as a failed attempt.
+    }
+    this.bare = bare;
+  }
+
+  /**
+   * The URL a callback written as `writtenUrl` (by {@link callbackUrl}) goes to now. Throws when
+   * the configured URL does not parse.
+   */
+  urlFor(writtenUrl: string): string {
+    // Written onto this same URL (the usual case): nothing to rebuild, and no parsing per attempt.
+    if (this.bare !== undefined && writtenUrl.startsWith(this.bare)) {
+      BARE_QUERY.lastIndex = this.bare.length;
+      if (BARE_QUERY.test(writtenUrl)) return writtenUrl;
+    }
+    const written = new URL(writtenUrl).searchParams;
+    const url = new URL(this.configuredUrl);
+    for (const name of CALLBACK_PARAMS) {
+      const value = written.get(name);
+      if (value !== null) url.searchParams.set(name, value);
+    }
+    return url.toString();
+  }
+}
+
 /**
  * `scheme://host[:port]` of a URL that {@link callbackUrl} wrote (so already normalised), without
  * parsing it again: this runs for every callback written and claimed. Credentials are left out,

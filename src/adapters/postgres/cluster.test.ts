@@ -394,24 +394,25 @@ describe('claims between processes', () => {
     expect(second.entries.map((e) => e.id)).toEqual(['msg_3', 'msg_4']);
   });
 
-  it('skips, without waiting, an origin another process is claiming, so a call in flight there is not overtaken', async () => {
+  it('skips, without waiting, an app another process is claiming, so a call in flight there is not overtaken', async () => {
     const p1 = await open();
     const p2 = await open();
+    const OTHER = APP + 1;
     await p1.transaction(async (tx) => {
-      await tx.outbox.add(makeEntry(1, { callId: 'x', url: 'http://a.test/cb' }));
-      await tx.outbox.add(makeEntry(2, { callId: 'x', url: 'http://a.test/cb' }));
-      await tx.outbox.add(makeEntry(3, { callId: 'y', url: 'http://b.test/cb' }));
+      await tx.outbox.add(makeEntry(1, { callId: 'x' }));
+      await tx.outbox.add(makeEntry(2, { callId: 'x' }));
+      await tx.outbox.add(makeEntry(3, { callId: 'y', sdkAppId: OTHER }));
     });
     const claimedA = deferred();
     const commitA = deferred();
     const tx1 = p1.transaction(async (tx) => {
-      const got = await tx.outbox.claimDue(NOW, NOW + 60_000, 1, ['http://b.test']);
+      const got = await tx.outbox.claimDue(NOW, NOW + 60_000, 1, [OTHER]);
       claimedA.resolve();
       await commitA.promise;
       return got;
     });
     await claimedA.promise;
-    // p1's claim of msg_1 is not committed yet. Origin a is p1's until then: p2 gets b only, at
+    // p1's claim of msg_1 is not committed yet. APP is p1's until then: p2 gets OTHER's only, at
     // once, and not msg_2, which would overtake msg_1.
     try {
       const got2 = await p2.transaction((tx) => tx.outbox.claimDue(NOW, NOW + 60_000, 10, []));

@@ -161,7 +161,7 @@ describe.each([sqliteSubject(), pgSubject()])('$name storage', (subject) => {
     tx(async (t) => {
       for (const e of entries) await t.outbox.add(e);
     });
-  const claim = (now: number, limit = 100, skip: string[] = [], leaseUntil = now + 60_000) =>
+  const claim = (now: number, limit = 100, skip: number[] = [], leaseUntil = now + 60_000) =>
     tx((t) => t.outbox.claimDue(now, leaseUntil, limit, skip));
   const settle = (...settlements: Settlement[]) => tx((t) => t.outbox.settle(settlements));
 
@@ -452,27 +452,19 @@ describe.each([sqliteSubject(), pgSubject()])('$name storage', (subject) => {
       expect(ids((await claim(NOW, 10)).entries)).toEqual(['msg_1', 'msg_2', 'msg_3']);
     });
 
-    it('shares the limit between origins, skips origins it is told to, and says when it stopped at the limit', async () => {
-      const at = (origin: string, n: number) => makeEntry(n, { callId: `c${n}`, url: `${origin}/cb?n=${n}` });
+    it('shares the limit between apps, skips apps it is told to, and says when it stopped at the limit', async () => {
+      const [a, b, c] = [11, 22, 33];
+      // All at one origin: the app is what the limit is shared between.
+      const at = (app: number, n: number) => makeEntry(n, { callId: `c${n}`, sdkAppId: app, url: `http://a.test/cb?n=${n}` });
       // 5 for a, 1 for b, 3 for c, added interleaved.
-      await add(
-        at('http://a.test', 1),
-        at('http://c.test', 2),
-        at('http://a.test', 3),
-        at('http://b.test:81', 4),
-        at('http://a.test', 5),
-        at('http://c.test', 6),
-        at('http://a.test', 7),
-        at('http://c.test', 8),
-        at('http://a.test', 9),
-      );
+      await add(at(a, 1), at(c, 2), at(a, 3), at(b, 4), at(a, 5), at(c, 6), at(a, 7), at(c, 8), at(a, 9));
       // a: ceil(6/3) = 2 (full share: limited); b: ceil(4/2) = 2, has 1; c: ceil(3/1) = 3.
       const first = await claim(NOW, 6);
       expect(first.limited).toBe(true);
       expect(ids(first.entries).sort()).toEqual(['msg_1', 'msg_2', 'msg_3', 'msg_4', 'msg_6', 'msg_8']);
       expect(first.entries.map((e) => e.seq).sort((x, y) => x - y)).toEqual([1, 2, 3, 4, 6, 8]);
       // Left: a 5, 7, 9. Skipping a leaves nothing.
-      expect(await claim(NOW, 6, ['http://a.test'])).toEqual({ entries: [], limited: false, quarantined: [] });
+      expect(await claim(NOW, 6, [a])).toEqual({ entries: [], limited: false, quarantined: [] });
       await settle(...first.entries.map((e) => settlement(e, okAt(NOW))));
       // Only a has rows: it takes the whole limit, and fills it.
       const second = await claim(NOW, 2);
@@ -481,6 +473,59 @@ describe.each([sqliteSubject(), pgSubject()])('$name storage', (subject) => {
       const third = await claim(NOW, 2);
       expect(third).toMatchObject({ limited: false });
       expect(ids(third.entries)).toEqual(['msg_9']);
+    });
+
+    it("holds back a call's entry while an earlier one written for another origin is pending, whichever origin sorts first", async () => {
+      // The URL changed mid-call: the later entry's origin sorts before the earlier one's.
+      await add(makeEntry(1, { url: 'http://z.test/cb' }), makeEntry(2, { url: 'http://a.test/cb' }));
+      expect(ids((await claim(NOW)).entries)).toEqual(['msg_1']);
+      await tx((t) => t.outbox.release(['msg_1']));
+      // Not in flight and due: still, msg_2 is not claimed ahead of it or beside it.
+      const again = await claim(NOW, 1);
+      expect(ids(again.entries)).toEqual(['msg_1']);
+      await settle(settlement(again.entries[0]!, okAt(NOW)));
+      expect(ids((await claim(NOW)).entries)).toEqual(['msg_2']);
+    });
+
+    it('cancels claimed entries still pending, and the pending entries of an app by command, with the reason', async () => {
+      await add(
+        makeEntry(1, { callId: 'a' }),
+        makeEntry(2, { callId: 'b', command: 'Call.CallbackAfterMemberChanged' }),
+        makeEntry(3, { callId: 'c', command: 'Call.CallbackAfterEndCall', url: 'http://b.test/cb' }),
+        makeEntry(4, { callId: 'd', command: 'Call.CallbackAfterEndCall', sdkAppId: OTHER }),
+        makeEntry(5, { callId: 'e' }),
+      );
+      const got = (await claim(NOW, 10, [OTHER])).entries;
+      expect(ids(got).sort()).toEqual(['msg_1', 'msg_2', 'msg_3', 'msg_5']);
+      const [e1, e2] = [got.find((e) => e.id === 'msg_1'), got.find((e) => e.id === 'msg_2')];
+      await tx((t) => t.outbox.release(['msg_3', 'msg_5']));
+      await settle(settlement(e1!, okAt(NOW)));
+      // msg_1 was delivered meanwhile: only msg_2 is cancelled.
+      await tx((t) =>
+        t.outbox.cancel(
+          [
+            { seq: e1!.seq, reason: 'gone' },
+            { seq: e2!.seq, reason: 'gone' },
+          ],
+          NOW + 5,
+        ),
+      );
+      const status = async (id: string, app = APP) => (await tx((t) => t.outbox.get(app, id)))?.entry;
+      expect(await status('msg_1')).toMatchObject({ status: 'delivered' });
+      expect(await status('msg_2')).toMatchObject({ status: 'cancelled', lastError: 'gone', attempts: 0 });
+      // Cancelled: not claimed again, not pending.
+      expect(
+        await tx((t) => t.outbox.cancelPending(APP, ['Call.CallbackAfterEndCall', 'Call.CallbackAfterMemberChanged'], 'off', NOW)),
+      ).toBe(1);
+      expect(await status('msg_3')).toMatchObject({ status: 'cancelled', lastError: 'off' });
+      expect(await status('msg_4', OTHER)).toMatchObject({ status: 'pending' });
+      expect(await status('msg_5')).toMatchObject({ status: 'pending' });
+      expect(await tx((t) => t.outbox.cancelPending(APP, [], 'off', NOW))).toBe(0);
+      expect(ids((await claim(NOW)).entries).sort()).toEqual(['msg_4', 'msg_5']);
+      expect(ids((await tx((t) => t.outbox.list(APP, { status: 'cancelled' }, 0, 10))).entries)).toEqual(['msg_3', 'msg_2']);
+      // A cancelled callback can be made pending again (a resend).
+      expect(await tx((t) => t.outbox.resend(APP, 'msg_3', NOW + 10))).toBe(true);
+      expect(ids((await claim(NOW + 10)).entries)).toEqual(['msg_3']);
     });
 
     it('settles attempts: delivered, failed, and pending again at the retry time', async () => {
@@ -600,7 +645,8 @@ describe.each([sqliteSubject(), pgSubject()])('$name storage', (subject) => {
         makeEntry(4, { callId: 'a', sdkAppId: OTHER }),
         makeEntry(5, { callId: 'c' }),
       );
-      const [e1, e2] = (await claim(NOW, 2)).entries;
+      // The limit is shared between apps: OTHER's entry is left out of this claim.
+      const [e1, e2] = (await claim(NOW, 2, [OTHER])).entries;
       await settle(settlement(e1!, okAt(NOW)), settlement(e2!, httpFail(NOW)));
       const list = (filter: Parameters<Tx['outbox']['list']>[1], offset = 0, limit = 10) =>
         tx((t) => t.outbox.list(APP, filter, offset, limit));

@@ -1,6 +1,8 @@
 /** The callback outbox and its attempt log, in PostgreSQL, claimed by several processes at once. */
+import type { CallbackCommand } from '../../domain/types.js';
 import type {
   AttemptRecord,
+  Cancellation,
   NewOutboxEntry,
   OutboxClaim,
   OutboxFilter,
@@ -29,29 +31,33 @@ const LOG_COLUMNS =
 
 /**
  * Claimable (`o` is the candidate, `$1` now): no earlier pending entry of the call is in flight or
- * waiting for a retry. Every earlier pending entry is then claimable too, and comes first in seq
- * order, so a claim holds a call's entries as an in-order run that the dispatcher sends one after
- * another. Same rule as the SQLite adapter.
+ * waiting for a retry, or was written for another origin (the URL changed mid-call: claimed in
+ * another pair's query, it could come after this one). Every earlier pending entry is then
+ * claimable too, and comes first in seq order, so a claim holds a call's entries as an in-order
+ * run that the dispatcher sends one after another. Same rule as the SQLite adapter.
  */
 const NOT_HELD_BACK = `(NOT o.ordered OR NOT EXISTS (SELECT 1 FROM outbox AS earlier WHERE earlier.sdkappid = o.sdkappid
   AND earlier.call_id = o.call_id AND earlier.status = 'pending' AND earlier.seq < o.seq
-  AND (earlier.lease_until > $1 OR earlier.next_attempt_at > $1)))`;
+  AND (earlier.lease_until > $1 OR earlier.next_attempt_at > $1 OR earlier.origin <> o.origin)))`;
 
 const SQL = {
   add: `INSERT INTO outbox (id, sdkappid, call_id, command, url, origin, ordered, body, next_attempt_at, created_at, updated_at)
     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $9, $9)`,
-  // A skip-scan: one index probe per distinct origin, however many rows each has pending.
-  origins: `WITH RECURSIVE o(origin) AS (
-      SELECT (SELECT MIN(origin) FROM outbox WHERE status = 'pending')
+  // A skip-scan: one index probe per (origin, app) pair with pending rows, however many each has.
+  lanes: `WITH RECURSIVE lane(origin, sdkappid) AS (
+      (SELECT origin, sdkappid FROM outbox WHERE status = 'pending' ORDER BY origin, sdkappid LIMIT 1)
       UNION ALL
-      SELECT (SELECT MIN(origin) FROM outbox WHERE status = 'pending' AND origin > o.origin) FROM o WHERE o.origin IS NOT NULL)
-    SELECT origin FROM o WHERE origin IS NOT NULL`,
-  // Held until the transaction ends: claimers of one origin take turns, and each sees the
+      SELECT n.origin, n.sdkappid FROM lane, LATERAL (
+        SELECT origin, sdkappid FROM outbox WHERE status = 'pending' AND (origin, sdkappid) > (lane.origin, lane.sdkappid)
+        ORDER BY origin, sdkappid LIMIT 1) AS n)
+    SELECT origin, sdkappid FROM lane`,
+  // Held until the transaction ends: claimers of one app take turns (whatever origin its entries
+  // were written for, so a call whose URL changed mid-call stays in order), and each sees the
   // claims the one before it committed (its next statement takes a fresh snapshot).
-  tryLockOrigin: `SELECT pg_try_advisory_xact_lock(${lockKeySql(`'origin:' || $1::text`)}) AS ok`,
+  tryLockApp: `SELECT pg_try_advisory_xact_lock(${lockKeySql(`'outbox-app:' || $1::text`)}) AS ok`,
   claim: `UPDATE outbox AS t SET lease_until = $4
     FROM (SELECT o.seq FROM outbox AS o
-          WHERE o.status = 'pending' AND o.origin = $2 AND o.next_attempt_at <= $1 AND o.lease_until <= $1 AND ${NOT_HELD_BACK}
+          WHERE o.status = 'pending' AND o.origin = $5 AND o.sdkappid = $2 AND o.next_attempt_at <= $1 AND o.lease_until <= $1 AND ${NOT_HELD_BACK}
           ORDER BY o.seq LIMIT $3 FOR UPDATE OF o SKIP LOCKED) AS due
     WHERE t.seq = due.seq
     RETURNING t.seq, t.id, t.sdkappid, t.call_id, t.command, t.url, t.body, t.created_at, t.attempts, t.resend_base`,
@@ -71,6 +77,11 @@ const SQL = {
     FROM unnest($1::bigint[], $2::text[], $3::int[], $4::bigint[], $5::bigint[], $6::text[], $7::int[], $8::bigint[])
       AS s(seq, status, attempts, next, at, error, http_status, delivered_at)
     WHERE t.seq = s.seq`,
+  cancel: `UPDATE outbox AS t SET status = 'cancelled', lease_until = 0, updated_at = $3, last_error = c.reason
+    FROM unnest($1::bigint[], $2::text[]) AS c(seq, reason)
+    WHERE t.seq = c.seq AND t.status = 'pending'`,
+  cancelPending: `UPDATE outbox SET status = 'cancelled', updated_at = $4, last_error = $3
+    WHERE sdkappid = $1 AND status = 'pending' AND command = ANY($2::text[])`,
   nextDue: `SELECT (SELECT MIN(next_attempt_at) FROM outbox WHERE status = 'pending' AND next_attempt_at > $1) AS retry,
       (SELECT MIN(lease_until) FROM outbox WHERE status = 'pending' AND lease_until > $1) AS lease`,
   get: `SELECT ${LOG_COLUMNS} FROM outbox WHERE sdkappid = $1 AND id = $2`,
@@ -111,28 +122,38 @@ export class PgOutboxRepo implements OutboxRepo {
   }
 
   /**
-   * Claims per receiver origin (through the partial `(origin, seq)` index), sharing `limit`
-   * between the origins that have pending entries as the SQLite adapter does. Each origin is
-   * claimed under a transaction-scoped advisory lock, tried without waiting: an origin another
-   * process is claiming right now is skipped this time (and does not make the claim `limited`).
-   * Rows are locked `FOR UPDATE SKIP LOCKED` and leased in the same statement. Entries whose id
-   * or call id may not read back as stored (see {@link mayNotReadBack}; none in practice, as
-   * PostgreSQL validates text both ways) are then checked by key, and those it does not address
-   * are quarantined by seq. Entries come back in seq order.
+   * Claims per (receiver origin, app) pair (through the partial `(origin, sdkappid, seq)`
+   * index), sharing `limit` between the pairs that have pending entries as the SQLite adapter
+   * does. Each app is claimed under a transaction-scoped advisory lock, tried without waiting: an
+   * app another process is claiming right now is skipped this time (and does not make the claim
+   * `limited`). Rows are locked `FOR UPDATE SKIP LOCKED` and leased in the same statement.
+   * Entries whose id or call id may not read back as stored (see {@link mayNotReadBack}; none in
+   * practice, as PostgreSQL validates text both ways) are then checked by key, and those it does
+   * not address are quarantined by seq. Entries come back in seq order.
    */
-  async claimDue(now: number, leaseUntil: number, limit: number, skipOrigins: readonly string[]): Promise<OutboxClaim> {
-    const skip = new Set(skipOrigins);
-    const { rows: all } = await this.db.query<{ origin: string }>({ name: 'dt_outbox_origins', text: SQL.origins });
-    const origins = all.filter((o) => !skip.has(o.origin));
+  async claimDue(now: number, leaseUntil: number, limit: number, skipApps: readonly number[]): Promise<OutboxClaim> {
+    const skip = new Set(skipApps);
+    const { rows: all } = await this.db.query<{ origin: string; sdkappid: number }>({ name: 'dt_outbox_lanes', text: SQL.lanes });
+    const lanes = all.filter((l) => !skip.has(l.sdkappid));
     const rows: ClaimRow[] = [];
+    const refused = new Set<number>();
     let left = limit;
     let limited = false;
-    for (let i = 0; i < origins.length && left > 0; i++) {
-      const origin = origins[i]!.origin;
-      const share = Math.ceil(left / (origins.length - i));
-      const lock = await this.db.query<{ ok: boolean }>({ name: 'dt_outbox_try_lock_origin', text: SQL.tryLockOrigin, values: [origin] });
-      if (!lock.rows[0]?.ok) continue;
-      const got = await this.db.query<ClaimRow>({ name: 'dt_outbox_claim', text: SQL.claim, values: [now, origin, share, leaseUntil] });
+    for (let i = 0; i < lanes.length && left > 0; i++) {
+      const { origin, sdkappid: app } = lanes[i]!;
+      const share = Math.ceil(left / (lanes.length - i));
+      if (refused.has(app)) continue;
+      // Taken again for the app's next pair: an advisory lock is re-entrant.
+      const lock = await this.db.query<{ ok: boolean }>({ name: 'dt_outbox_try_lock_app', text: SQL.tryLockApp, values: [app] });
+      if (!lock.rows[0]?.ok) {
+        refused.add(app);
+        continue;
+      }
+      const got = await this.db.query<ClaimRow>({
+        name: 'dt_outbox_claim',
+        text: SQL.claim,
+        values: [now, app, share, leaseUntil, origin],
+      });
       rows.push(...got.rows);
       left -= got.rows.length;
       if (got.rows.length === share) limited = true;
@@ -219,6 +240,27 @@ export class PgOutboxRepo implements OutboxRepo {
         u.map((s) => (s.outcome.ok ? at(s) : null)),
       ],
     });
+  }
+
+  async cancel(cancellations: readonly Cancellation[], at: number): Promise<void> {
+    if (cancellations.length === 0) return;
+    // In seq order: concurrent settlers lock shared rows in one order.
+    const c = [...cancellations].sort((x, y) => x.seq - y.seq);
+    await this.db.query({
+      name: 'dt_outbox_cancel',
+      text: SQL.cancel,
+      values: [c.map((x) => x.seq), c.map((x) => pgText(x.reason)), at],
+    });
+  }
+
+  async cancelPending(sdkAppId: number, commands: readonly CallbackCommand[], reason: string, at: number): Promise<number> {
+    if (commands.length === 0) return 0;
+    const res = await this.db.query({
+      name: 'dt_outbox_cancel_pending',
+      text: SQL.cancelPending,
+      values: [sdkAppId, [...commands], reason, at],
+    });
+    return res.rowCount ?? 0;
   }
 
   async nextDueAt(now: number): Promise<number | undefined> {

@@ -129,4 +129,13 @@ export const MIGRATIONS: readonly string[] = [
     data TEXT NOT NULL
   );
   `,
+  // Pending callbacks are claimed per (origin, app) pair, not per origin: one app's backlog must
+  // not stop another app's callbacks to the same receiver being claimed. (The origin leads so
+  // that the per-call look-up of earlier entries keeps using outbox_by_call: an index led by
+  // sdkappid would be chosen for it while statistics are stale, and that look-up scans the app's
+  // whole backlog per candidate.)
+  `
+  DROP INDEX outbox_pending_origin;
+  CREATE INDEX outbox_pending_lane ON outbox (origin, sdkappid, seq) WHERE status = 'pending';
+  `,
 ];

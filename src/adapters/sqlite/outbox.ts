@@ -1,7 +1,9 @@
 /** The callback outbox and its attempt log, in SQLite. */
 import type Database from 'better-sqlite3';
+import type { CallbackCommand } from '../../domain/types.js';
 import type {
   AttemptRecord,
+  Cancellation,
   NewOutboxEntry,
   OutboxClaim,
   OutboxFilter,
@@ -24,13 +26,21 @@ import {
 } from '../rows.js';
 
 /**
- * Claimable: no earlier pending entry of the call is in flight or waiting for a retry. Every
- * earlier pending entry is then claimable too, and comes first in seq order, so a claim holds a
- * call's entries as an in-order run that the dispatcher sends one after another.
+ * Claimable: no earlier pending entry of the call is in flight or waiting for a retry, or was
+ * written for another origin (the URL changed mid-call: claimed in another pair's query, it
+ * could come after this one). Every earlier pending entry is then claimable too, and comes first
+ * in seq order, so a claim holds a call's entries as an in-order run that the dispatcher sends
+ * one after another.
  */
 const NOT_HELD_BACK = `(outbox.ordered = 0 OR NOT EXISTS (SELECT 1 FROM outbox AS earlier WHERE earlier.sdkappid = outbox.sdkappid
   AND earlier.call_id = outbox.call_id AND earlier.status = 'pending' AND earlier.seq < outbox.seq
-  AND (earlier.lease_until > @now OR earlier.next_attempt_at > @now)))`;
+  AND (earlier.lease_until > @now OR earlier.next_attempt_at > @now OR earlier.origin <> outbox.origin)))`;
+
+/** A receiver origin (as written) and an app with pending entries for it: the unit claims share out. */
+interface Lane {
+  origin: string;
+  sdkappid: number;
+}
 
 /** {@link OutboxRepo} on SQLite. */
 export class SqliteOutboxRepo implements OutboxRepo {
@@ -42,18 +52,24 @@ export class SqliteOutboxRepo implements OutboxRepo {
         `INSERT INTO outbox (id, sdkappid, call_id, command, url, origin, ordered, body, next_attempt_at, created_at, updated_at)
          VALUES (@id, @sdkAppId, @callId, @command, @url, @origin, @ordered, @body, @createdAt, @createdAt, @createdAt)`,
       ),
-      // A skip-scan: one index seek per distinct origin, however many rows each has pending.
+      // A skip-scan: one index seek per distinct origin, however many rows each has pending, then
+      // one per app within it. (A row-value comparison would step through the last pair's rows.)
       origins: db.prepare<[], { origin: string }>(
         `WITH RECURSIVE o(origin) AS (
-           SELECT (SELECT MIN(origin) FROM outbox INDEXED BY outbox_pending_origin WHERE status = 'pending')
+           SELECT (SELECT MIN(origin) FROM outbox INDEXED BY outbox_pending_lane WHERE status = 'pending')
            UNION ALL
-           SELECT (SELECT MIN(origin) FROM outbox INDEXED BY outbox_pending_origin WHERE status = 'pending' AND origin > o.origin)
+           SELECT (SELECT MIN(origin) FROM outbox INDEXED BY outbox_pending_lane WHERE status = 'pending' AND origin > o.origin)
            FROM o WHERE o.origin IS NOT NULL)
          SELECT origin FROM o WHERE origin IS NOT NULL`,
       ),
-      due: db.prepare<[{ now: number; origin: string; limit: number }], ClaimRow>(
-        `SELECT seq, id, sdkappid, call_id, command, url, body, created_at, attempts, resend_base FROM outbox INDEXED BY outbox_pending_origin
-         WHERE status = 'pending' AND origin = @origin AND next_attempt_at <= @now AND lease_until <= @now AND ${NOT_HELD_BACK}
+      nextApp: db.prepare<[{ origin: string; after: number }], { sdkappid: number | null }>(
+        `SELECT MIN(sdkappid) AS sdkappid FROM outbox INDEXED BY outbox_pending_lane
+         WHERE status = 'pending' AND origin = @origin AND sdkappid > @after`,
+      ),
+      due: db.prepare<[{ now: number; origin: string; app: number; limit: number }], ClaimRow>(
+        `SELECT seq, id, sdkappid, call_id, command, url, body, created_at, attempts, resend_base FROM outbox INDEXED BY outbox_pending_lane
+         WHERE status = 'pending' AND origin = @origin AND sdkappid = @app AND next_attempt_at <= @now AND lease_until <= @now
+           AND ${NOT_HELD_BACK}
          ORDER BY seq LIMIT @limit`,
       ),
       // By rowid, the cheapest way to a row, and by the id and call id as read back, the way the
@@ -73,9 +89,17 @@ export class SqliteOutboxRepo implements OutboxRepo {
            last_error = @error, last_http_status = @httpStatus, delivered_at = @deliveredAt
          WHERE seq = @seq`,
       ),
+      cancel: db.prepare(
+        `UPDATE outbox SET status = 'cancelled', lease_until = 0, updated_at = @at, last_error = @reason
+         WHERE seq = @seq AND status = 'pending'`,
+      ),
+      cancelPending: db.prepare(
+        `UPDATE outbox INDEXED BY outbox_pending_lane SET status = 'cancelled', updated_at = @at, last_error = @reason
+         WHERE origin = @origin AND sdkappid = @app AND status = 'pending' AND command = @command`,
+      ),
       nextRetry: db.prepare<[number], { at: number | null }>(
         // Rare (at start and once a minute), over the pending rows only.
-        `SELECT MIN(next_attempt_at) AS at FROM outbox INDEXED BY outbox_pending_origin WHERE status = 'pending' AND next_attempt_at > ?`,
+        `SELECT MIN(next_attempt_at) AS at FROM outbox INDEXED BY outbox_pending_lane WHERE status = 'pending' AND next_attempt_at > ?`,
       ),
       nextLeaseEnd: db.prepare<[number], { at: number | null }>(
         // Rare (at start and once a minute): a scan is cheaper than an index every claim updates.
@@ -118,21 +142,22 @@ export class SqliteOutboxRepo implements OutboxRepo {
   }
 
   /**
-   * Claims per receiver origin (through the `(origin, seq)` index), sharing `limit` between the
-   * origins that have pending entries, so one receiver's backlog is never scanned to serve another.
+   * Claims per (receiver origin, app) pair (through the `(origin, sdkappid, seq)` index), sharing
+   * `limit` between the pairs that have pending entries, so one app's backlog is never scanned to
+   * serve another app, whether or not they share a receiver.
    */
-  async claimDue(now: number, leaseUntil: number, limit: number, skipOrigins: readonly string[]): Promise<OutboxClaim> {
-    const skip = new Set(skipOrigins);
-    const origins = this.stmts.origins.all().filter((o) => !skip.has(o.origin));
+  async claimDue(now: number, leaseUntil: number, limit: number, skipApps: readonly number[]): Promise<OutboxClaim> {
+    const skip = new Set(skipApps);
+    const lanes = this.lanes().filter((l) => !skip.has(l.sdkappid));
     const rows: ClaimRow[] = [];
     const quarantined: QuarantinedRow[] = [];
     let left = limit;
     let limited = false;
-    for (let i = 0; i < origins.length && left > 0; i++) {
-      const share = Math.ceil(left / (origins.length - i));
-      const got = this.stmts.due.all({ now, origin: origins[i]!.origin, limit: share });
+    for (let i = 0; i < lanes.length && left > 0; i++) {
+      const share = Math.ceil(left / (lanes.length - i));
+      const got = this.stmts.due.all({ now, origin: lanes[i]!.origin, app: lanes[i]!.sdkappid, limit: share });
       // Leased at once, so a later entry of the same call bound for another origin (the URL
-      // changed mid-call) is held back by this one in the next origin's query.
+      // changed mid-call) is held back by this one in the next lane's query.
       for (const r of got) {
         if (this.stmts.lease.run(leaseUntil, r.seq, r.id, r.call_id).changes === 1) {
           rows.push(r);
@@ -148,6 +173,20 @@ export class SqliteOutboxRepo implements OutboxRepo {
       if (got.length === share) limited = true;
     }
     return { entries: rows.map(toOutboxEntry), limited, quarantined };
+  }
+
+  /** The (origin, app) pairs with pending entries. */
+  private lanes(): Lane[] {
+    const lanes: Lane[] = [];
+    for (const { origin } of this.stmts.origins.all()) {
+      for (let after = -1; ;) {
+        const next = this.stmts.nextApp.get({ origin, after })?.sdkappid;
+        if (next === null || next === undefined) break;
+        lanes.push({ origin, sdkappid: next });
+        after = next;
+      }
+    }
+    return lanes;
   }
 
   async release(ids: readonly string[]): Promise<void> {
@@ -182,6 +221,18 @@ export class SqliteOutboxRepo implements OutboxRepo {
         deliveredAt: outcome.ok ? Math.round(at) : null,
       });
     }
+  }
+
+  async cancel(cancellations: readonly Cancellation[], at: number): Promise<void> {
+    for (const c of cancellations) this.stmts.cancel.run({ seq: c.seq, reason: c.reason, at });
+  }
+
+  async cancelPending(sdkAppId: number, commands: readonly CallbackCommand[], reason: string, at: number): Promise<number> {
+    let n = 0;
+    for (const { origin } of this.lanes().filter((l) => l.sdkappid === sdkAppId)) {
+      for (const command of commands) n += this.stmts.cancelPending.run({ origin, app: sdkAppId, command, reason, at }).changes;
+    }
+    return n;
   }
 
   async nextDueAt(now: number): Promise<number | undefined> {

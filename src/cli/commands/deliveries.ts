@@ -31,7 +31,11 @@ export function registerDeliveries(program: Command): void {
 
   withConnection(deliveries.command('list'))
     .description('List callbacks, newest first.')
-    .option('--status <status>', 'pending, delivered or failed', choiceArg(['pending', 'delivered', 'failed'] as const))
+    .option(
+      '--status <status>',
+      'pending, delivered, failed or cancelled',
+      choiceArg(['pending', 'delivered', 'failed', 'cancelled'] as const),
+    )
     .option('--command <command>', 'start, member, end or a full callback command name', callbackCommandArg)
     .option('--call-id <callId>', 'only this call’s callbacks')
     .option('--from <time>', 'created at or after (ISO date, unix s/ms, or an age: 30m, 6h, 2d)', (v) => timeArg(v))
@@ -96,7 +100,7 @@ export function registerDeliveries(program: Command): void {
     });
 
   withConnection(deliveries.command('resend'))
-    .description('Send one callback again, now, with a fresh retry schedule.')
+    .description('Send one callback again, now, with a fresh retry schedule, to the callback URL configured now.')
     .argument('<callbackId>', 'the callback id (its webhook-id)')
     .option('--json', 'print the REST Response as JSON')
     .addHelpText('after', '\nExamples:\n  dialtone deliveries resend msg_2Xk…')

@@ -58,7 +58,9 @@ export function deliveryCommands(deliveries: DeliveryService): RestCommand[] {
     restCommand({
       path: 'call_config/list_deliveries',
       body: Type.Object({
-        Status: Type.Optional(Type.Union([Type.Literal('pending'), Type.Literal('delivered'), Type.Literal('failed')])),
+        Status: Type.Optional(
+          Type.Union([Type.Literal('pending'), Type.Literal('delivered'), Type.Literal('failed'), Type.Literal('cancelled')]),
+        ),
         CallbackCommand: Type.Optional(Type.Union(CALLBACK_COMMANDS.map((c) => Type.Literal(c)))),
         CallId: Type.Optional(Identifier()),
         StartTimeMs: Type.Optional(TimeMs),
