@@ -50,6 +50,8 @@ describe('Dispatcher and unaddressable outbox rows', () => {
       ordered: true,
     });
     await storage.transaction(async (tx) => {
+      // A callback goes to the app's configuration as it is when it is sent (SPEC §6).
+      await tx.callbackConfig.set(APP, { url: receiver.url, commands: ['Call.CallbackAfterStartCall'] });
       for (let i = 0; i < 150; i++) await tx.outbox.add(entry(`msg_${String.fromCharCode(0xd800 + i)}`, i));
       await tx.outbox.add(entry('msg_good', 150));
     });
