@@ -466,5 +466,5 @@ describe('dialtone CLI', () => {
     }
     await failsWith(['trigger', 'end', '--url', 'http://127.0.0.1:1/cb'], /cannot reach http:\/\/127\.0\.0\.1:1: ECONNREFUSED/);
     await failsWith(['trigger', 'nonsense', '--url', r.url], /'nonsense' is invalid/);
-  });
+  }, CLI_PROCESSES_TIMEOUT_MS);
 });
