@@ -5,7 +5,10 @@ import type { OutboxEntry } from '../ports.js';
 import { outcomeOf, prepareRequest } from './attempt.js';
 
 const T = 1_700_000_000_123;
-const written = callbackUrl('https://old.example.com/cb', 1400000000, 'Call.CallbackAfterEndCall', { clientIp: '10.0.0.1', platform: 'Web' });
+const written = callbackUrl('https://old.example.com/cb', 1400000000, 'Call.CallbackAfterEndCall', {
+  clientIp: '10.0.0.1',
+  platform: 'Web',
+});
 const entry: OutboxEntry = {
   id: 'msg_1',
   seq: 1,
@@ -46,7 +49,11 @@ describe('prepareRequest', () => {
   });
 
   it('has no Sign without a token and no signature header without secrets', () => {
-    const got = prepareRequest(entry, { target: new CallbackTarget('https://old.example.com/cb'), token: undefined, secrets: [], timeoutMs: 2000 }, T);
+    const got = prepareRequest(
+      entry,
+      { target: new CallbackTarget('https://old.example.com/cb'), token: undefined, secrets: [], timeoutMs: 2000 },
+      T,
+    );
     if (!('request' in got)) throw new Error('not prepared');
     expect(got.request.origin + got.request.path).toBe(written);
     expect(got.request.headers['webhook-signature']).toBeUndefined();
@@ -80,7 +87,10 @@ describe('outcomeOf', () => {
       ok: false,
       error: 'response is not the success envelope',
     });
-    expect(outcomeOf({ status: 201, retryAfter: undefined, body: envelope, latencyMs: 5 }, T)).toMatchObject({ ok: false, error: 'HTTP 201' });
+    expect(outcomeOf({ status: 201, retryAfter: undefined, body: envelope, latencyMs: 5 }, T)).toMatchObject({
+      ok: false,
+      error: 'HTTP 201',
+    });
   });
 
   it('keeps Retry-After and a 1 KiB excerpt', () => {

@@ -45,7 +45,8 @@ export function prepareRequest(
   const origin = originOf(url);
   // originOf leaves user-info out, so only a URL configured before set_callback refused
   // user-info does not start with its origin: say so rather than send a mangled path.
-  if (!url.startsWith(origin)) return { failed: { startedAt, latencyMs: 0, ok: false, error: `destination refused: ${USER_INFO_REFUSAL}` } };
+  if (!url.startsWith(origin))
+    return { failed: { startedAt, latencyMs: 0, ok: false, error: `destination refused: ${USER_INFO_REFUSAL}` } };
   const headers: Record<string, string> = {
     'content-type': 'application/json; charset=utf-8',
     'webhook-id': entry.id,

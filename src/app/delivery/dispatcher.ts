@@ -17,15 +17,7 @@
  */
 import type { Logger } from 'pino';
 import { defaultPolicy, nextAttemptAt, type DeliveryPolicy } from '../../callbacks/policy.js';
-import type {
-  AttemptOutcome,
-  CallbackSender,
-  Clock,
-  DeliveryObserver,
-  OutboxEntry,
-  QuarantineObserver,
-  Storage,
-} from '../ports.js';
+import type { AttemptOutcome, CallbackSender, Clock, DeliveryObserver, OutboxEntry, QuarantineObserver, Storage } from '../ports.js';
 import { reportQuarantined } from '../quarantine.js';
 import { AppSettings, type AppDelivery } from './app-settings.js';
 import { describeError, outcomeOf, prepareRequest } from './attempt.js';
@@ -251,7 +243,12 @@ export class Dispatcher {
       const attempts = entry.attempts - entry.resendBase + 1;
       retryAt = outcome.ok
         ? undefined
-        : nextAttemptAt(policy, { attempts, httpStatus: outcome.httpStatus, retryAfterMs: outcome.retryAfterMs }, this.opts.clock.now(), this.random);
+        : nextAttemptAt(
+            policy,
+            { attempts, httpStatus: outcome.httpStatus, retryAfterMs: outcome.retryAfterMs },
+            this.opts.clock.now(),
+            this.random,
+          );
       const fields = {
         callbackId: entry.id,
         sdkAppId: entry.sdkAppId,
@@ -263,7 +260,10 @@ export class Dispatcher {
       };
       if (outcome.ok) this.opts.log.debug(fields, 'callback delivered');
       else
-        this.opts.log.warn({ ...fields, error: outcome.error, retryAt }, retryAt ? 'callback attempt failed; will retry' : 'callback failed');
+        this.opts.log.warn(
+          { ...fields, error: outcome.error, retryAt },
+          retryAt ? 'callback attempt failed; will retry' : 'callback failed',
+        );
       this.opts.observer?.attempted(entry.sdkAppId, entry.command, outcome, retryAt, entry);
       this.batch.settle({ id: entry.id, seq: entry.seq, attempt: entry.attempts + 1, outcome, retryAt });
     }

@@ -77,7 +77,9 @@ describe('SettlementBatch', () => {
     expect(s.deferred).toHaveLength(1);
     expect(s.batch.busy).toBe(true);
     await s.run();
-    expect(s.txs).toEqual([{ settled: [settlement('a')], cancelled: [{ id: 'b', seq: 2, reason: 'cancelled: gone' }], released: ['c', 'd'] }]);
+    expect(s.txs).toEqual([
+      { settled: [settlement('a')], cancelled: [{ id: 'b', seq: 2, reason: 'cancelled: gone' }], released: ['c', 'd'] },
+    ]);
     expect(s.flushed).toHaveLength(1);
     expect(s.flushed[0]).toMatchObject({ released: ['c', 'd'], unblocks: false });
     expect(s.batch.busy).toBe(false);
