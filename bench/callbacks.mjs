@@ -12,7 +12,8 @@ import { pino } from 'pino';
 import { Agent, request } from 'undici';
 import { SqliteStorage } from '../dist/adapters/sqlite/storage.js';
 import { DestinationPolicy } from '../dist/callbacks/destination.js';
-import { Dispatcher } from '../dist/callbacks/dispatcher.js';
+import { UndiciSender } from '../dist/adapters/http/undici-sender.js';
+import { Dispatcher } from '../dist/app/delivery/dispatcher.js';
 import { startReceiver } from './lib/receiver.mjs';
 
 const { values: opts } = parseArgs({
@@ -91,7 +92,7 @@ function makeDispatcher(storage) {
     log: pino({ level: 'error' }),
     webhookSecretsOf: () => ['whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw'],
     // The receiver listens on loopback, which an operator allows with DIALTONE_CALLBACK_ALLOW.
-    destinations: new DestinationPolicy({ allow: ['127.0.0.0/8', '::1'] }),
+    sender: new UndiciSender({ destinations: new DestinationPolicy({ allow: ['127.0.0.0/8', '::1'] }) }),
   });
 }
 

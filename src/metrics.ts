@@ -3,8 +3,7 @@
  * process's own figures.
  */
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
-import type { AttemptOutcome, OutboxEntry, QuarantineObserver, QuarantinedRow, Storage } from './app/ports.js';
-import type { DeliveryObserver } from './callbacks/dispatcher.js';
+import type { AttemptOutcome, DeliveryObserver, OutboxEntry, QuarantineObserver, QuarantinedRow, Storage } from './app/ports.js';
 import type { CallbackCommand } from './domain/types.js';
 
 /** The metrics of one server. */

@@ -22,9 +22,10 @@ import type { App, Clock, Storage } from './app/ports.js';
 import { PgStorage } from './adapters/postgres/storage.js';
 import { RedisBus } from './adapters/redis/bus.js';
 import { ClusterNotifier } from './app/cluster-notifier.js';
-import type { DnsLookup } from './callbacks/connector.js';
+import type { DnsLookup } from './adapters/http/connector.js';
+import { UndiciSender } from './adapters/http/undici-sender.js';
 import { DestinationPolicy } from './callbacks/destination.js';
-import { Dispatcher } from './callbacks/dispatcher.js';
+import { Dispatcher } from './app/delivery/dispatcher.js';
 import type { DialtoneConfig } from './config.js';
 import type { Platform } from './domain/types.js';
 import { ERR } from './errors.js';
@@ -115,12 +116,15 @@ export async function createServer(config: DialtoneConfig, overrides: ServerOver
     storage,
     clock,
     log: log.child({ component: 'callbacks' }),
+    sender: new UndiciSender({
+      timeoutMs: config.callbackTimeoutMs,
+      destinations,
+      ...(overrides.dnsLookup ? { lookup: overrides.dnsLookup } : {}),
+    }),
     webhookSecretsOf: apps.webhookSecretsOf,
     timeoutMs: config.callbackTimeoutMs,
     retentionMs: config.callbackRetentionDays * 24 * 3600_000,
     observer: metrics,
-    destinations,
-    ...(overrides.dnsLookup ? { lookup: overrides.dnsLookup } : {}),
     quarantine: metrics,
     ...(leaseMs !== undefined ? { leaseMs } : {}),
     ...(bus ? { recheckMs: 2_000 } : {}),

@@ -9,7 +9,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Writable } from 'node:stream';
 import { afterAll, afterEach, beforeAll, describe, expect, it, onTestFinished } from 'vitest';
-import type { DnsLookup } from '../src/callbacks/connector.js';
+import type { DnsLookup } from '../src/adapters/http/connector.js';
 import type { DialtoneConfig } from '../src/config.js';
 import { createLogger } from '../src/logger.js';
 import type { ServerOverrides } from '../src/server.js';

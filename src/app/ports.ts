@@ -332,3 +332,46 @@ export interface Clock {
   /** Unix ms. */
   now(): number;
 }
+
+/** One callback POST, signed and addressed, ready to send (built by the delivery worker). */
+export interface CallbackRequest {
+  /** `scheme://host[:port]`. */
+  origin: string;
+  /** Path and query, the authentication parameters included. */
+  path: string;
+  headers: Record<string, string>;
+  body: string;
+  /** The whole attempt, from sending to the end of the answer, ms. */
+  timeoutMs: number;
+}
+
+/** What came of sending a {@link CallbackRequest}: an answer, or why there was none. */
+export type CallbackResponse =
+  | {
+      status: number;
+      /** The `Retry-After` header as received. */
+      retryAfter: string | string[] | undefined;
+      /** The answer's body, cut at the sender's limit (64 KiB). */
+      body: string;
+      /** From sending to the end of the answer, ms. */
+      latencyMs: number;
+    }
+  | {
+      /** Why no answer came: a refused destination, a network error or `timeout after <n> ms`. */
+      error: string;
+      latencyMs: number;
+    };
+
+/** Sends callback requests over HTTP (the undici adapter), so the delivery worker needs no socket. */
+export interface CallbackSender {
+  /** Never rejects: a failure is a {@link CallbackResponse} with an `error`. */
+  send(request: CallbackRequest): Promise<CallbackResponse>;
+  /** Closes its connections once the requests in flight have ended. */
+  close(): Promise<void>;
+}
+
+/** Observes deliveries (metrics). */
+export interface DeliveryObserver {
+  /** After each attempt. `retryAt` is set when it failed and will be retried. */
+  attempted(sdkAppId: number, command: CallbackCommand, outcome: AttemptOutcome, retryAt: number | undefined, entry: OutboxEntry): void;
+}

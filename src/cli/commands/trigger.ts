@@ -1,7 +1,7 @@
 /** `dialtone trigger`: sends a realistic, correctly signed sample callback to any URL. */
 import type { Command } from 'commander';
 import { request } from 'undici';
-import { isSuccessEnvelope } from '../../callbacks/dispatcher.js';
+import { isSuccessEnvelope } from '../../callbacks/envelope.js';
 import type { ActionType, CallResult } from '../../domain/types.js';
 import { appSigning } from '../app-signing.js';
 import { choiceArg } from '../args.js';

@@ -3,7 +3,7 @@ import type { AddressInfo } from 'node:net';
 import { Agent, request } from 'undici';
 import { afterEach, describe, expect, it } from 'vitest';
 import { DestinationRefusedError, safeConnector, type DnsLookup } from './connector.js';
-import { DestinationPolicy } from './destination.js';
+import { DestinationPolicy } from '../../callbacks/destination.js';
 
 let server: Server | undefined;
 let agent: Agent | undefined;

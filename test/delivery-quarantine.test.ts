@@ -6,12 +6,13 @@
  */
 import { pino } from 'pino';
 import { afterEach, describe, expect, it } from 'vitest';
-import { Receiver } from '../../test/helpers/receiver.js';
-import { TEST_CALLBACK_ALLOW } from '../../test/helpers/server.js';
-import { SqliteStorage, openDatabase } from '../adapters/sqlite/storage.js';
-import { Metrics } from '../metrics.js';
-import { Dispatcher } from './dispatcher.js';
-import { DestinationPolicy } from './destination.js';
+import { UndiciSender } from '../src/adapters/http/undici-sender.js';
+import { SqliteStorage, openDatabase } from '../src/adapters/sqlite/storage.js';
+import { Dispatcher } from '../src/app/delivery/dispatcher.js';
+import { DestinationPolicy } from '../src/callbacks/destination.js';
+import { Metrics } from '../src/metrics.js';
+import { Receiver } from './helpers/receiver.js';
+import { TEST_CALLBACK_ALLOW } from './helpers/server.js';
 
 const NOW = 1_700_000_000_000;
 const APP = 1400000001;
@@ -66,7 +67,7 @@ describe('Dispatcher and unaddressable outbox rows', () => {
       observer: metrics,
       quarantine: metrics,
       // The receiver is on loopback, as an operator's DIALTONE_CALLBACK_ALLOW would let it be.
-      destinations: new DestinationPolicy({ allow: TEST_CALLBACK_ALLOW }),
+      sender: new UndiciSender({ destinations: new DestinationPolicy({ allow: TEST_CALLBACK_ALLOW }) }),
     });
 
     dispatcher.start();

@@ -10,7 +10,7 @@
 import { lookup as dnsLookup } from 'node:dns/promises';
 import { isIP, type LookupFunction } from 'node:net';
 import { buildConnector } from 'undici';
-import type { DestinationPolicy } from './destination.js';
+import type { DestinationPolicy } from '../../callbacks/destination.js';
 
 /** One resolved address. `family` is 4 or 6. */
 export interface ResolvedAddress {
