@@ -3,7 +3,9 @@ import { defineConfig } from 'vitest/config';
 /**
  * Two projects: every test on the embedded SQLite store, and the conformance suite again on
  * PostgreSQL + Redis (cluster mode), so both modes keep the same behaviour. Tests that are about
- * one mode only (the SQLite file, restarting one process, the browser demo) run once.
+ * one mode only (the SQLite file, restarting one process, the browser demo) run once. (The
+ * storage suite, src/adapters/storage-conformance.test.ts, is another thing: it runs both stores
+ * itself, repository by repository, in the sqlite project.)
  */
 const CONFORMANCE = [
   'test/rest-api.test.ts',

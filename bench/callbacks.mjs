@@ -143,7 +143,6 @@ async function steady(receiver) {
   dispatcher.start();
   await receiver.ask('reset');
   const total = RATE * SECONDS;
-  const warmup = Math.min(RATE, total / 5);
   const started = performance.now();
   for (let i = 0; i < total; i++) {
     // Paced: callback i is enqueued at i / RATE seconds, each in its own transaction, as a call

@@ -4,7 +4,7 @@
  * operator allows it (DIALTONE_CALLBACK_ALLOW) or dev mode allows loopback. Real servers, real
  * receivers on loopback, and a DNS lookup the test controls.
  */
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Writable } from 'node:stream';

@@ -1,6 +1,6 @@
 /** A call growing: a member invites more users (`inviteUser`), or a user joins by id (`join`). */
 import { ERR, detail, dialtoneError, field, type Detail, type DialtoneError } from '../errors.js';
-import { clientInfo, memberOf, membersIn, userList } from './call-state.js';
+import { clientInfo, memberOf, userList } from './call-state.js';
 import type { Effect, Step } from './effects.js';
 import { connectedAt, enterEffects, inCall, toMember } from './members.js';
 import { checkUserIdList, DEFAULT_MAX_MEMBERS, MAX_RING_TIMEOUT_SECONDS } from './start-call.js';

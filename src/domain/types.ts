@@ -1,39 +1,23 @@
 /**
- * The call model and the vocabulary of SPEC §3–§5, as plain data. Nothing here does I/O;
- * times are unix milliseconds passed in by the caller.
+ * The call model of SPEC §3–§5, as plain data, with the wire vocabulary it is written in
+ * (`protocol/wire.ts`). Nothing here does I/O; times are unix milliseconds passed in by the caller.
  */
 
-/** `Audio` or `Video`. */
-export type MediaType = 'Audio' | 'Video';
-/** `SingleCall` (1-to-1) or `MultiCall` (group). */
-export type CallType = 'SingleCall' | 'MultiCall';
-/** `Waiting` = invited and ringing; `Calling` = in the call. */
-export type MemberStatus = 'Waiting' | 'Calling';
-/** Final outcome of a call (SPEC §5.4). */
-export type CallResult = 'Cancel' | 'Reject' | 'NotAnswer' | 'NormalEnd' | 'CallBusy' | 'Interrupt' | 'Offline';
-/** MemberChanged action (SPEC §3.4). */
-export type ActionType = 'Accept' | 'Reject' | 'NotAnswer' | 'Hangup' | 'Join' | 'Offline' | 'Invite' | 'Cancel_Invite';
-/** Client-facing end reason (SPEC §4). */
-export type EndReason =
-  | 'unknown'
-  | 'hangup'
-  | 'reject'
-  | 'noResponse'
-  | 'offline'
-  | 'lineBusy'
-  | 'canceled'
-  | 'otherDeviceAccepted'
-  | 'otherDeviceReject'
-  | 'endByServer';
-/** `1` numeric room id, `2` string room id. */
-export type RoomIdType = 1 | 2;
-/** Platform a client declared at connect; `RESTAPI` for REST-caused events. */
-export type Platform = 'Web' | 'Android' | 'iOS' | 'Windows' | 'Mac' | 'iPad' | 'Unknown' | 'RESTAPI';
+import type { CallResult, CallType, MediaType, MemberStatus, RoomIdType } from '../protocol/wire.js';
 
-/** The three callback commands (SPEC §3). */
-export const CALLBACK_COMMANDS = ['Call.CallbackAfterStartCall', 'Call.CallbackAfterMemberChanged', 'Call.CallbackAfterEndCall'] as const;
-/** One of {@link CALLBACK_COMMANDS}. */
-export type CallbackCommand = (typeof CALLBACK_COMMANDS)[number];
+// Re-exported so server code keeps importing the model and its words from one place.
+export { CALLBACK_COMMANDS } from '../protocol/wire.js';
+export type {
+  ActionType,
+  CallbackCommand,
+  CallResult,
+  CallType,
+  EndReason,
+  MediaType,
+  MemberStatus,
+  Platform,
+  RoomIdType,
+} from '../protocol/wire.js';
 
 /** A current member of a live call. */
 export interface Member {

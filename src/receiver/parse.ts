@@ -5,7 +5,7 @@
  * written against any of those pages, or fed by a sender that followed one, must still work.
  * What cannot be read is refused with reason `body` rather than guessed.
  */
-import type { ActionType, CallResult, CallType, MediaType, MemberStatus } from '../domain/types.js';
+import type { ActionType, CallResult, CallType, MediaType, MemberStatus } from '../protocol/wire.js';
 import { CallbackVerificationError } from './errors.js';
 import type { CallbackCallRecord, CallbackCommand, CallbackQuery, CallbackUser, DialtoneCallback } from './types.js';
 

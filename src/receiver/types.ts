@@ -1,9 +1,9 @@
 /**
  * The typed, normalised shape of a Dialtone callback as the receiver hands it to app code
- * (SPEC §3.3–3.5). The wire vocabulary comes from the server's domain types (type-only), so
- * the receiver and the sender cannot drift apart.
+ * (SPEC §3.3–3.5). The wire vocabulary comes from `protocol/wire.ts`, which the server uses
+ * too (type-only), so the receiver and the sender cannot drift apart.
  */
-import type { ActionType, CallbackCommand, CallResult, CallType, MediaType, MemberStatus } from '../domain/types.js';
+import type { ActionType, CallbackCommand, CallResult, CallType, MediaType, MemberStatus } from '../protocol/wire.js';
 
 export type { ActionType, CallbackCommand, CallResult };
 

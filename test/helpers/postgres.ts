@@ -19,7 +19,9 @@ export async function requireDatabase(): Promise<void> {
     await client.connect();
   } catch (err) {
     const where = TEST_DATABASE_URL.replace(/\/\/([^:@/]*):[^@/]*@/, '//$1:***@');
-    throw new Error(`PostgreSQL is not reachable at ${where} (set DATABASE_URL): ${(err as Error).message}`);
+    throw new Error(`PostgreSQL is not reachable at ${where} (set DATABASE_URL): ${(err as Error).message}`, {
+      cause: err,
+    });
   } finally {
     await client.end().catch(() => undefined);
   }

@@ -38,7 +38,7 @@ export class Receiver {
       req.on('end', () => {
         const rawBody = Buffer.concat(chunks).toString('utf8');
         const u = new URL(req.url ?? '/', 'http://x');
-        let body: Record<string, unknown> = {};
+        let body: Record<string, unknown>;
         try {
           body = JSON.parse(rawBody) as Record<string, unknown>;
         } catch {

@@ -1,13 +1,15 @@
 /**
- * One expectation, two adapters: every repository method is driven through the same scenarios
- * against the embedded SQLite storage and the PostgreSQL storage, so the two must agree.
+ * The storage suite. One expectation, two adapters: every repository method is driven through the
+ * same scenarios against the embedded SQLite storage and the PostgreSQL storage, so the two must
+ * agree. (Not to be confused with the conformance project of vitest.config.ts, which runs whole
+ * integration tests in cluster mode.)
  */
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import type { App, AttemptOutcome, NewOutboxEntry, OutboxEntry, Settlement, Storage, Tx } from '../../app/ports.js';
-import type { Call, CallRecord } from '../../domain/types.js';
-import { SqliteStorage, openDatabase } from '../sqlite/storage.js';
-import { TEST_DATABASE_URL as DATABASE_URL, randomSchema, requireDatabase } from '../../../test/helpers/postgres.js';
-import { PgStorage } from './storage.js';
+import type { App, AttemptOutcome, NewOutboxEntry, OutboxEntry, Settlement, Storage, Tx } from '../app/ports.js';
+import type { Call, CallRecord } from '../domain/types.js';
+import { SqliteStorage, openDatabase } from './sqlite/storage.js';
+import { TEST_DATABASE_URL as DATABASE_URL, randomSchema, requireDatabase } from '../../test/helpers/postgres.js';
+import { PgStorage } from './postgres/storage.js';
 
 interface Subject {
   name: string;

@@ -1,0 +1,38 @@
+/**
+ * The wire vocabulary of SPEC §3–§5: the words the server, the receiver library
+ * (`dialtone/receiver`) and the client SDK (`dialtone/client`) all send or read. It lives here,
+ * not in `domain/`, so those two libraries can share it without importing the server; the
+ * domain re-exports it. Plain types and one constant, with no imports.
+ */
+
+/** `Audio` or `Video`. */
+export type MediaType = 'Audio' | 'Video';
+/** `SingleCall` (1-to-1) or `MultiCall` (group). */
+export type CallType = 'SingleCall' | 'MultiCall';
+/** `Waiting` = invited and ringing; `Calling` = in the call. */
+export type MemberStatus = 'Waiting' | 'Calling';
+/** Final outcome of a call (SPEC §5.4). */
+export type CallResult = 'Cancel' | 'Reject' | 'NotAnswer' | 'NormalEnd' | 'CallBusy' | 'Interrupt' | 'Offline';
+/** MemberChanged action (SPEC §3.4). */
+export type ActionType = 'Accept' | 'Reject' | 'NotAnswer' | 'Hangup' | 'Join' | 'Offline' | 'Invite' | 'Cancel_Invite';
+/** Client-facing end reason (SPEC §4). */
+export type EndReason =
+  | 'unknown'
+  | 'hangup'
+  | 'reject'
+  | 'noResponse'
+  | 'offline'
+  | 'lineBusy'
+  | 'canceled'
+  | 'otherDeviceAccepted'
+  | 'otherDeviceReject'
+  | 'endByServer';
+/** `1` numeric room id, `2` string room id. */
+export type RoomIdType = 1 | 2;
+/** Platform a client declared at connect; `RESTAPI` for REST-caused events. */
+export type Platform = 'Web' | 'Android' | 'iOS' | 'Windows' | 'Mac' | 'iPad' | 'Unknown' | 'RESTAPI';
+
+/** The three callback commands (SPEC §3). */
+export const CALLBACK_COMMANDS = ['Call.CallbackAfterStartCall', 'Call.CallbackAfterMemberChanged', 'Call.CallbackAfterEndCall'] as const;
+/** One of {@link CALLBACK_COMMANDS}. */
+export type CallbackCommand = (typeof CALLBACK_COMMANDS)[number];
