@@ -35,12 +35,9 @@ import { callConfigCommands, callPolicyCommands } from './transport/http/command
 import { callEngineCommands } from './transport/http/commands/call-engine.js';
 import { callRecordCommands } from './transport/http/commands/call-record.js';
 import { deliveryCommands } from './transport/http/commands/deliveries.js';
-import { refuseDevEndpoints, registerDemo } from './transport/http/demo.js';
 import { createHttp } from './transport/http/fastify.js';
 import { registerRestApi } from './transport/http/rest-api.js';
-import { registerHealth } from './transport/http/routes/health.js';
-import { registerMetrics } from './transport/http/routes/metrics.js';
-import { registerSdkBundle } from './transport/http/routes/sdk.js';
+import { registerRoutes } from './transport/http/routes/index.js';
 import { ConnectionRegistry } from './transport/ws/connections.js';
 import { Gateway } from './transport/ws/gateway.js';
 
@@ -86,19 +83,10 @@ export async function createServer(config: DialtoneConfig, overrides: ServerOver
   const log = overrides.log ?? createLogger(config.logLevel);
   const clock = overrides.clock ?? { now: () => Date.now() };
   const ids = overrides.ids ?? randomIds;
-  const storage: Storage = config.databaseUrl
-    ? await PgStorage.open({ url: config.databaseUrl, ...(config.databaseSchema ? { schema: config.databaseSchema } : {}), log })
-    : SqliteStorage.open(join(config.dataDir, 'dialtone.db'));
+  const storage = await openStorage(config, log);
   // One process or a cluster, chosen once here: past this point only the lease timings below
   // and the start-up differ; everything else talks to the ClusterBus port.
-  const bus = config.redisUrl
-    ? new RedisBus({
-        url: config.redisUrl,
-        processId: randomUUID(),
-        log: log.child({ component: 'cluster' }),
-        ...(config.redisPrefix ? { prefix: config.redisPrefix } : {}),
-      })
-    : undefined;
+  const bus = openRedisBus(config, log);
   const connections = new ConnectionRegistry();
   const devices: ClusterBus = bus ?? new LocalBus(connections);
   // In a cluster, work a dead process claimed must come back soon, and work other processes
@@ -162,13 +150,10 @@ export async function createServer(config: DialtoneConfig, overrides: ServerOver
   });
 
   const http = createHttp({ log, logRequests: config.dev || config.logLevel === 'debug' });
-  registerHealth(http);
-  // The browser build of the client SDK, made by `npm run build` (this module sits one level
-  // below the package root, in src/ or dist/).
-  registerSdkBundle(http, new URL('../dist/sdk/dialtone-client.js', import.meta.url));
-  registerMetrics(http, metrics.registry, config.metricsToken);
-  if (config.dev) registerDemo(http, apps);
-  else refuseDevEndpoints(http);
+  // The SDK's browser build is made by `npm run build` (this module sits one level below the
+  // package root, in src/ or dist/).
+  const sdkBundle = new URL('../dist/sdk/dialtone-client.js', import.meta.url);
+  registerRoutes(http, { apps, metrics: metrics.registry, metricsToken: config.metricsToken, sdkBundle, dev: config.dev });
   registerRestApi(http, {
     apps,
     clock,
@@ -220,14 +205,7 @@ export async function createServer(config: DialtoneConfig, overrides: ServerOver
     ...(bus ? { bus } : {}),
     ...(created ? { createdApp: created } : {}),
     async listen() {
-      if (bus) {
-        // Other processes are alive and own their claims and members; the dead ones' are taken
-        // over through the bus and by expiring leases.
-        await bus.start();
-      } else {
-        await storage.recoverClaims();
-        await presence.rearmAfterRestart();
-      }
+      await recover(bus, storage, presence);
       await warnRefusedCallbackUrls(storage, apps, destinations, log);
       await http.listen({ host: config.host, port: config.port });
       dispatcher.start();
@@ -245,12 +223,40 @@ export async function createServer(config: DialtoneConfig, overrides: ServerOver
   };
 }
 
+/** The store `config` names: PostgreSQL when it has a database URL, else the SQLite file in its data directory. */
+async function openStorage(config: DialtoneConfig, log: Logger): Promise<Storage> {
+  if (!config.databaseUrl) return SqliteStorage.open(join(config.dataDir, 'dialtone.db'));
+  return PgStorage.open({ url: config.databaseUrl, ...(config.databaseSchema ? { schema: config.databaseSchema } : {}), log });
+}
+
+/** The Redis bus when `config` names Redis (cluster mode), else undefined: this process is alone. */
+function openRedisBus(config: DialtoneConfig, log: Logger): RedisBus | undefined {
+  if (!config.redisUrl) return undefined;
+  return new RedisBus({
+    url: config.redisUrl,
+    processId: randomUUID(),
+    log: log.child({ component: 'cluster' }),
+    ...(config.redisPrefix ? { prefix: config.redisPrefix } : {}),
+  });
+}
+
 /** The URL a listening server answers on, e.g. `http://127.0.0.1:8080` (the bound port when `config.port` was 0). */
 function baseUrl(http: FastifyInstance, config: DialtoneConfig): string {
   const address = http.server.address();
   const port = typeof address === 'object' && address ? address.port : config.port;
   const host = config.host.includes(':') ? `[${config.host}]` : config.host;
   return `http://${host}:${port}`;
+}
+
+/**
+ * Before listening: alone, this process takes back the claims and members a previous run left;
+ * in a cluster, other processes are alive and own theirs, and a dead one's are taken over through
+ * the bus and by expiring leases, so it only joins the bus.
+ */
+async function recover(bus: RedisBus | undefined, storage: Storage, presence: PresenceService): Promise<void> {
+  if (bus) return bus.start();
+  await storage.recoverClaims();
+  await presence.rearmAfterRestart();
 }
 
 /**

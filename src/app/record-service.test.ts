@@ -36,7 +36,11 @@ describe('RecordService', () => {
     const page = await new RecordService(f.storage, clock).find(APP, {});
     expect(page).toEqual({ total: 42, page: 1, records: [] });
     expect(f.searches).toEqual([
-      { filter: { startTime: NOW_S - RECORD_WINDOW_SECONDS, endTime: NOW_S, callResult: undefined, callType: undefined }, offset: 0, limit: 10 },
+      {
+        filter: { startTime: NOW_S - RECORD_WINDOW_SECONDS, endTime: NOW_S, callResult: undefined, callType: undefined },
+        offset: 0,
+        limit: 10,
+      },
     ]);
   });
 
@@ -67,6 +71,8 @@ describe('RecordService', () => {
   });
 
   it('throws RECORD_NOT_FOUND for a call without a record', async () => {
-    await expect(new RecordService(fakeStorage().storage, clock).get(APP, 'nope')).rejects.toMatchObject({ code: ERR.RECORD_NOT_FOUND.code });
+    await expect(new RecordService(fakeStorage().storage, clock).get(APP, 'nope')).rejects.toMatchObject({
+      code: ERR.RECORD_NOT_FOUND.code,
+    });
   });
 });
