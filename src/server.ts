@@ -1,6 +1,7 @@
 /**
- * Composition root: builds storage, apps, the callback dispatcher, the use cases and both
- * transports from a {@link DialtoneConfig}, and starts and stops them in order.
+ * Composition root: builds storage, the cluster bus (Redis, or the one-process bus), apps, the
+ * callback dispatcher, the use cases and both transports from a {@link DialtoneConfig}, and
+ * starts and stops them in order. Wiring only: routes live in `transport/http/`, rules in `app/`.
  */
 import type { FastifyInstance } from 'fastify';
 import { randomUUID } from 'node:crypto';
@@ -88,7 +89,7 @@ export async function createServer(config: DialtoneConfig, overrides: ServerOver
   // and the start-up differ; everything else talks to the ClusterBus port.
   const bus = openRedisBus(config, log);
   const connections = new ConnectionRegistry();
-  const devices: ClusterBus = bus ?? new LocalBus(connections);
+  const clusterBus: ClusterBus = bus ?? new LocalBus(connections);
   // In a cluster, work a dead process claimed must come back soon, and work other processes
   // queued is looked for often; alone, nothing but this process writes the store.
   const leaseMs = config.claimLeaseMs ?? (bus ? 15_000 : undefined);
@@ -96,9 +97,9 @@ export async function createServer(config: DialtoneConfig, overrides: ServerOver
   const apps = new AppRegistry(storage.apps);
   await apps.load();
   const { created } = await apps.bootstrap({ sdkAppId: config.sdkAppId, secretKey: config.secretKey, admins: config.admins }, clock.now());
-  apps.onChange = () => devices.publishAppsChanged();
+  apps.onChange = () => clusterBus.publishAppsChanged();
 
-  const notifier = new ClusterNotifier(connections, devices);
+  const notifier = new ClusterNotifier(connections, clusterBus);
   const metrics = new Metrics(storage, () => connections.size);
   const destinations = new DestinationPolicy({ allow: config.callbackAllow, allowLoopback: config.dev });
   const dispatcher = new Dispatcher({
@@ -135,7 +136,7 @@ export async function createServer(config: DialtoneConfig, overrides: ServerOver
     ...(leaseMs !== undefined ? { leaseMs } : {}),
     ...(bus ? { maxSleepMs: 1_000 } : {}),
   });
-  const isOnline = (app: number, user: string, device: string) => devices.isOnline(app, user, device);
+  const isOnline = (app: number, user: string, device: string) => clusterBus.isOnline(app, user, device);
   const presence = new PresenceService({ storage, runner, clock, expiryMs: config.heartbeatExpiryMs, isOnline });
   // A change made here applies to the next attempt at once; other processes re-read within a second.
   const callbackConfig = new CallbackConfigService({ storage, clock, changed: (id) => dispatcher.configChanged(id) });
@@ -177,11 +178,11 @@ export async function createServer(config: DialtoneConfig, overrides: ServerOver
     log: log.child({ component: 'ws' }),
     heartbeatExpiryMs: config.heartbeatExpiryMs,
     ...(overrides.sweepIntervalMs !== undefined ? { sweepIntervalMs: overrides.sweepIntervalMs } : {}),
-    bus: devices,
+    bus: clusterBus,
   });
   gateway.attach(http.server);
   new ClusterService({
-    bus: devices,
+    bus: clusterBus,
     presence,
     local: connections,
     devices: connections,
