@@ -77,14 +77,14 @@ export class Metrics implements DeliveryObserver, QuarantineObserver {
           this.set({ sdkappid: String(sdkAppId) }, n);
       },
     });
-    const counted = storage as Storage & { roundTrips?: number };
-    if (typeof counted.roundTrips === 'number') {
+    // Only a store with round trips (PostgreSQL) has the series.
+    if (storage.stats().roundTrips !== undefined) {
       new Gauge({
         name: 'dialtone_db_queries_total',
         help: 'Statements sent to the database by this process (each one round trip), BEGIN and COMMIT included.',
         registers,
         collect() {
-          this.set(counted.roundTrips ?? 0);
+          this.set(storage.stats().roundTrips ?? 0);
         },
       });
     }

@@ -1,10 +1,10 @@
 /**
- * Composition root: builds storage, apps, the callback dispatcher, the use cases and both
- * transports from a {@link DialtoneConfig}, and starts and stops them in order.
+ * Composition root: builds storage, the cluster bus (Redis, or the one-process bus), apps, the
+ * callback dispatcher, the use cases and both transports from a {@link DialtoneConfig}, and
+ * starts and stops them in order. Wiring only: routes live in `transport/http/`, rules in `app/`.
  */
-import Fastify, { LogController, type FastifyBaseLogger, type FastifyInstance } from 'fastify';
+import type { FastifyInstance } from 'fastify';
 import { randomUUID } from 'node:crypto';
-import { existsSync, readFileSync } from 'node:fs';
 import { networkInterfaces } from 'node:os';
 import { join } from 'node:path';
 import type { Logger } from 'pino';
@@ -13,12 +13,15 @@ import { AppRegistry } from './app/apps.js';
 import { CallPolicyService } from './app/call-policy-service.js';
 import { CallbackConfigService } from './app/callback-config-service.js';
 import { CallService } from './app/call-service.js';
+import { ClusterService } from './app/cluster-service.js';
 import { DeliveryService } from './app/delivery-service.js';
+import { LocalBus } from './app/local-bus.js';
 import { PresenceService } from './app/presence-service.js';
+import { RecordService } from './app/record-service.js';
 import { StepRunner } from './app/step-runner.js';
 import { TimerWorker } from './app/timer-worker.js';
 import { randomIds, type Ids } from './app/ids.js';
-import type { App, Clock, Storage } from './app/ports.js';
+import type { App, Clock, ClusterBus, Storage } from './app/ports.js';
 import { PgStorage } from './adapters/postgres/storage.js';
 import { RedisBus } from './adapters/redis/bus.js';
 import { ClusterNotifier } from './app/cluster-notifier.js';
@@ -27,8 +30,6 @@ import { UndiciSender } from './adapters/http/undici-sender.js';
 import { DestinationPolicy } from './callbacks/destination.js';
 import { Dispatcher } from './app/delivery/dispatcher.js';
 import type { DialtoneConfig } from './config.js';
-import type { Platform } from './domain/types.js';
-import { ERR } from './errors.js';
 import { createLogger } from './logger.js';
 import { Metrics } from './metrics.js';
 import { adminCommands } from './transport/http/commands/admin.js';
@@ -36,15 +37,11 @@ import { callConfigCommands, callPolicyCommands } from './transport/http/command
 import { callEngineCommands } from './transport/http/commands/call-engine.js';
 import { callRecordCommands } from './transport/http/commands/call-record.js';
 import { deliveryCommands } from './transport/http/commands/deliveries.js';
-import { failEnvelope } from './transport/http/envelope.js';
-import { refuseDevEndpoints, registerDemo } from './transport/http/demo.js';
-import { answerMethodsNodeKeeps } from './transport/http/raw-methods.js';
-import { isRestPath, refuseMethod, registerRestApi } from './transport/http/rest-api.js';
+import { createHttp } from './transport/http/fastify.js';
+import { registerRestApi } from './transport/http/rest-api.js';
+import { registerRoutes } from './transport/http/routes/index.js';
 import { ConnectionRegistry } from './transport/ws/connections.js';
 import { Gateway } from './transport/ws/gateway.js';
-
-/** Largest REST body, bytes (SPEC §2.1). */
-export const MAX_REST_BODY_BYTES = 64 * 1024;
 
 /** Test and embedding hooks. */
 export interface ServerOverrides {
@@ -66,7 +63,7 @@ export interface DialtoneServer {
   apps: AppRegistry;
   storage: Storage;
   dispatcher: Dispatcher;
-  /** The cluster bus, in cluster mode. */
+  /** The Redis bus, in cluster mode. */
   bus?: RedisBus;
   metrics: Metrics;
   timers: TimerWorker;
@@ -88,17 +85,12 @@ export async function createServer(config: DialtoneConfig, overrides: ServerOver
   const log = overrides.log ?? createLogger(config.logLevel);
   const clock = overrides.clock ?? { now: () => Date.now() };
   const ids = overrides.ids ?? randomIds;
-  const storage: Storage = config.databaseUrl
-    ? await PgStorage.open({ url: config.databaseUrl, ...(config.databaseSchema ? { schema: config.databaseSchema } : {}), log })
-    : SqliteStorage.open(join(config.dataDir, 'dialtone.db'));
-  const bus = config.redisUrl
-    ? new RedisBus({
-        url: config.redisUrl,
-        processId: randomUUID(),
-        log: log.child({ component: 'cluster' }),
-        ...(config.redisPrefix ? { prefix: config.redisPrefix } : {}),
-      })
-    : undefined;
+  const storage = await openStorage(config, log);
+  // One process or a cluster, chosen once here: past this point only the lease timings below
+  // and the start-up differ; everything else talks to the ClusterBus port.
+  const bus = openRedisBus(config, log);
+  const connections = new ConnectionRegistry();
+  const clusterBus: ClusterBus = bus ?? new LocalBus(connections);
   // In a cluster, work a dead process claimed must come back soon, and work other processes
   // queued is looked for often; alone, nothing but this process writes the store.
   const leaseMs = config.claimLeaseMs ?? (bus ? 15_000 : undefined);
@@ -106,10 +98,9 @@ export async function createServer(config: DialtoneConfig, overrides: ServerOver
   const apps = new AppRegistry(storage.apps);
   await apps.load();
   const { created } = await apps.bootstrap({ sdkAppId: config.sdkAppId, secretKey: config.secretKey, admins: config.admins }, clock.now());
-  if (bus) apps.onChange = () => bus.publishAppsChanged();
+  apps.onChange = () => clusterBus.publishAppsChanged();
 
-  const connections = new ConnectionRegistry();
-  const notifier = bus ? new ClusterNotifier(connections, bus) : connections;
+  const notifier = new ClusterNotifier(connections, clusterBus);
   const metrics = new Metrics(storage, () => connections.size);
   const destinations = new DestinationPolicy({ allow: config.callbackAllow, allowLoopback: config.dev });
   const dispatcher = new Dispatcher({
@@ -149,13 +140,8 @@ export async function createServer(config: DialtoneConfig, overrides: ServerOver
     ...(leaseMs !== undefined ? { leaseMs } : {}),
     ...(bus ? { maxSleepMs: 1_000 } : {}),
   });
-  const presence = new PresenceService({
-    storage,
-    runner,
-    clock,
-    expiryMs: config.heartbeatExpiryMs,
-    isOnline: bus ? (app, user, device) => bus.isOnline(app, user, device) : connections.isOnline,
-  });
+  const isOnline = (app: number, user: string, device: string) => clusterBus.isOnline(app, user, device);
+  const presence = new PresenceService({ storage, runner, clock, expiryMs: config.heartbeatExpiryMs, isOnline });
   // A change made here applies to the next attempt at once; other processes re-read within a second.
   const callbackConfig = new CallbackConfigService({ storage, clock, changed: (id) => dispatcher.configChanged(id) });
   const deliveries = new DeliveryService({
@@ -168,64 +154,11 @@ export async function createServer(config: DialtoneConfig, overrides: ServerOver
     changed: (id) => dispatcher.configChanged(id),
   });
 
-  const http = Fastify({
-    loggerInstance: log as FastifyBaseLogger,
-    bodyLimit: MAX_REST_BODY_BYTES,
-    genReqId: () => randomUUID(),
-    logController: new LogController({ disableRequestLogging: !config.dev && config.logLevel !== 'debug' }),
-  });
-  // Bodies are parsed by the REST layer so that a non-JSON body gets the envelope answer (60003).
-  http.removeAllContentTypeParsers();
-  http.addContentTypeParser('*', { parseAs: 'string' }, (_req, body, done) => done(null, body));
-  http.setErrorHandler((err: { code?: string; statusCode?: number }, req, reply) => {
-    // Fastify reads the body of some methods (QUERY, …) before routing, and fails them there:
-    // on a REST path the method is still checked first.
-    if (req.method !== 'POST' && isRestPath(req.url.split('?')[0]!)) return refuseMethod(req, reply);
-    if (err.code === 'FST_ERR_CTP_BODY_TOO_LARGE') {
-      return reply
-        .code(200)
-        .send(
-          failEnvelope(
-            req.id,
-            ERR.REST_BODY_TOO_LARGE.code,
-            `${ERR.REST_BODY_TOO_LARGE.message}: the limit is ${MAX_REST_BODY_BYTES} bytes`,
-          ),
-        );
-    }
-    if (err.statusCode && err.statusCode < 500) {
-      return reply.code(200).send(failEnvelope(req.id, ERR.REST_BAD_REQUEST.code, ERR.REST_BAD_REQUEST.message));
-    }
-    req.log.error({ err }, 'request failed');
-    return reply.code(500).send(failEnvelope(req.id, ERR.CONFIG_INTERNAL.code, 'internal error'));
-  });
-  http.setNotFoundHandler((req, reply) => {
-    const path = req.url.split('?')[0]!;
-    if (isRestPath(path)) {
-      // Methods no route lists (TRACE, PROPFIND, …) land here: as for GET, the method comes first.
-      if (req.method !== 'POST') return refuseMethod(req, reply);
-      // Every REST answer is HTTP 200 with the envelope (SPEC §2.1), unknown commands included.
-      return reply.code(200).send(failEnvelope(req.id, ERR.REST_UNKNOWN_COMMAND.code, `${ERR.REST_UNKNOWN_COMMAND.message} ${path}`));
-    }
-    return reply.code(404).send(failEnvelope(req.id, ERR.REST_BAD_REQUEST.code, `no such endpoint: ${req.method} ${path}`));
-  });
-  answerMethodsNodeKeeps(http.server);
-  http.get('/healthz', async () => ({ status: 'ok' }));
-  // The browser build of the client SDK, made by `npm run build` (this module sits one level
-  // below the package root, in src/ or dist/).
+  const http = createHttp({ log, logRequests: config.dev || config.logLevel === 'debug' });
+  // The SDK's browser build is made by `npm run build` (this module sits one level below the
+  // package root, in src/ or dist/).
   const sdkBundle = new URL('../dist/sdk/dialtone-client.js', import.meta.url);
-  http.get('/sdk/dialtone-client.js', async (_req, reply) => {
-    const code = existsSync(sdkBundle) ? readFileSync(sdkBundle) : undefined;
-    if (!code) return reply.code(404).type('text/plain').send('the SDK bundle is missing: run npm run build');
-    return reply.type('text/javascript; charset=utf-8').header('cache-control', 'no-cache').send(code);
-  });
-  http.get('/metrics', async (req, reply) => {
-    if (config.metricsToken && req.headers.authorization !== `Bearer ${config.metricsToken}`) {
-      return reply.code(401).send({ error: 'metrics need Authorization: Bearer <DIALTONE_METRICS_TOKEN>' });
-    }
-    return reply.type(metrics.registry.contentType).send(await metrics.registry.metrics());
-  });
-  if (config.dev) registerDemo(http, apps);
-  else refuseDevEndpoints(http);
+  registerRoutes(http, { apps, metrics: metrics.registry, metricsToken: config.metricsToken, sdkBundle, dev: config.dev });
   registerRestApi(http, {
     apps,
     clock,
@@ -233,7 +166,7 @@ export async function createServer(config: DialtoneConfig, overrides: ServerOver
       ...callConfigCommands(callbackConfig, destinations),
       ...callPolicyCommands(new CallPolicyService(storage)),
       ...deliveryCommands(deliveries),
-      ...callRecordCommands(storage, clock),
+      ...callRecordCommands(new RecordService(storage, clock)),
       ...callEngineCommands(calls),
       ...adminCommands(apps, clock),
     ],
@@ -249,51 +182,18 @@ export async function createServer(config: DialtoneConfig, overrides: ServerOver
     log: log.child({ component: 'ws' }),
     heartbeatExpiryMs: config.heartbeatExpiryMs,
     ...(overrides.sweepIntervalMs !== undefined ? { sweepIntervalMs: overrides.sweepIntervalMs } : {}),
-    ...(bus ? { cluster: bus } : {}),
+    bus: clusterBus,
   });
   gateway.attach(http.server);
-  if (bus) {
-    const clusterLog = log.child({ component: 'cluster' });
-    bus.onUserMessage((m) => {
-      if (m.kind === 'event') connections.notify(m.sdkAppId, m.effect);
-      else gateway.kickLocal(m.sdkAppId, m.userId, m.deviceId);
-    });
-    bus.onAppsChanged(() => void apps.load().catch((err: unknown) => clusterLog.error({ err }, 'could not reload apps')));
-    // Members whose process died: their heartbeat expiry runs from its last beat, as if their
-    // sockets had closed then; those who reconnect elsewhere in time keep their calls.
-    bus.onProcessDead(async (devices, lastBeat) => {
-      for (const d of devices) {
-        const lastDevice = (await bus.deviceCount(d.sdkAppId, d.userId)) === 0;
-        await presence
-          .disconnected(
-            { sdkAppId: d.sdkAppId, userId: d.userId, deviceId: d.deviceId, clientIp: d.clientIp, platform: d.platform as Platform },
-            lastBeat,
-            lastDevice,
-          )
-          .catch((err: unknown) => clusterLog.error({ err, userId: d.userId }, 'could not take over a member of a dead process'));
-      }
-    });
-    // Events published while Redis was away are lost: register the devices again and tell each
-    // client the state of its calls from the database.
-    bus.onReconnect(() => {
-      void (async () => {
-        for (const conn of [...connections.all()]) {
-          try {
-            await bus.register(conn, Number.MAX_SAFE_INTEGER);
-            await presence.connected({
-              sdkAppId: conn.sdkAppId,
-              userId: conn.userId,
-              clientIp: conn.clientIp,
-              platform: conn.platform,
-              deviceId: conn.deviceId,
-            });
-          } catch (err) {
-            clusterLog.error({ err, userId: conn.userId }, 'could not resync a client after redis came back');
-          }
-        }
-      })();
-    });
-  }
+  new ClusterService({
+    bus: clusterBus,
+    presence,
+    local: connections,
+    devices: connections,
+    kick: (app, user, device) => gateway.kickLocal(app, user, device),
+    reloadApps: () => apps.load(),
+    log: log.child({ component: 'cluster' }),
+  }).attach();
 
   return {
     http,
@@ -310,22 +210,12 @@ export async function createServer(config: DialtoneConfig, overrides: ServerOver
     ...(bus ? { bus } : {}),
     ...(created ? { createdApp: created } : {}),
     async listen() {
-      if (bus) {
-        // Other processes are alive and own their claims and members; the dead ones' are taken
-        // over through the bus and by expiring leases.
-        await bus.start();
-      } else {
-        await storage.recoverClaims();
-        await presence.rearmAfterRestart();
-      }
+      await recover(bus, storage, presence);
       await warnRefusedCallbackUrls(storage, apps, destinations, log);
       await http.listen({ host: config.host, port: config.port });
       dispatcher.start();
       timers.start();
-      const address = http.server.address();
-      const port = typeof address === 'object' && address ? address.port : config.port;
-      const host = config.host.includes(':') ? `[${config.host}]` : config.host;
-      return `http://${host}:${port}`;
+      return baseUrl(http, config);
     },
     async close() {
       gateway.close();
@@ -336,6 +226,42 @@ export async function createServer(config: DialtoneConfig, overrides: ServerOver
       await storage.close();
     },
   };
+}
+
+/** The store `config` names: PostgreSQL when it has a database URL, else the SQLite file in its data directory. */
+async function openStorage(config: DialtoneConfig, log: Logger): Promise<Storage> {
+  if (!config.databaseUrl) return SqliteStorage.open(join(config.dataDir, 'dialtone.db'));
+  return PgStorage.open({ url: config.databaseUrl, ...(config.databaseSchema ? { schema: config.databaseSchema } : {}), log });
+}
+
+/** The Redis bus when `config` names Redis (cluster mode), else undefined: this process is alone. */
+function openRedisBus(config: DialtoneConfig, log: Logger): RedisBus | undefined {
+  if (!config.redisUrl) return undefined;
+  return new RedisBus({
+    url: config.redisUrl,
+    processId: randomUUID(),
+    log: log.child({ component: 'cluster' }),
+    ...(config.redisPrefix ? { prefix: config.redisPrefix } : {}),
+  });
+}
+
+/** The URL a listening server answers on, e.g. `http://127.0.0.1:8080` (the bound port when `config.port` was 0). */
+function baseUrl(http: FastifyInstance, config: DialtoneConfig): string {
+  const address = http.server.address();
+  const port = typeof address === 'object' && address ? address.port : config.port;
+  const host = config.host.includes(':') ? `[${config.host}]` : config.host;
+  return `http://${host}:${port}`;
+}
+
+/**
+ * Before listening: alone, this process takes back the claims and members a previous run left;
+ * in a cluster, other processes are alive and own theirs, and a dead one's are taken over through
+ * the bus and by expiring leases, so it only joins the bus.
+ */
+async function recover(bus: RedisBus | undefined, storage: Storage, presence: PresenceService): Promise<void> {
+  if (bus) return bus.start();
+  await storage.recoverClaims();
+  await presence.rearmAfterRestart();
 }
 
 /**

@@ -33,7 +33,7 @@ const COMMANDS: RestCommand[] = [
   ...callConfigCommands(null as never, null as never),
   ...callPolicyCommands(null as never),
   ...deliveryCommands(null as never),
-  ...callRecordCommands(null as never, null as never),
+  ...callRecordCommands(null as never),
   ...callEngineCommands(null as never),
   ...adminCommands(null as never, null as never),
 ];

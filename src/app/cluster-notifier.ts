@@ -1,17 +1,13 @@
 /** The {@link Notifier} of cluster mode: this process's sockets directly, the others' through the bus. */
 import type { NotifyEffect } from '../domain/effects.js';
 import type { Notifier } from './notifier.js';
-
-/** Publishes a user's events to the other processes holding them. */
-export interface EventBus {
-  publishEvent(sdkAppId: number, effect: NotifyEffect): void;
-}
+import type { ClusterBus } from './ports.js';
 
 /** Delivers each event to local sockets at once and publishes it for the other processes. */
 export class ClusterNotifier implements Notifier {
   constructor(
     private readonly local: Notifier,
-    private readonly bus: EventBus,
+    private readonly bus: Pick<ClusterBus, 'publishEvent'>,
   ) {}
 
   notify(sdkAppId: number, effect: NotifyEffect): void {

@@ -3,7 +3,8 @@
  * for cluster mode) implement them; every method is async so that both kinds fit.
  */
 import type { TimerKind } from '../domain/effects.js';
-import type { Call, CallbackCommand, CallRecord } from '../domain/types.js';
+import type { NotifyEffect } from '../domain/effects.js';
+import type { Call, CallbackCommand, CallRecord, Platform } from '../domain/types.js';
 import type { DeliveryPolicy } from '../callbacks/policy.js';
 
 /** An app: its credentials and administrators (SPEC §1). */
@@ -324,7 +325,84 @@ export interface Storage {
   recoverClaims(): Promise<void>;
   /** Runs `fn` in one transaction: committed when it resolves, rolled back when it throws. */
   transaction<T>(fn: (tx: Tx) => Promise<T>): Promise<T>;
+  /** Figures about this process's use of the store, for metrics. */
+  stats(): StorageStats;
   close(): Promise<void>;
+}
+
+/** What a store tells metrics about itself. */
+export interface StorageStats {
+  /**
+   * Statements sent to the database by this process so far (each one round trip), BEGIN and
+   * COMMIT included; undefined for a store without round trips (SQLite, in process).
+   */
+  roundTrips?: number;
+}
+
+/** A device as the cluster knows it: enough to act for its user after its process dies. */
+export interface ClusterDevice {
+  sdkAppId: number;
+  userId: string;
+  deviceId: string;
+  platform: Platform;
+  clientIp: string;
+}
+
+/** What a newly connecting device found. */
+export interface Admission {
+  /** False when the user already has `maxDevices` other devices connected somewhere. */
+  admitted: boolean;
+  /** Process that held this device id until now (it must kick its socket), if another one. */
+  replacedOn?: string;
+}
+
+/** A message from another process about a user this process holds a socket of. */
+export type ClusterMessage =
+  | { kind: 'event'; sdkAppId: number; effect: NotifyEffect }
+  | { kind: 'kick'; sdkAppId: number; userId: string; deviceId: string; target: string };
+
+/**
+ * Where users' devices are and how processes tell each other about them (SPEC §7). One process
+ * alone uses the in-memory `LocalBus`; a cluster uses the Redis one. The choice is made once at
+ * start, so nothing else asks which mode it runs in.
+ */
+export interface ClusterBus {
+  /** Registers a device unless its user has `maxDevices` others; names the process it was on before. */
+  register(device: ClusterDevice, maxDevices: number): Promise<Admission>;
+  /** Unregisters a device this process holds; resolves to how many devices the user still has anywhere. */
+  unregister(device: ClusterDevice): Promise<number>;
+  /** How many devices a user has connected, all processes together. */
+  deviceCount(sdkAppId: number, userId: string): Promise<number>;
+  /** Whether a device of a user is connected to any process. */
+  isOnline(sdkAppId: number, userId: string, deviceId: string): Promise<boolean>;
+  /** Starts receiving a user's messages (counted: as many unwatch calls end it). */
+  watch(sdkAppId: number, userId: string): Promise<void>;
+  /** Stops receiving a user's messages once every watch is undone. */
+  unwatch(sdkAppId: number, userId: string): Promise<void>;
+  /** Sends a client event to the other processes holding its user. */
+  publishEvent(sdkAppId: number, effect: NotifyEffect): void;
+  /** Tells process `target` to kick its socket of this device (a newer login took it). */
+  publishKick(sdkAppId: number, userId: string, deviceId: string, target: string): void;
+  /** Tells the other processes to reload the apps. */
+  publishAppsChanged(): void;
+  /** Handles events and kicks for users this process watches. */
+  onUserMessage(handler: (m: ClusterMessage) => void): void;
+  /** Called when another process changed the apps. */
+  onAppsChanged(handler: () => void): void;
+  /** Called when the bus is back after being lost: what was published meanwhile is gone. */
+  onReconnect(handler: () => void): void;
+  /** Called once per dead process (by exactly one survivor) with the devices it held and its last beat (unix ms). */
+  onProcessDead(handler: (devices: ClusterDevice[], lastBeat: number) => Promise<void>): void;
+}
+
+/** This process's connected devices (the WebSocket transport's registry). */
+export interface LocalDevices {
+  /** Every connected device. */
+  all(): Iterable<ClusterDevice>;
+  /** The user's devices connected to this process. */
+  devicesOf(sdkAppId: number, userId: string): readonly ClusterDevice[];
+  /** Whether `deviceId` of the user is connected to this process. */
+  isOnline(sdkAppId: number, userId: string, deviceId: string): boolean;
 }
 
 /** Source of time, injectable so timer logic is testable. */

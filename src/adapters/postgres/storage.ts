@@ -11,7 +11,7 @@
  */
 import pg from 'pg';
 import type { Logger } from 'pino';
-import type { App, AppRepo, Storage, Tx } from '../../app/ports.js';
+import type { App, AppRepo, Storage, StorageStats, Tx } from '../../app/ports.js';
 import { appValues, toApp, type AppRow } from '../rows.js';
 import { PgCallRepo } from './calls.js';
 import type { Queryable } from './db.js';
@@ -234,6 +234,10 @@ export class PgStorage implements Storage {
       );
       await new Promise((resolve) => setTimeout(resolve, pauseMs));
     }
+  }
+
+  stats(): StorageStats {
+    return { roundTrips: this.roundTrips };
   }
 
   async close(): Promise<void> {

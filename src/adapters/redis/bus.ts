@@ -9,21 +9,8 @@
  */
 import { Redis } from 'ioredis';
 import type { Logger } from 'pino';
+import type { Admission, ClusterBus, ClusterDevice, ClusterMessage } from '../../app/ports.js';
 import type { NotifyEffect } from '../../domain/effects.js';
-
-/** A device as the cluster knows it: enough to act for its user after its process dies. */
-export interface ClusterDevice {
-  sdkAppId: number;
-  userId: string;
-  deviceId: string;
-  platform: string;
-  clientIp: string;
-}
-
-/** A message on a user's channel. */
-export type UserMessage =
-  | { kind: 'event'; sdkAppId: number; effect: NotifyEffect }
-  | { kind: 'kick'; sdkAppId: number; userId: string; deviceId: string; target: string };
 
 /** Settings of the bus. */
 export interface RedisBusOptions {
@@ -38,14 +25,6 @@ export interface RedisBusOptions {
   beatMs?: number;
   /** A process silent this long is taken for dead, ms. Default 5000. */
   deadAfterMs?: number;
-}
-
-/** What a newly connecting device found. */
-export interface Admission {
-  /** False when the user already has `maxDevices` other devices connected somewhere. */
-  admitted: boolean;
-  /** Process that held this device id until now (it must kick its socket), if another one. */
-  replacedOn?: string;
 }
 
 // Registers a device unless the user is at the limit: KEYS devices hash, process set;
@@ -64,8 +43,8 @@ if redis.call('HGET', KEYS[1], ARGV[1]) == ARGV[2] then redis.call('HDEL', KEYS[
 redis.call('SREM', KEYS[2], ARGV[3])
 return redis.call('HLEN', KEYS[1])`;
 
-/** The Redis side of cluster mode. */
-export class RedisBus {
+/** The {@link ClusterBus} of cluster mode, on Redis. */
+export class RedisBus implements ClusterBus {
   readonly processId: string;
   private readonly prefix: string;
   private readonly cmd: Redis;
@@ -73,7 +52,7 @@ export class RedisBus {
   private readonly watched = new Map<string, number>();
   private beat: NodeJS.Timeout | undefined;
   private lost = false;
-  private userHandler: (m: UserMessage) => void = () => undefined;
+  private userHandler: (m: ClusterMessage) => void = () => undefined;
   private appsHandler: () => void = () => undefined;
   private reconnectHandler: () => void = () => undefined;
   private deadHandler: (devices: ClusterDevice[], lastBeat: number) => Promise<void> = async () => undefined;
@@ -127,7 +106,7 @@ export class RedisBus {
   }
 
   /** Handles events and kicks for users this process watches. */
-  onUserMessage(handler: (m: UserMessage) => void): void {
+  onUserMessage(handler: (m: ClusterMessage) => void): void {
     this.userHandler = handler;
   }
 
@@ -192,7 +171,7 @@ export class RedisBus {
       this.key(`proc:${this.processId}`),
       device.deviceId,
       this.processId,
-      JSON.stringify(device),
+      memberOf(device),
       maxDevices,
     )) as [number, string | null];
     return { admitted: ok === 1, ...(prev && prev !== this.processId ? { replacedOn: prev } : {}) };
@@ -207,7 +186,7 @@ export class RedisBus {
       this.key(`proc:${this.processId}`),
       device.deviceId,
       this.processId,
-      JSON.stringify(device),
+      memberOf(device),
     )) as number;
   }
 
@@ -255,7 +234,7 @@ export class RedisBus {
     await this.deadHandler(gone, lastBeat);
   }
 
-  private publish(channel: string, message: UserMessage): void {
+  private publish(channel: string, message: ClusterMessage): void {
     this.cmd
       .publish(channel, JSON.stringify({ from: this.processId, ...message }))
       .catch((err: unknown) => this.opts.log.warn({ err: err instanceof Error ? err.message : err }, 'could not publish a client event'));
@@ -266,9 +245,9 @@ export class RedisBus {
       if (text !== this.processId) this.appsHandler();
       return;
     }
-    let message: UserMessage & { from: string };
+    let message: ClusterMessage & { from: string };
     try {
-      message = JSON.parse(text) as UserMessage & { from: string };
+      message = JSON.parse(text) as ClusterMessage & { from: string };
     } catch {
       return;
     }
@@ -288,4 +267,12 @@ export class RedisBus {
   private devicesKey(sdkAppId: number, userId: string): string {
     return this.key(`dev:${sdkAppId}:${userId}`);
   }
+}
+
+/**
+ * A device as its process's set lists it: its five fields only, in one order, so that
+ * unregistering removes exactly the member registering added whatever object it is given.
+ */
+function memberOf(d: ClusterDevice): string {
+  return JSON.stringify({ sdkAppId: d.sdkAppId, userId: d.userId, deviceId: d.deviceId, platform: d.platform, clientIp: d.clientIp });
 }

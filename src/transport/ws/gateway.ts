@@ -10,7 +10,7 @@ import { WebSocketServer, type RawData, type WebSocket } from 'ws';
 import type { AppRegistry } from '../../app/apps.js';
 import type { Actor, CallService, StartCallArgs } from '../../app/call-service.js';
 import type { PresenceService } from '../../app/presence-service.js';
-import type { Clock } from '../../app/ports.js';
+import type { Admission, ClusterBus, Clock } from '../../app/ports.js';
 import { verifyUserSig } from '../../auth/usersig.js';
 import type { Platform } from '../../domain/types.js';
 import { ERR, dialtoneError, isDialtoneError, type DialtoneError } from '../../errors.js';
@@ -42,30 +42,6 @@ export const MAX_FRAME_HARD_CAP_BYTES = 1024 * 1024;
 
 const PLATFORMS: readonly Platform[] = ['Web', 'Android', 'iOS', 'Windows', 'Mac', 'iPad', 'Unknown'];
 
-/** A device as the cluster sees it. */
-export interface DeviceRef {
-  sdkAppId: number;
-  userId: string;
-  deviceId: string;
-  platform: string;
-  clientIp: string;
-}
-
-/**
- * The cluster side of connections (cluster mode only): devices registered across processes,
- * and routing of a user's events to this process while it holds one of their sockets.
- */
-export interface ClusterLink {
-  /** Registers a device unless its user has `maxDevices` others; names the process it was on before. */
-  register(device: DeviceRef, maxDevices: number): Promise<{ admitted: boolean; replacedOn?: string }>;
-  /** Unregisters a device this process holds; resolves to the devices the user has left anywhere. */
-  unregister(device: DeviceRef): Promise<number>;
-  /** Asks process `target` to kick its socket of the device. */
-  publishKick(sdkAppId: number, userId: string, deviceId: string, target: string): void;
-  watch(sdkAppId: number, userId: string): Promise<void>;
-  unwatch(sdkAppId: number, userId: string): Promise<void>;
-}
-
 /** Dependencies of the gateway. */
 export interface GatewayDeps {
   apps: AppRegistry;
@@ -78,14 +54,8 @@ export interface GatewayDeps {
   heartbeatExpiryMs: number;
   /** How often silent sockets and expired UserSigs are looked for, ms; 0: only when {@link Gateway.sweep} is called. Default a third of the expiry, at most 5 s. */
   sweepIntervalMs?: number;
-  /** Cluster mode: devices and event routing across processes. */
-  cluster?: ClusterLink;
-}
-
-/** A device admitted cluster-wide before its socket opened. */
-interface Admitted {
-  admitted: boolean;
-  replacedOn?: string;
+  /** Where users' devices are: this process alone, or the cluster. */
+  bus: ClusterBus;
 }
 
 type OpHandler = (conn: ClientConnection, args: never) => Promise<unknown>;
@@ -153,17 +123,16 @@ export class Gateway {
         socket.end('HTTP/1.1 404 Not Found\r\nConnection: close\r\nContent-Length: 0\r\n\r\n');
         return;
       }
-      const cluster = this.deps.cluster;
       const identity = this.identify(req);
-      if (!cluster || isDialtoneError(identity)) {
+      if (isDialtoneError(identity)) {
         this.wss.handleUpgrade(req, socket, head, (ws) => this.onSocket(ws, identity, { admitted: true }));
         return;
       }
       // The device is registered and the user's channel subscribed before the socket opens, so
       // an event sent to the user right after they connect cannot miss them.
-      void this.admit(cluster, identity).then((admission) => {
+      void this.admit(identity).then((admission) => {
         if (socket.destroyed) {
-          if (admission.admitted) void this.leaveCluster(cluster, identity, false);
+          if (admission.admitted) void this.leave(identity, false);
           return;
         }
         this.wss.handleUpgrade(req, socket, head, (ws) => this.onSocket(ws, identity, admission));
@@ -195,34 +164,35 @@ export class Gateway {
     this.wss.close();
   }
 
-  /** Registers the device cluster-wide and watches its user; a Redis outage admits it locally. */
-  private async admit(cluster: ClusterLink, identity: Identity): Promise<Admitted> {
-    let admission: Admitted;
+  /** Registers the device cluster-wide and watches its user; a bus outage admits it locally. */
+  private async admit(identity: Identity): Promise<Admission> {
+    const bus = this.deps.bus;
+    let admission: Admission;
     try {
-      admission = await cluster.register(identity, MAX_DEVICES_PER_USER);
+      admission = await bus.register(identity, MAX_DEVICES_PER_USER);
     } catch (err) {
       this.deps.log.warn({ err, userId: identity.userId }, 'cluster bus unavailable: connecting the device to this process only');
       // The subscription waits for Redis to come back (and the device is registered again then).
-      void cluster.watch(identity.sdkAppId, identity.userId).catch(() => undefined);
+      void bus.watch(identity.sdkAppId, identity.userId).catch(() => undefined);
       return { admitted: true };
     }
-    if (admission.admitted) await cluster.watch(identity.sdkAppId, identity.userId);
+    if (admission.admitted) await bus.watch(identity.sdkAppId, identity.userId);
     return admission;
   }
 
   /** Undoes {@link admit}; resolves to whether the user has no device left anywhere. */
-  private async leaveCluster(cluster: ClusterLink, identity: Identity, keepRegistered: boolean): Promise<boolean> {
+  private async leave(identity: Identity, keepRegistered: boolean): Promise<boolean> {
     try {
-      await cluster.unwatch(identity.sdkAppId, identity.userId);
+      await this.deps.bus.unwatch(identity.sdkAppId, identity.userId);
       if (keepRegistered) return false;
-      return (await cluster.unregister(identity)) === 0;
+      return (await this.deps.bus.unregister(identity)) === 0;
     } catch (err) {
       this.deps.log.warn({ err, userId: identity.userId }, 'cluster bus unavailable: judging the user by this process alone');
       return this.deps.connections.devicesOf(identity.sdkAppId, identity.userId).length === 0;
     }
   }
 
-  /** Kicks this process's socket of a device another process's newer login took (cluster mode). */
+  /** Kicks this process's socket of a device another process's newer login took. */
   kickLocal(sdkAppId: number, userId: string, deviceId: string): void {
     const conn = this.deps.connections.devicesOf(sdkAppId, userId).find((c) => c.deviceId === deviceId);
     // Removed first: its close is then not this user going offline, and the device stays registered to the new process.
@@ -232,7 +202,7 @@ export class Gateway {
     conn.socket.close(CLOSE_KICKED, 'kicked offline by a newer login of this device');
   }
 
-  private onSocket(ws: WebSocket, identity: Identity | DialtoneError, admission: Admitted): void {
+  private onSocket(ws: WebSocket, identity: Identity | DialtoneError, admission: Admission): void {
     // Before anything else: a protocol error on a socket (even one being refused) is that
     // socket's problem only.
     ws.on('error', (err) => this.deps.log.debug({ err }, 'client socket error'));
@@ -248,7 +218,7 @@ export class Gateway {
     };
     const devices = this.deps.connections.devicesOf(conn.sdkAppId, conn.userId);
     if (!admission.admitted || (devices.length >= MAX_DEVICES_PER_USER && !devices.some((d) => d.deviceId === conn.deviceId))) {
-      if (admission.admitted && this.deps.cluster) void this.leaveCluster(this.deps.cluster, identity, false);
+      if (admission.admitted) void this.leave(identity, false);
       ws.close(CLOSE_TOO_MANY_DEVICES, closeReason(`${ERR.CLIENT_NOT_ALLOWED.code} at most ${MAX_DEVICES_PER_USER} devices per user`));
       return;
     }
@@ -258,8 +228,7 @@ export class Gateway {
       sendFrame(replaced.socket, JSON.stringify({ event: 'onKickedOffline', data: {} }));
       replaced.socket.close(CLOSE_KICKED, 'kicked offline by a newer login of this device');
     }
-    if (admission.replacedOn && this.deps.cluster)
-      this.deps.cluster.publishKick(conn.sdkAppId, conn.userId, conn.deviceId, admission.replacedOn);
+    if (admission.replacedOn) this.deps.bus.publishKick(conn.sdkAppId, conn.userId, conn.deviceId, admission.replacedOn);
     const seen = () => {
       conn.lastSeen = this.deps.clock.now();
     };
@@ -277,16 +246,9 @@ export class Gateway {
 
   private onClose(conn: ClientConnection): void {
     const removed = this.deps.connections.remove(conn);
-    const cluster = this.deps.cluster;
     if (this.closing) return;
-    if (!cluster) {
-      if (!removed) return;
-      const lastDevice = this.deps.connections.devicesOf(conn.sdkAppId, conn.userId).length === 0;
-      this.disconnected(conn, lastDevice);
-      return;
-    }
     // A replaced socket's device now belongs to the newer login: only its watch is undone.
-    void this.leaveCluster(cluster, conn, conn.replaced === true || !removed).then((lastDevice) => {
+    void this.leave(conn, conn.replaced === true || !removed).then((lastDevice) => {
       if (removed && !conn.replaced) this.disconnected(conn, lastDevice);
     });
   }

@@ -1,0 +1,67 @@
+/** Records of ended calls (SPEC §2.3): one by CallId, or a page of those in a time window. */
+import type { CallRecord } from '../domain/types.js';
+import { ERR, dialtoneError } from '../errors.js';
+import type { Clock, Storage } from './ports.js';
+
+/** How far back records can be listed, seconds (7 days). */
+export const RECORD_WINDOW_SECONDS = 7 * 24 * 3600;
+/** Default and largest page size of a record search. */
+export const RECORDS_PER_PAGE = { default: 10, max: 100 } as const;
+
+/** A record search; times are unix seconds. */
+export interface RecordQuery {
+  /** Default, and earliest: {@link RECORD_WINDOW_SECONDS} before now. */
+  startTime?: number;
+  /** Default now. */
+  endTime?: number;
+  callResult?: string;
+  callType?: string;
+  /** Default {@link RECORDS_PER_PAGE}.default. */
+  perPage?: number;
+  /** 1-based; default 1. */
+  page?: number;
+}
+
+/** One page of a record search. */
+export interface RecordPage {
+  /** Records matching, all pages together. */
+  total: number;
+  page: number;
+  records: CallRecord[];
+}
+
+/** Reads call records, each read in its own transaction. */
+export class RecordService {
+  constructor(
+    private readonly storage: Storage,
+    private readonly clock: Clock,
+  ) {}
+
+  /** The record of a call; `RECORD_NOT_FOUND` when there is none. */
+  async get(sdkAppId: number, callId: string): Promise<CallRecord> {
+    const record = await this.storage.transaction((tx) => tx.calls.getRecord(sdkAppId, callId));
+    if (!record) throw dialtoneError(ERR.RECORD_NOT_FOUND);
+    return record;
+  }
+
+  /** Records that started in the window (never earlier than 7 days ago), newest first. */
+  async find(sdkAppId: number, query: RecordQuery): Promise<RecordPage> {
+    const now = Math.floor(this.clock.now() / 1000);
+    const earliest = now - RECORD_WINDOW_SECONDS;
+    const startTime = Math.max(query.startTime ?? earliest, earliest);
+    const endTime = query.endTime ?? now;
+    const perPage = query.perPage ?? RECORDS_PER_PAGE.default;
+    const page = query.page ?? 1;
+    // A window that ends before it starts (e.g. before the last 7 days) simply holds nothing.
+    if (endTime < startTime) return { total: 0, page, records: [] };
+    const { total, records } = await this.storage.transaction((tx) =>
+      tx.calls.findRecords(
+        sdkAppId,
+        { startTime, endTime, callResult: query.callResult, callType: query.callType },
+        (page - 1) * perPage,
+        perPage,
+      ),
+    );
+    return { total, page, records };
+  }
+}

@@ -1,0 +1,29 @@
+/** The store's figures in `/metrics`: the query counter only for a store that reports round trips. */
+import { describe, expect, it } from 'vitest';
+import type { Storage, StorageStats } from './app/ports.js';
+import { Metrics } from './metrics.js';
+
+function storageWith(stats: () => StorageStats): Storage {
+  return { stats, transaction: async () => new Map() } as unknown as Storage;
+}
+
+describe('Metrics and Storage.stats', () => {
+  it('exports the round trips a store reports, read at each scrape', async () => {
+    let roundTrips = 7;
+    const metrics = new Metrics(
+      storageWith(() => ({ roundTrips })),
+      () => 0,
+    );
+    expect(await metrics.registry.metrics()).toMatch(/^dialtone_db_queries_total 7$/m);
+    roundTrips = 12;
+    expect(await metrics.registry.metrics()).toMatch(/^dialtone_db_queries_total 12$/m);
+  });
+
+  it('has no query series for a store without round trips', async () => {
+    const metrics = new Metrics(
+      storageWith(() => ({})),
+      () => 0,
+    );
+    expect(await metrics.registry.metrics()).not.toContain('dialtone_db_queries_total');
+  });
+});

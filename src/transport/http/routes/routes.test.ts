@@ -1,0 +1,111 @@
+/**
+ * The HTTP server's own routes and fallbacks, on an injected request (no socket): health,
+ * metrics behind a token, the SDK bundle, and the envelope answers of the error and 404 handlers.
+ */
+import type { FastifyInstance } from 'fastify';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { pathToFileURL } from 'node:url';
+import { pino } from 'pino';
+import { afterEach, describe, expect, it } from 'vitest';
+import { ERR } from '../../../errors.js';
+import { MAX_REST_BODY_BYTES, createHttp } from '../fastify.js';
+import { registerHealth } from './health.js';
+import { registerMetrics } from './metrics.js';
+import { registerSdkBundle } from './sdk.js';
+
+let http: FastifyInstance | undefined;
+let dir: string | undefined;
+afterEach(async () => {
+  await http?.close();
+  http = undefined;
+  if (dir) rmSync(dir, { recursive: true, force: true });
+  dir = undefined;
+});
+
+function server(): FastifyInstance {
+  http = createHttp({ log: pino({ level: 'silent' }), logRequests: false });
+  return http;
+}
+
+describe('HTTP routes', () => {
+  it('GET /healthz answers ok', async () => {
+    const h = server();
+    registerHealth(h);
+    const res = await h.inject({ method: 'GET', url: '/healthz' });
+    expect(res.statusCode).toBe(200);
+    expect(res.json()).toEqual({ status: 'ok' });
+  });
+
+  it('GET /metrics needs the bearer token when one is set', async () => {
+    const h = server();
+    registerMetrics(h, { contentType: 'text/plain; version=0.0.4', metrics: async () => 'up 1\n' }, 's3cret');
+    expect((await h.inject({ method: 'GET', url: '/metrics' })).statusCode).toBe(401);
+    expect((await h.inject({ method: 'GET', url: '/metrics', headers: { authorization: 'Bearer nope' } })).statusCode).toBe(401);
+    const res = await h.inject({ method: 'GET', url: '/metrics', headers: { authorization: 'Bearer s3cret' } });
+    expect(res.statusCode).toBe(200);
+    expect(res.headers['content-type']).toBe('text/plain; version=0.0.4');
+    expect(res.body).toBe('up 1\n');
+  });
+
+  it('GET /metrics is open without a token', async () => {
+    const h = server();
+    registerMetrics(h, { contentType: 'text/plain', metrics: async () => 'up 1\n' }, undefined);
+    expect((await h.inject({ method: 'GET', url: '/metrics' })).body).toBe('up 1\n');
+  });
+
+  it('serves the SDK bundle, read on each request, and a 404 saying how to build it when missing', async () => {
+    dir = mkdtempSync(join(tmpdir(), 'dialtone-sdk-'));
+    const bundle = pathToFileURL(join(dir, 'dialtone-client.js'));
+    const h = server();
+    registerSdkBundle(h, bundle);
+    const missing = await h.inject({ method: 'GET', url: '/sdk/dialtone-client.js' });
+    expect(missing.statusCode).toBe(404);
+    expect(missing.body).toContain('npm run build');
+    writeFileSync(bundle, 'export {};');
+    const res = await h.inject({ method: 'GET', url: '/sdk/dialtone-client.js' });
+    expect(res.statusCode).toBe(200);
+    expect(res.headers['content-type']).toBe('text/javascript; charset=utf-8');
+    expect(res.headers['cache-control']).toBe('no-cache');
+    expect(res.body).toBe('export {};');
+  });
+});
+
+describe('HTTP fallbacks', () => {
+  it('an unknown REST command is HTTP 200 with 60009; another method on a REST path is 405', async () => {
+    const h = server();
+    const unknown = await h.inject({ method: 'POST', url: '/v4/nope/nothing?x=1', payload: '{}' });
+    expect(unknown.statusCode).toBe(200);
+    expect(unknown.json()).toMatchObject({ ActionStatus: 'FAIL', ErrorCode: ERR.REST_UNKNOWN_COMMAND.code });
+    const get = await h.inject({ method: 'GET', url: '/v4/nope/nothing' });
+    expect(get.statusCode).toBe(405);
+    expect(get.headers.allow).toBe('POST');
+  });
+
+  it('any other unknown path is a 404 naming it', async () => {
+    const res = await server().inject({ method: 'GET', url: '/nowhere?q=1' });
+    expect(res.statusCode).toBe(404);
+    expect(res.json()).toMatchObject({ ErrorCode: ERR.REST_BAD_REQUEST.code, ErrorInfo: 'no such endpoint: GET /nowhere' });
+  });
+
+  it('a body over the limit is HTTP 200 with 60003 naming the limit', async () => {
+    const h = server();
+    h.post('/v4/a/b', async () => ({}));
+    const res = await h.inject({ method: 'POST', url: '/v4/a/b', payload: 'x'.repeat(MAX_REST_BODY_BYTES + 1) });
+    expect(res.statusCode).toBe(200);
+    expect(res.json()).toMatchObject({ ErrorCode: ERR.REST_BODY_TOO_LARGE.code });
+    expect(res.json().ErrorInfo).toContain(`${MAX_REST_BODY_BYTES} bytes`);
+  });
+
+  it('a handler that throws is a 500 envelope without the error', async () => {
+    const h = server();
+    h.get('/boom', async () => {
+      throw new Error('secret detail');
+    });
+    const res = await h.inject({ method: 'GET', url: '/boom' });
+    expect(res.statusCode).toBe(500);
+    expect(res.json()).toMatchObject({ ErrorCode: ERR.CONFIG_INTERNAL.code, ErrorInfo: 'internal error' });
+    expect(res.body).not.toContain('secret detail');
+  });
+});
