@@ -120,6 +120,9 @@ export async function createServer(config: DialtoneConfig, overrides: ServerOver
     ...(leaseMs !== undefined ? { leaseMs } : {}),
     ...(bus ? { recheckMs: 2_000 } : {}),
   });
+  // The runner arms timers and the timer worker fires through the call service the runner feeds:
+  // declared first, assigned once both exist.
+  // eslint-disable-next-line prefer-const
   let timers: TimerWorker | undefined;
   const runner = new StepRunner({
     storage,
