@@ -52,9 +52,9 @@ program
     'after',
     '\nExamples:\n  dialtone usersig administrator\n  dialtone usersig alice --expire 86400 --sdkappid 1400000000 --secret-key "$KEY"',
   )
-  .action((userId: string, flags: { expire?: number; sdkappid?: number; secretKey?: string; dataDir?: string; json?: boolean }) => {
+  .action(async (userId: string, flags: { expire?: number; sdkappid?: number; secretKey?: string; dataDir?: string; json?: boolean }) => {
     const env = configFromEnv();
-    const { sdkAppId, userSig } = userSigFor(userId, {
+    const { sdkAppId, userSig } = await userSigFor(userId, {
       sdkAppId: flags.sdkappid ?? env.sdkAppId,
       secretKey: flags.secretKey ?? env.secretKey,
       dataDir: flags.dataDir ?? env.dataDir,

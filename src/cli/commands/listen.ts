@@ -82,7 +82,7 @@ export function registerListen(program: Command): void {
       let checks: AppSigning | undefined;
       if (flags.verify || flags.configure) {
         const explicit = flags.appId !== undefined && (flags.token !== undefined || flags.webhookSecret !== undefined);
-        if (!explicit || flags.configure) client = clientFor(connectionFlags);
+        if (!explicit || flags.configure) client = await clientFor(connectionFlags);
         const fromServer = explicit ? undefined : await appSigning(client!);
         if (flags.verify) {
           checks = {

@@ -32,7 +32,7 @@ export function registerRecords(program: Command): void {
     .option('--json', 'print the REST Response as JSON')
     .addHelpText('after', '\nExamples:\n  dialtone records get 055662e1-bc8a-469c-a334-1126c8c17d58')
     .action(async (callId: string, flags: Flags) => {
-      const res = await clientFor(flags).call<{ CallRecord: CallRecord }>('call_record_http_srv/get_record_by_callid', { CallId: callId });
+      const res = await (await clientFor(flags)).call<{ CallRecord: CallRecord }>('call_record_http_srv/get_record_by_callid', { CallId: callId });
       if (flags.json) return printJson(res);
       const r = res.CallRecord;
       printFields({
@@ -58,7 +58,7 @@ export function registerRecords(program: Command): void {
       '\nExamples:\n  dialtone records list --from 1d\n  dialtone records list --result NotAnswer --type SingleCall --per-page 50 --json',
     )
     .action(async (flags: Flags & { from?: number; to?: number; result?: string; type?: string; page: number; perPage: number }) => {
-      const res = await clientFor(flags).call<{ TotalNum: number; Page: number; CallRecordList: CallRecord[] }>(
+      const res = await (await clientFor(flags)).call<{ TotalNum: number; Page: number; CallRecordList: CallRecord[] }>(
         'call_record_http_srv/get_record_by_filter',
         {
           ...(flags.from !== undefined ? { StartTime: Math.floor(flags.from / 1000) } : {}),
