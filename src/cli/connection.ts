@@ -54,7 +54,11 @@ export async function resolveConnection(flags: ConnectionFlags, env: NodeJS.Proc
     secretKey = profile.secretKey;
   }
   if (secretKey === undefined) {
-    const app = await localApp(flags.dataDir ?? configFromEnv(env).dataDir, sdkAppId, 'no --secret-key, DIALTONE_SECRET_KEY or profile, and');
+    const app = await localApp(
+      flags.dataDir ?? configFromEnv(env).dataDir,
+      sdkAppId,
+      'no --secret-key, DIALTONE_SECRET_KEY or profile, and',
+    );
     sdkAppId = app.sdkAppId;
     secretKey = app.secretKey;
   }

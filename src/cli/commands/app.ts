@@ -25,7 +25,9 @@ export function registerApp(program: Command): void {
     .option('--json', 'print the REST Response as JSON')
     .addHelpText('after', '\nExamples:\n  dialtone app create\n  dialtone app create --new-sdkappid 1400000042 --admins ops,alice --json')
     .action(async (flags: Flags & { newSdkappid?: number; newSecretKey?: string; admins?: string[] }) => {
-      const res = await (await clientFor(flags)).call<AppOut & { SecretKey: string; WebhookSecret: string }>('dialtone_admin/create_app', {
+      const res = await (
+        await clientFor(flags)
+      ).call<AppOut & { SecretKey: string; WebhookSecret: string }>('dialtone_admin/create_app', {
         ...(flags.newSdkappid !== undefined ? { SdkAppId: flags.newSdkappid } : {}),
         ...(flags.newSecretKey !== undefined ? { SecretKey: flags.newSecretKey } : {}),
         ...(flags.admins !== undefined ? { Admins: flags.admins } : {}),

@@ -18,7 +18,9 @@ export function registerCall(program: Command): void {
     .option('--json', 'print the REST Response as JSON')
     .addHelpText('after', '\nExamples:\n  dialtone call info 055662e1-bc8a-469c-a334-1126c8c17d58')
     .action(async (callId: string, flags: Flags) => {
-      const res = await (await clientFor(flags)).call<{ CallInfo: Record<string, unknown>; UserList: { User_Account: string; Status: string }[] }>(
+      const res = await (
+        await clientFor(flags)
+      ).call<{ CallInfo: Record<string, unknown>; UserList: { User_Account: string; Status: string }[] }>(
         'call_engine_http_srv/get_call_info',
         { CallId: callId },
       );
@@ -51,7 +53,9 @@ export function registerCall(program: Command): void {
     .addHelpText('after', '\nExamples:\n  dialtone call robot --robot reminder-bot --callees alice,bob --media Video')
     .action(
       async (flags: Flags & { robot: string; callees: string[]; media: string; timeout: number; roomId?: string; userData?: string }) => {
-        const res = await (await clientFor(flags)).call<{ CallId: string; CallResult: { Callee_Account: string; ResultCode: number }[] }>(
+        const res = await (
+          await clientFor(flags)
+        ).call<{ CallId: string; CallResult: { Callee_Account: string; ResultCode: number }[] }>(
           'call_engine_http_srv/start_call_by_robot',
           {
             Robot_Account: flags.robot,
@@ -93,7 +97,9 @@ export function registerCall(program: Command): void {
       '\nExamples:\n  dialtone call policy set --open-group-join on\n  dialtone call policy set --open-group-join off --json',
     )
     .action(async (flags: Flags & { openGroupJoin: boolean }) => {
-      const res = await (await clientFor(flags)).call<{ OpenGroupJoin: boolean }>('call_config/set_call_policy', {
+      const res = await (
+        await clientFor(flags)
+      ).call<{ OpenGroupJoin: boolean }>('call_config/set_call_policy', {
         OpenGroupJoin: flags.openGroupJoin,
       });
       if (flags.json) return printJson(res);

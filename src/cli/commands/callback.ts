@@ -123,7 +123,9 @@ export function registerCallback(program: Command): void {
     )
     .action(
       async (flags: Flags & { mode?: string; timeout?: number; schedule?: number[]; ordering?: boolean; emitCallMediaType?: boolean }) => {
-        const res = await (await clientFor(flags)).call('call_config/set_delivery_policy', {
+        const res = await (
+          await clientFor(flags)
+        ).call('call_config/set_delivery_policy', {
           ...(flags.mode !== undefined ? { Mode: flags.mode } : {}),
           ...(flags.timeout !== undefined ? { TimeoutMs: flags.timeout } : {}),
           ...(flags.schedule !== undefined ? { RetryScheduleSeconds: flags.schedule } : {}),

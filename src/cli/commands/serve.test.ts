@@ -22,7 +22,11 @@ const SAMPLES: Record<string, { argv: string[]; key: keyof DialtoneConfig; value
   '--database-schema': { argv: ['--database-schema', 'tenant_a'], key: 'databaseSchema', value: 'tenant_a' },
   '--redis-url': { argv: ['--redis-url', 'redis://r:6379'], key: 'redisUrl', value: 'redis://r:6379' },
   '--redis-prefix': { argv: ['--redis-prefix', 'dt:'], key: 'redisPrefix', value: 'dt:' },
-  '--callback-allow': { argv: ['--callback-allow', '10.0.0.0/8,hooks.internal'], key: 'callbackAllow', value: ['10.0.0.0/8', 'hooks.internal'] },
+  '--callback-allow': {
+    argv: ['--callback-allow', '10.0.0.0/8,hooks.internal'],
+    key: 'callbackAllow',
+    value: ['10.0.0.0/8', 'hooks.internal'],
+  },
   '--claim-lease': { argv: ['--claim-lease', '15000'], key: 'claimLeaseMs', value: 15000 },
 };
 

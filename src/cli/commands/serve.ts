@@ -27,12 +27,7 @@ export interface ServeFlag {
  * A flag setting `key` to `parse(text)`. Generic in `key` so that the parser's result is checked
  * against that key's type: no cast between the flag and the config.
  */
-function flag<K extends keyof DialtoneConfig>(
-  flags: string,
-  key: K,
-  help: string,
-  parse: (text: string) => DialtoneConfig[K],
-): ServeFlag {
+function flag<K extends keyof DialtoneConfig>(flags: string, key: K, help: string, parse: (text: string) => DialtoneConfig[K]): ServeFlag {
   return {
     flags,
     key,
@@ -72,8 +67,18 @@ export const SERVE_FLAGS: readonly ServeFlag[] = [
   flag('--sdkappid <id>', 'sdkAppId', 'define or update this app at start (DIALTONE_SDKAPPID)', intArg(1, 0xffffffff)),
   flag('--secret-key <key>', 'secretKey', "the app's SecretKey (DIALTONE_SECRET_KEY)", text),
   flag('--admin <ids>', 'admins', 'comma-separated administrator user ids (DIALTONE_ADMIN)', splitList),
-  flag('--rest-rate-limit <n>', 'restRateLimit', 'REST requests per second per API per app (DIALTONE_REST_RATE_LIMIT)', intArg(1, 1_000_000)),
-  flag('--callback-timeout <ms>', 'callbackTimeoutMs', 'timeout of one callback attempt in ms (DIALTONE_CALLBACK_TIMEOUT_MS)', intArg(100, 30_000)),
+  flag(
+    '--rest-rate-limit <n>',
+    'restRateLimit',
+    'REST requests per second per API per app (DIALTONE_REST_RATE_LIMIT)',
+    intArg(1, 1_000_000),
+  ),
+  flag(
+    '--callback-timeout <ms>',
+    'callbackTimeoutMs',
+    'timeout of one callback attempt in ms (DIALTONE_CALLBACK_TIMEOUT_MS)',
+    intArg(100, 30_000),
+  ),
   flag(
     '--heartbeat-expiry <ms>',
     'heartbeatExpiryMs',
@@ -89,7 +94,12 @@ export const SERVE_FLAGS: readonly ServeFlag[] = [
   flag('--metrics-token <token>', 'metricsToken', '/metrics requires this bearer token (DIALTONE_METRICS_TOKEN)', text),
   flag('--log-level <level>', 'logLevel', 'fatal|error|warn|info|debug|trace|silent (LOG_LEVEL)', text),
   flag('--database-url <url>', 'databaseUrl', 'postgres:// URL: keep everything in PostgreSQL instead of SQLite (DATABASE_URL)', text),
-  flag('--database-schema <name>', 'databaseSchema', 'PostgreSQL schema, created if missing (DIALTONE_DATABASE_SCHEMA, default public)', text),
+  flag(
+    '--database-schema <name>',
+    'databaseSchema',
+    'PostgreSQL schema, created if missing (DIALTONE_DATABASE_SCHEMA, default public)',
+    text,
+  ),
   flag('--redis-url <url>', 'redisUrl', 'redis:// URL: with --database-url, cluster mode (REDIS_URL)', text),
   flag('--redis-prefix <prefix>', 'redisPrefix', 'prefix of Redis keys and channels (DIALTONE_REDIS_PREFIX, default dialtone:)', text),
   flag(
@@ -98,7 +108,12 @@ export const SERVE_FLAGS: readonly ServeFlag[] = [
     'comma-separated CIDRs and host names callbacks may reach besides public addresses, e.g. 127.0.0.0/8,::1 (DIALTONE_CALLBACK_ALLOW)',
     callbackAllow,
   ),
-  flag('--claim-lease <ms>', 'claimLeaseMs', 'how long a claim on a callback or timer holds (DIALTONE_CLAIM_LEASE_MS)', intArg(1_000, 3_600_000)),
+  flag(
+    '--claim-lease <ms>',
+    'claimLeaseMs',
+    'how long a claim on a callback or timer holds (DIALTONE_CLAIM_LEASE_MS)',
+    intArg(1_000, 3_600_000),
+  ),
 ];
 
 /** Commander's option for `f`. */
