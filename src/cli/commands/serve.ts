@@ -16,7 +16,9 @@ export interface ServeFlag {
   readonly key: keyof DialtoneConfig;
   /**
    * Checks the flag's text; throws commander's `InvalidArgumentError` (reported as a usage
-   * error) or a `ConfigError`. Returns the text unchanged: {@link ServeFlag.apply} converts it.
+   * error) or a `ConfigError`. Returns the text unchanged: {@link ServeFlag.apply} converts it
+   * again, so the typed value goes from the parser straight into the config and commander's
+   * untyped option values never need a cast (parsing a flag twice costs nothing).
    */
   readonly check: (text: string) => string;
   /** Sets {@link ServeFlag.key} of `config` from the flag's text (`true` for a switch). */
