@@ -32,8 +32,8 @@ export function withConnection(cmd: Command, urlFlag = '--url'): Command {
     .option('--data-dir <dir>', 'read the app from this local data directory when no key is given (DIALTONE_DATA_DIR)');
 }
 
-/** Resolves the connection for a command; throws a one-line {@link CliError} when it cannot. */
-export function resolveConnection(flags: ConnectionFlags, env: NodeJS.ProcessEnv = process.env): Connection {
+/** Resolves the connection for a command; rejects with a one-line {@link CliError} when it cannot. */
+export async function resolveConnection(flags: ConnectionFlags, env: NodeJS.ProcessEnv = process.env): Promise<Connection> {
   const envAdmin = env.DIALTONE_ADMIN ? splitList(env.DIALTONE_ADMIN)[0] : undefined;
   const envSdkAppId = env.DIALTONE_SDKAPPID ? Number(env.DIALTONE_SDKAPPID) : undefined;
   if (envSdkAppId !== undefined && !(Number.isInteger(envSdkAppId) && envSdkAppId > 0)) {
@@ -54,7 +54,11 @@ export function resolveConnection(flags: ConnectionFlags, env: NodeJS.ProcessEnv
     secretKey = profile.secretKey;
   }
   if (secretKey === undefined) {
-    const app = localApp(flags.dataDir ?? configFromEnv(env).dataDir, sdkAppId, 'no --secret-key, DIALTONE_SECRET_KEY or profile, and');
+    const app = await localApp(
+      flags.dataDir ?? configFromEnv(env).dataDir,
+      sdkAppId,
+      'no --secret-key, DIALTONE_SECRET_KEY or profile, and',
+    );
     sdkAppId = app.sdkAppId;
     secretKey = app.secretKey;
   }
@@ -68,6 +72,6 @@ export function resolveConnection(flags: ConnectionFlags, env: NodeJS.ProcessEnv
 }
 
 /** A REST client for the command's resolved connection. */
-export function clientFor(flags: ConnectionFlags): RestClient {
-  return new RestClient(resolveConnection(flags));
+export async function clientFor(flags: ConnectionFlags): Promise<RestClient> {
+  return new RestClient(await resolveConnection(flags));
 }

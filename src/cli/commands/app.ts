@@ -25,7 +25,9 @@ export function registerApp(program: Command): void {
     .option('--json', 'print the REST Response as JSON')
     .addHelpText('after', '\nExamples:\n  dialtone app create\n  dialtone app create --new-sdkappid 1400000042 --admins ops,alice --json')
     .action(async (flags: Flags & { newSdkappid?: number; newSecretKey?: string; admins?: string[] }) => {
-      const res = await clientFor(flags).call<AppOut & { SecretKey: string; WebhookSecret: string }>('dialtone_admin/create_app', {
+      const res = await (
+        await clientFor(flags)
+      ).call<AppOut & { SecretKey: string; WebhookSecret: string }>('dialtone_admin/create_app', {
         ...(flags.newSdkappid !== undefined ? { SdkAppId: flags.newSdkappid } : {}),
         ...(flags.newSecretKey !== undefined ? { SecretKey: flags.newSecretKey } : {}),
         ...(flags.admins !== undefined ? { Admins: flags.admins } : {}),
@@ -40,7 +42,7 @@ export function registerApp(program: Command): void {
     .option('--json', 'print the REST Response as JSON')
     .addHelpText('after', '\nExamples:\n  dialtone app list\n  dialtone app list --json')
     .action(async (flags: Flags) => {
-      const res = await clientFor(flags).call<{ AppList: AppOut[] }>('dialtone_admin/list_apps');
+      const res = await (await clientFor(flags)).call<{ AppList: AppOut[] }>('dialtone_admin/list_apps');
       if (flags.json) return printJson(res);
       printTable(
         res.AppList.map((a) => ({
@@ -59,7 +61,7 @@ export function registerApp(program: Command): void {
     .option('--json', 'print the REST Response as JSON')
     .addHelpText('after', '\nExamples:\n  dialtone app show 1400000042')
     .action(async (sdkAppId: number, flags: Flags) => {
-      const res = await clientFor(flags).call<{ App: AppOut }>('dialtone_admin/get_app', { SdkAppId: sdkAppId });
+      const res = await (await clientFor(flags)).call<{ App: AppOut }>('dialtone_admin/get_app', { SdkAppId: sdkAppId });
       if (flags.json) return printJson(res);
       printFields({
         SDKAppID: res.App.SdkAppId,

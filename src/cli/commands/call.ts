@@ -18,7 +18,9 @@ export function registerCall(program: Command): void {
     .option('--json', 'print the REST Response as JSON')
     .addHelpText('after', '\nExamples:\n  dialtone call info 055662e1-bc8a-469c-a334-1126c8c17d58')
     .action(async (callId: string, flags: Flags) => {
-      const res = await clientFor(flags).call<{ CallInfo: Record<string, unknown>; UserList: { User_Account: string; Status: string }[] }>(
+      const res = await (
+        await clientFor(flags)
+      ).call<{ CallInfo: Record<string, unknown>; UserList: { User_Account: string; Status: string }[] }>(
         'call_engine_http_srv/get_call_info',
         { CallId: callId },
       );
@@ -34,7 +36,7 @@ export function registerCall(program: Command): void {
     .option('--json', 'print the REST Response as JSON')
     .addHelpText('after', '\nExamples:\n  dialtone call end 055662e1-bc8a-469c-a334-1126c8c17d58')
     .action(async (callId: string, flags: Flags) => {
-      await clientFor(flags).call('call_engine_http_srv/end_call', { CallId: callId });
+      await (await clientFor(flags)).call('call_engine_http_srv/end_call', { CallId: callId });
       if (flags.json) printJson({});
       else out(`call ${callId} ended`);
     });
@@ -51,7 +53,9 @@ export function registerCall(program: Command): void {
     .addHelpText('after', '\nExamples:\n  dialtone call robot --robot reminder-bot --callees alice,bob --media Video')
     .action(
       async (flags: Flags & { robot: string; callees: string[]; media: string; timeout: number; roomId?: string; userData?: string }) => {
-        const res = await clientFor(flags).call<{ CallId: string; CallResult: { Callee_Account: string; ResultCode: number }[] }>(
+        const res = await (
+          await clientFor(flags)
+        ).call<{ CallId: string; CallResult: { Callee_Account: string; ResultCode: number }[] }>(
           'call_engine_http_srv/start_call_by_robot',
           {
             Robot_Account: flags.robot,
@@ -76,7 +80,7 @@ export function registerCall(program: Command): void {
     .option('--json', 'print the REST Response as JSON')
     .addHelpText('after', '\nExamples:\n  dialtone call policy get')
     .action(async (flags: Flags) => {
-      const res = await clientFor(flags).call<{ OpenGroupJoin: boolean }>('call_config/get_call_policy');
+      const res = await (await clientFor(flags)).call<{ OpenGroupJoin: boolean }>('call_config/get_call_policy');
       if (flags.json) return printJson(res);
       printFields(res);
     });
@@ -93,7 +97,9 @@ export function registerCall(program: Command): void {
       '\nExamples:\n  dialtone call policy set --open-group-join on\n  dialtone call policy set --open-group-join off --json',
     )
     .action(async (flags: Flags & { openGroupJoin: boolean }) => {
-      const res = await clientFor(flags).call<{ OpenGroupJoin: boolean }>('call_config/set_call_policy', {
+      const res = await (
+        await clientFor(flags)
+      ).call<{ OpenGroupJoin: boolean }>('call_config/set_call_policy', {
         OpenGroupJoin: flags.openGroupJoin,
       });
       if (flags.json) return printJson(res);

@@ -41,7 +41,7 @@ export function registerCallback(program: Command): void {
     )
     .action(async (url: string, flags: Flags & { commands?: string[] }) => {
       const commands = [...new Set(flags.commands ?? CALLBACK_COMMANDS)];
-      await clientFor(flags).call('call_config/set_callback', { Url: url, CallbackCommandList: commands });
+      await (await clientFor(flags)).call('call_config/set_callback', { Url: url, CallbackCommandList: commands });
       done(flags, `callback set: ${url} (${commands.join(', ')})`);
     });
 
@@ -50,7 +50,7 @@ export function registerCallback(program: Command): void {
     .option('--json', 'print the REST Response as JSON')
     .addHelpText('after', '\nExamples:\n  dialtone callback get --json')
     .action(async (flags: Flags) => {
-      const res = await clientFor(flags).call<{ Url: string; CallbackCommandList: string[] }>('call_config/get_callback');
+      const res = await (await clientFor(flags)).call<{ Url: string; CallbackCommandList: string[] }>('call_config/get_callback');
       if (flags.json) return printJson(res);
       printFields({ Url: res.Url, Commands: res.CallbackCommandList.join(', ') });
     });
@@ -60,7 +60,7 @@ export function registerCallback(program: Command): void {
     .option('--json', 'print the REST Response as JSON')
     .addHelpText('after', '\nExamples:\n  dialtone callback delete')
     .action(async (flags: Flags) => {
-      await clientFor(flags).call('call_config/delete_callback');
+      await (await clientFor(flags)).call('call_config/delete_callback');
       done(flags, 'callback configuration deleted');
     });
 
@@ -72,7 +72,7 @@ export function registerCallback(program: Command): void {
     .option('--json', 'print the REST Response as JSON')
     .addHelpText('after', '\nExamples:\n  dialtone callback token set "$TOKEN"\n  dialtone callback token set "$TOKEN" --disable')
     .action(async (value: string, flags: Flags & { disable?: boolean }) => {
-      await clientFor(flags).call('call_config/set_callback_token', { Token: value, IsTokenEnable: !flags.disable });
+      await (await clientFor(flags)).call('call_config/set_callback_token', { Token: value, IsTokenEnable: !flags.disable });
       done(flags, `callback token set (${flags.disable ? 'disabled' : 'enabled'})`);
     });
   withConnection(token.command('get'))
@@ -80,7 +80,7 @@ export function registerCallback(program: Command): void {
     .option('--json', 'print the REST Response as JSON')
     .addHelpText('after', '\nExamples:\n  dialtone callback token get')
     .action(async (flags: Flags) => {
-      const res = await clientFor(flags).call<{ Token: string; IsTokenEnable: boolean }>('call_config/get_callback_token');
+      const res = await (await clientFor(flags)).call<{ Token: string; IsTokenEnable: boolean }>('call_config/get_callback_token');
       if (flags.json) return printJson(res);
       printFields({ Token: res.Token, Enabled: res.IsTokenEnable });
     });
@@ -89,7 +89,7 @@ export function registerCallback(program: Command): void {
     .option('--json', 'print the REST Response as JSON')
     .addHelpText('after', '\nExamples:\n  dialtone callback token delete')
     .action(async (flags: Flags) => {
-      await clientFor(flags).call('call_config/delete_callback_token');
+      await (await clientFor(flags)).call('call_config/delete_callback_token');
       done(flags, 'callback token deleted');
     });
 
@@ -99,7 +99,7 @@ export function registerCallback(program: Command): void {
     .option('--json', 'print the REST Response as JSON')
     .addHelpText('after', '\nExamples:\n  dialtone callback policy get')
     .action(async (flags: Flags) => {
-      const res = await clientFor(flags).call('call_config/get_delivery_policy');
+      const res = await (await clientFor(flags)).call('call_config/get_delivery_policy');
       if (flags.json) return printJson(res);
       printFields(res);
     });
@@ -123,7 +123,9 @@ export function registerCallback(program: Command): void {
     )
     .action(
       async (flags: Flags & { mode?: string; timeout?: number; schedule?: number[]; ordering?: boolean; emitCallMediaType?: boolean }) => {
-        const res = await clientFor(flags).call('call_config/set_delivery_policy', {
+        const res = await (
+          await clientFor(flags)
+        ).call('call_config/set_delivery_policy', {
           ...(flags.mode !== undefined ? { Mode: flags.mode } : {}),
           ...(flags.timeout !== undefined ? { TimeoutMs: flags.timeout } : {}),
           ...(flags.schedule !== undefined ? { RetryScheduleSeconds: flags.schedule } : {}),
@@ -141,7 +143,7 @@ export function registerCallback(program: Command): void {
     .option('--json', 'print the REST Response as JSON')
     .addHelpText('after', '\nExamples:\n  dialtone callback secret get')
     .action(async (flags: Flags) => {
-      const res = await clientFor(flags).call('call_config/get_webhook_secret');
+      const res = await (await clientFor(flags)).call('call_config/get_webhook_secret');
       if (flags.json) return printJson(res);
       printFields(res);
     });
@@ -151,7 +153,7 @@ export function registerCallback(program: Command): void {
     .option('--json', 'print the REST Response as JSON')
     .addHelpText('after', '\nExamples:\n  dialtone callback secret rotate')
     .action(async (flags: Flags & { secret?: string }) => {
-      const res = await clientFor(flags).call('call_config/rotate_webhook_secret', flags.secret ? { Secret: flags.secret } : {});
+      const res = await (await clientFor(flags)).call('call_config/rotate_webhook_secret', flags.secret ? { Secret: flags.secret } : {});
       if (flags.json) return printJson(res);
       printFields(res);
     });

@@ -51,18 +51,17 @@ export function registerDeliveries(program: Command): void {
       async (
         flags: Flags & { status?: string; command?: string; callId?: string; from?: number; to?: number; page: number; perPage: number },
       ) => {
-        const res = await clientFor(flags).call<{ TotalNum: number; Page: number; DeliveryList: Delivery[] }>(
-          'call_config/list_deliveries',
-          {
-            ...(flags.status !== undefined ? { Status: flags.status } : {}),
-            ...(flags.command !== undefined ? { CallbackCommand: flags.command } : {}),
-            ...(flags.callId !== undefined ? { CallId: flags.callId } : {}),
-            ...(flags.from !== undefined ? { StartTimeMs: flags.from } : {}),
-            ...(flags.to !== undefined ? { EndTimeMs: flags.to } : {}),
-            Page: flags.page,
-            NumberPerPage: flags.perPage,
-          },
-        );
+        const res = await (
+          await clientFor(flags)
+        ).call<{ TotalNum: number; Page: number; DeliveryList: Delivery[] }>('call_config/list_deliveries', {
+          ...(flags.status !== undefined ? { Status: flags.status } : {}),
+          ...(flags.command !== undefined ? { CallbackCommand: flags.command } : {}),
+          ...(flags.callId !== undefined ? { CallId: flags.callId } : {}),
+          ...(flags.from !== undefined ? { StartTimeMs: flags.from } : {}),
+          ...(flags.to !== undefined ? { EndTimeMs: flags.to } : {}),
+          Page: flags.page,
+          NumberPerPage: flags.perPage,
+        });
         if (flags.json) return printJson(res);
         printTable(
           res.DeliveryList.map((d) => ({
@@ -86,7 +85,9 @@ export function registerDeliveries(program: Command): void {
     .option('--json', 'print the REST Response as JSON')
     .addHelpText('after', '\nExamples:\n  dialtone deliveries show msg_2Xk…')
     .action(async (callbackId: string, flags: Flags) => {
-      const res = await clientFor(flags).call<{
+      const res = await (
+        await clientFor(flags)
+      ).call<{
         Delivery: Delivery & { Url: string; Body: string };
         AttemptList: Record<string, unknown>[];
       }>('call_config/get_delivery', { CallbackId: callbackId });
@@ -105,7 +106,7 @@ export function registerDeliveries(program: Command): void {
     .option('--json', 'print the REST Response as JSON')
     .addHelpText('after', '\nExamples:\n  dialtone deliveries resend msg_2Xk…')
     .action(async (callbackId: string, flags: Flags) => {
-      await clientFor(flags).call('call_config/resend_delivery', { CallbackId: callbackId });
+      await (await clientFor(flags)).call('call_config/resend_delivery', { CallbackId: callbackId });
       if (flags.json) printJson({});
       else out(`callback ${callbackId} queued for sending`);
     });
@@ -120,7 +121,7 @@ export function registerDeliveries(program: Command): void {
       '\nExamples:\n  dialtone deliveries resend-failed --since 6h\n  dialtone deliveries resend-failed --since 2026-11-25T00:00:00Z --wait 0 --json',
     )
     .action(async (flags: Flags & { since: number; wait: number }) => {
-      const client = clientFor(flags);
+      const client = await clientFor(flags);
       const { Count } = await client.call<{ Count: number }>('call_config/resend_failed_deliveries', { SinceMs: flags.since });
       progress(`resending ${Count} failed callback${Count === 1 ? '' : 's'} created since ${isoTime(flags.since)}`);
       let pending = Count;

@@ -32,7 +32,9 @@ export function registerRecords(program: Command): void {
     .option('--json', 'print the REST Response as JSON')
     .addHelpText('after', '\nExamples:\n  dialtone records get 055662e1-bc8a-469c-a334-1126c8c17d58')
     .action(async (callId: string, flags: Flags) => {
-      const res = await clientFor(flags).call<{ CallRecord: CallRecord }>('call_record_http_srv/get_record_by_callid', { CallId: callId });
+      const res = await (
+        await clientFor(flags)
+      ).call<{ CallRecord: CallRecord }>('call_record_http_srv/get_record_by_callid', { CallId: callId });
       if (flags.json) return printJson(res);
       const r = res.CallRecord;
       printFields({
@@ -58,17 +60,16 @@ export function registerRecords(program: Command): void {
       '\nExamples:\n  dialtone records list --from 1d\n  dialtone records list --result NotAnswer --type SingleCall --per-page 50 --json',
     )
     .action(async (flags: Flags & { from?: number; to?: number; result?: string; type?: string; page: number; perPage: number }) => {
-      const res = await clientFor(flags).call<{ TotalNum: number; Page: number; CallRecordList: CallRecord[] }>(
-        'call_record_http_srv/get_record_by_filter',
-        {
-          ...(flags.from !== undefined ? { StartTime: Math.floor(flags.from / 1000) } : {}),
-          ...(flags.to !== undefined ? { EndTime: Math.floor(flags.to / 1000) } : {}),
-          ...(flags.result !== undefined ? { CallResult: flags.result } : {}),
-          ...(flags.type !== undefined ? { CallType: flags.type } : {}),
-          Page: flags.page,
-          NumberPerPage: flags.perPage,
-        },
-      );
+      const res = await (
+        await clientFor(flags)
+      ).call<{ TotalNum: number; Page: number; CallRecordList: CallRecord[] }>('call_record_http_srv/get_record_by_filter', {
+        ...(flags.from !== undefined ? { StartTime: Math.floor(flags.from / 1000) } : {}),
+        ...(flags.to !== undefined ? { EndTime: Math.floor(flags.to / 1000) } : {}),
+        ...(flags.result !== undefined ? { CallResult: flags.result } : {}),
+        ...(flags.type !== undefined ? { CallType: flags.type } : {}),
+        Page: flags.page,
+        NumberPerPage: flags.perPage,
+      });
       if (flags.json) return printJson(res);
       printTable(res.CallRecordList.map(row), ['CallId', 'Caller', 'Type', 'Media', 'Result', 'Started', 'Seconds', 'Members']);
       process.stdout.write(`page ${res.Page}, ${res.CallRecordList.length} of ${res.TotalNum} records\n`);

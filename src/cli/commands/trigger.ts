@@ -53,7 +53,7 @@ export function registerTrigger(program: Command): void {
       const connectionFlags: ConnectionFlags = { ...flags, url: flags.server };
       const now = Date.now();
       const signing = flags.fromServer
-        ? await appSigning(clientFor(connectionFlags))
+        ? await appSigning(await clientFor(connectionFlags))
         : {
             sdkAppId: flags.appId ?? flags.sdkappid ?? (process.env.DIALTONE_SDKAPPID ? Number(process.env.DIALTONE_SDKAPPID) : 1400000000),
             token: flags.token ?? process.env.DIALTONE_CALLBACK_TOKEN,

@@ -4,7 +4,8 @@
  * `onUserJoin`); the newcomer answers: exactly one side offers, so offers never collide. An
  * audio call asks for audio only.
  */
-import type { DialtoneClient, MediaType } from './index.js';
+import type { DialtoneClient } from './client.js';
+import type { MediaType } from './types.js';
 
 /** Messages the helper relays through `signal`. */
 type SignalMessage = { kind: 'offer' | 'answer'; sdp: string } | { kind: 'ice'; candidate: RTCIceCandidateInit };

@@ -1,0 +1,318 @@
+/**
+ * Dialtone client SDK: the client half of the signalling protocol (SPEC §4), shaped like the
+ * reference client engine (TUICallEngine). One code base for browsers (global `WebSocket`) and
+ * Node (the `ws` package, or a global `WebSocket` on Node ≥ 22).
+ *
+ * Each op returns a promise that rejects with a {@link DialtoneClientError} carrying the server's
+ * code. The client sends a heartbeat every 10 s and, when the connection drops, reconnects with
+ * backoff for up to 25 s — inside the server's 30 s expiry, so an ongoing call survives a brief
+ * network loss. `onKickedOffline` and `onUserSigExpired` end the session: no reconnection.
+ */
+import {
+  type ClientEvents,
+  type ClientEventName,
+  ClientErrorCode,
+  DialtoneClientError,
+  type WebSocketLike,
+  type WebSocketConstructor,
+  type InitOptions,
+  type CallsParams,
+} from './types.js';
+
+type Handler<E extends ClientEventName> = (data: ClientEvents[E]) => void;
+
+interface Pending {
+  resolve: (v: Record<string, unknown>) => void;
+  reject: (e: DialtoneClientError) => void;
+  timer: ReturnType<typeof setTimeout>;
+}
+
+const OPEN = 1;
+const CLOSE_AUTH_FAILED = 4001;
+const CLOSE_KICKED = 4002;
+const CLOSE_USERSIG_EXPIRED = 4003;
+const CLOSE_TOO_MANY_DEVICES = 4004;
+
+/** A signed-in user's connection to Dialtone. */
+export class DialtoneClient {
+  private ws: WebSocketLike | undefined;
+  private readonly handlers = new Map<ClientEventName, Set<Handler<ClientEventName>>>();
+  private readonly pending = new Map<number, Pending>();
+  private nextId = 1;
+  private heartbeat: ReturnType<typeof setInterval> | undefined;
+  private ended = false;
+  private reconnecting = false;
+
+  private constructor(
+    private readonly opts: Required<Omit<InitOptions, 'WebSocket'>>,
+    private readonly WS: WebSocketConstructor,
+  ) {}
+
+  /** Connects and signs in; rejects with the server's code when authentication fails. */
+  static async init(options: InitOptions): Promise<DialtoneClient> {
+    const WS = options.WebSocket ?? (await defaultWebSocket());
+    const client = new DialtoneClient(
+      {
+        server: options.server,
+        sdkAppId: options.sdkAppId,
+        userId: options.userId,
+        userSig: options.userSig,
+        platform: options.platform ?? (typeof window === 'undefined' ? 'Unknown' : 'Web'),
+        device: options.device ?? 'default',
+        heartbeatIntervalMs: options.heartbeatIntervalMs ?? 10_000,
+        reconnectWindowMs: options.reconnectWindowMs ?? 25_000,
+        requestTimeoutMs: options.requestTimeoutMs ?? 10_000,
+      },
+      WS,
+    );
+    await client.connect();
+    client.heartbeat = setInterval(() => client.ping().catch(() => undefined), client.opts.heartbeatIntervalMs);
+    return client;
+  }
+
+  /** The signed-in user. */
+  get userId(): string {
+    return this.opts.userId;
+  }
+
+  /** Starts a call; resolves with its id and room. */
+  calls(params: CallsParams): Promise<{ callId: string; roomId: number | string; roomIdType: 1 | 2 }> {
+    return this.request('calls', params) as Promise<{ callId: string; roomId: number | string; roomIdType: 1 | 2 }>;
+  }
+
+  /** Accepts a call ringing for this user. */
+  async accept(callId: string): Promise<void> {
+    await this.request('accept', { callId });
+  }
+
+  /** Rejects a call ringing for this user. */
+  async reject(callId: string): Promise<void> {
+    await this.request('reject', { callId });
+  }
+
+  /** Declines as busy: the caller hears `onUserLineBusy`. */
+  async ignore(callId: string): Promise<void> {
+    await this.request('ignore', { callId });
+  }
+
+  /** Leaves the call (cancels it, as the caller before anyone answered). `interrupt`: media failed. */
+  async hangup(callId: string, options: { interrupt?: boolean } = {}): Promise<void> {
+    await this.request('hangup', options.interrupt ? { callId, reason: 'interrupt' } : { callId });
+  }
+
+  /** Rings more users into the call; resolves with those actually rung. */
+  async inviteUser(callId: string, userIdList: string[], options: { timeout?: number } = {}): Promise<string[]> {
+    const r = await this.request('inviteUser', { callId, userIdList, ...options });
+    return r.userIdList as string[];
+  }
+
+  /**
+   * Joins a live group call by its id: one that invited you (also after you rejected, timed out or
+   * hung up), or any group call of the app when its call policy has `OpenGroupJoin` on. Rejects
+   * with `NOT_ALLOWED` (-1203) otherwise, and always for a 1-to-1 call.
+   */
+  async join(callId: string): Promise<void> {
+    await this.request('join', { callId });
+  }
+
+  /** Relays opaque data (WebRTC offers, answers, ICE) to another member of the call. */
+  async signal(callId: string, toUserId: string, data: unknown): Promise<void> {
+    await this.request('signal', { callId, toUserId, data });
+  }
+
+  /** A round trip to the server (also the heartbeat). */
+  async ping(): Promise<void> {
+    await this.request('ping', {});
+  }
+
+  /** Subscribes to an event. */
+  on<E extends ClientEventName>(event: E, handler: Handler<E>): this {
+    let set = this.handlers.get(event);
+    if (!set) this.handlers.set(event, (set = new Set()));
+    set.add(handler as Handler<ClientEventName>);
+    return this;
+  }
+
+  /** Unsubscribes from an event. */
+  off<E extends ClientEventName>(event: E, handler: Handler<E>): this {
+    this.handlers.get(event)?.delete(handler as Handler<ClientEventName>);
+    return this;
+  }
+
+  /** Closes the connection for good; pending ops reject. */
+  destroy(): void {
+    this.end();
+    this.ws?.close(1000, 'destroyed');
+  }
+
+  private end(): void {
+    this.ended = true;
+    if (this.heartbeat) clearInterval(this.heartbeat);
+    this.failPending(new DialtoneClientError(ClientErrorCode.NOT_CONNECTED, 'the client is closed'));
+  }
+
+  private url(): string {
+    const base = this.opts.server.replace(/^http/, 'ws').replace(/\/$/, '');
+    const q = new URLSearchParams({
+      sdkappid: String(this.opts.sdkAppId),
+      userid: this.opts.userId,
+      usersig: this.opts.userSig,
+      platform: this.opts.platform,
+      device: this.opts.device,
+    });
+    return `${base}/v1/ws?${q.toString()}`;
+  }
+
+  /** Opens a socket; resolves once it is open and not refused by authentication. */
+  private connect(): Promise<void> {
+    return new Promise((resolve, reject) => {
+      const ws = new this.WS(this.url());
+      this.ws = ws;
+      let opened = false;
+      let settled = false;
+      // Authentication failures arrive as a close right after open; wait one round trip to know.
+      ws.onopen = () => {
+        opened = true;
+        this.send({ id: 0, op: 'ping' });
+      };
+      ws.onmessage = (ev) => {
+        const frame = parseFrame(ev.data);
+        if (!frame) return;
+        if (!settled && frame.id === 0) {
+          settled = true;
+          this.emit('onConnectionStateChanged', { state: 'connected' });
+          resolve();
+          return;
+        }
+        this.onFrame(frame);
+      };
+      ws.onerror = () => undefined;
+      ws.onclose = (ev) => {
+        if (!settled) {
+          settled = true;
+          reject(closeError(ev.code, ev.reason, opened));
+          return;
+        }
+        this.onClose(ev.code);
+      };
+    });
+  }
+
+  private onFrame(frame: Record<string, unknown>): void {
+    if (typeof frame.event === 'string') {
+      this.emit(frame.event as ClientEventName, frame.data as never);
+      return;
+    }
+    const id = frame.id;
+    if (typeof id !== 'number') return;
+    const p = this.pending.get(id);
+    if (!p) return;
+    this.pending.delete(id);
+    clearTimeout(p.timer);
+    if (frame.ok === true) p.resolve((frame.result as Record<string, unknown>) ?? {});
+    else p.reject(new DialtoneClientError(Number(frame.code), String(frame.message ?? 'request failed')));
+  }
+
+  private onClose(code: number): void {
+    this.failPending(new DialtoneClientError(ClientErrorCode.SEND_FAILED, 'connection lost'));
+    if (this.ended || code === CLOSE_KICKED || code === CLOSE_USERSIG_EXPIRED || code === CLOSE_AUTH_FAILED) {
+      this.end();
+      this.emit('onConnectionStateChanged', { state: 'disconnected' });
+      return;
+    }
+    void this.reconnect();
+  }
+
+  /** Reconnects with backoff (250 ms doubling to 4 s) until the reconnect window runs out. */
+  private async reconnect(): Promise<void> {
+    if (this.reconnecting) return;
+    this.reconnecting = true;
+    this.emit('onConnectionStateChanged', { state: 'reconnecting' });
+    const deadline = Date.now() + this.opts.reconnectWindowMs;
+    let delay = 250;
+    while (!this.ended && Date.now() < deadline) {
+      await new Promise((r) => setTimeout(r, delay));
+      delay = Math.min(delay * 2, 4_000);
+      try {
+        await this.connect();
+        this.reconnecting = false;
+        return;
+      } catch (err) {
+        if (err instanceof DialtoneClientError && err.code !== ClientErrorCode.SEND_FAILED) break;
+      }
+    }
+    this.reconnecting = false;
+    if (!this.ended) {
+      this.end();
+      this.emit('onConnectionStateChanged', { state: 'disconnected' });
+    }
+  }
+
+  private request(op: string, args: unknown): Promise<Record<string, unknown>> {
+    if (this.ended) return Promise.reject(new DialtoneClientError(ClientErrorCode.NOT_CONNECTED, 'the client is closed'));
+    if (!this.ws || this.ws.readyState !== OPEN) {
+      return Promise.reject(new DialtoneClientError(ClientErrorCode.SEND_FAILED, 'not connected (reconnecting)'));
+    }
+    const id = this.nextId++;
+    return new Promise((resolve, reject) => {
+      const timer = setTimeout(() => {
+        this.pending.delete(id);
+        reject(new DialtoneClientError(ClientErrorCode.SEND_FAILED, `${op}: no answer within ${this.opts.requestTimeoutMs} ms`));
+      }, this.opts.requestTimeoutMs);
+      this.pending.set(id, { resolve, reject, timer });
+      this.send({ id, op, args });
+    });
+  }
+
+  private send(frame: unknown): void {
+    this.ws?.send(JSON.stringify(frame));
+  }
+
+  private failPending(err: DialtoneClientError): void {
+    for (const [id, p] of this.pending) {
+      clearTimeout(p.timer);
+      p.reject(err);
+      this.pending.delete(id);
+    }
+  }
+
+  private emit<E extends ClientEventName>(event: E, data: ClientEvents[E]): void {
+    if (event === 'onKickedOffline' || event === 'onUserSigExpired') this.end();
+    for (const h of this.handlers.get(event) ?? []) {
+      try {
+        h(data);
+      } catch {
+        // A throwing handler must not break the client.
+      }
+    }
+  }
+}
+
+function parseFrame(data: unknown): Record<string, unknown> | undefined {
+  try {
+    const text = typeof data === 'string' ? data : String(data);
+    const frame = JSON.parse(text) as unknown;
+    return typeof frame === 'object' && frame !== null ? (frame as Record<string, unknown>) : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+function closeError(code: number, reason: string, opened: boolean): DialtoneClientError {
+  // Refusals carry "<code> <info>": failed authentication (4001), too many devices (4004).
+  if (code === CLOSE_AUTH_FAILED || code === CLOSE_TOO_MANY_DEVICES) {
+    const m = /^(-?\d+) (.*)$/.exec(reason);
+    return new DialtoneClientError(m ? Number(m[1]) : ClientErrorCode.NOT_CONNECTED, m ? m[2]! : reason);
+  }
+  return new DialtoneClientError(ClientErrorCode.SEND_FAILED, opened ? `connection closed (${code})` : 'could not connect');
+}
+
+async function defaultWebSocket(): Promise<WebSocketConstructor> {
+  const global = (globalThis as { WebSocket?: WebSocketConstructor }).WebSocket;
+  if (global) return global;
+  // Node without a global WebSocket (Node 20): the `ws` package. A variable keeps bundlers from
+  // pulling it into the browser build.
+  const name = 'ws';
+  const mod = (await import(name)) as { default: WebSocketConstructor };
+  return mod.default;
+}

@@ -1,0 +1,133 @@
+/**
+ * The client SDK's vocabulary: events and their payloads, options, error codes and the error
+ * class. Apart from the client so that `webrtc.ts` and the index can use it without a cycle.
+ */
+
+import type { EndReason, MediaType, Platform as ServerPlatform } from '../../domain/types.js';
+
+// The wire vocabulary is the server's own (type-only imports: nothing of the server is bundled).
+export type { EndReason, MediaType };
+/** Platform declared at connect (sent as `OptPlatform` in callbacks). */
+export type Platform = Exclude<ServerPlatform, 'RESTAPI'>;
+
+/** The `info` object of call events. */
+export interface CallInfo {
+  roomId: number | string;
+  roomIdType: 1 | 2;
+  userData: string;
+  chatGroupId: string;
+  /** Ring timeout, seconds. */
+  timeout: number;
+}
+
+/** `{ callId, userId }` events. */
+export interface CallUserEvent {
+  callId: string;
+  userId: string;
+}
+
+/** Every event the client emits, with its payload. */
+export interface ClientEvents {
+  onCallReceived: { callId: string; callerId: string; calleeIdList: string[]; mediaType: MediaType; info: CallInfo };
+  onCallBegin: { callId: string; mediaType: MediaType; info: CallInfo };
+  /** `totalTime` in seconds. */
+  onCallEnd: { callId: string; mediaType: MediaType; reason: EndReason; userId: string; totalTime: number };
+  onCallNotConnected: { callId: string; mediaType: MediaType; reason: EndReason; userId: string };
+  onUserReject: CallUserEvent;
+  onUserNoResponse: CallUserEvent;
+  onUserLineBusy: CallUserEvent;
+  onUserInviting: CallUserEvent;
+  onUserJoin: CallUserEvent;
+  onUserLeave: CallUserEvent;
+  onSignal: { callId: string; fromUserId: string; data: unknown };
+  /** Sent after a reconnection to a member of a live call. Times are unix ms. */
+  onCallState: {
+    callId: string;
+    callerId: string;
+    mediaType: MediaType;
+    info: CallInfo;
+    status: 'Calling' | 'Waiting';
+    members: { userId: string; status: 'Calling' | 'Waiting' }[];
+    startTime: number;
+    acceptTime: number;
+  };
+  onKickedOffline: Record<string, never>;
+  onUserSigExpired: Record<string, never>;
+  /** SDK-local: the connection's state changed. */
+  onConnectionStateChanged: { state: 'connected' | 'reconnecting' | 'disconnected' };
+}
+
+/** A client event name. */
+export type ClientEventName = keyof ClientEvents;
+
+/** Error codes the client may reject with (SPEC §1, §4, and the SDK's own). */
+export const ClientErrorCode = {
+  /** Invalid parameter. */
+  INVALID_PARAM: -1202,
+  /** Not allowed in the call's current state. */
+  NOT_ALLOWED: -1203,
+  /** Already in a call. */
+  REPEATED_CALL: -1204,
+  /** The request could not be sent or got no answer (connection lost, timeout). */
+  SEND_FAILED: -1406,
+  /** The client was destroyed, kicked offline, or its UserSig expired. */
+  NOT_CONNECTED: -1201,
+} as const;
+
+/** An error from the server or the SDK, with its code. */
+export class DialtoneClientError extends Error {
+  constructor(
+    readonly code: number,
+    message: string,
+  ) {
+    super(message);
+    this.name = 'DialtoneClientError';
+  }
+}
+
+/** Minimal WebSocket surface the SDK needs (browser WebSocket and `ws` both fit). */
+export interface WebSocketLike {
+  readyState: number;
+  send(data: string): void;
+  close(code?: number, reason?: string): void;
+  onopen: ((ev: unknown) => void) | null;
+  onmessage: ((ev: { data: unknown }) => void) | null;
+  onclose: ((ev: { code: number; reason: string }) => void) | null;
+  onerror: ((ev: unknown) => void) | null;
+}
+
+/** A WebSocket constructor. */
+export type WebSocketConstructor = new (url: string) => WebSocketLike;
+
+/** Options of {@link DialtoneClient.init}. */
+export interface InitOptions {
+  /** Server base URL, e.g. `http://127.0.0.1:8080` or `wss://calls.example.com`. */
+  server: string;
+  sdkAppId: number;
+  userId: string;
+  userSig: string;
+  /** Default `Web` in browsers, `Unknown` elsewhere. */
+  platform?: Platform;
+  /** Device id for multi-device login; keep it stable across reconnects. Default `default`. */
+  device?: string;
+  /** WebSocket implementation. Default: the global one, else the `ws` package. */
+  WebSocket?: WebSocketConstructor;
+  /** Heartbeat interval, ms. Default 10000. */
+  heartbeatIntervalMs?: number;
+  /** Give up reconnecting after this long, ms. Default 25000 (inside the server's 30 s expiry). */
+  reconnectWindowMs?: number;
+  /** Reply timeout of an op, ms. Default 10000. */
+  requestTimeoutMs?: number;
+}
+
+/** Arguments of {@link DialtoneClient.calls}. */
+export interface CallsParams {
+  userIdList: string[];
+  mediaType: MediaType;
+  roomId?: number | string;
+  roomIdType?: 1 | 2;
+  /** Ring timeout, seconds. Default 30. */
+  timeout?: number;
+  userData?: string;
+  chatGroupId?: string;
+}
