@@ -116,14 +116,18 @@ const SUBCOMMANDS = [
 ];
 
 describe('dialtone CLI', () => {
-  it('gives every command --help with examples, and --json on every server command', async () => {
-    const results = await Promise.all(SUBCOMMANDS.map((c) => cli(...c, '--help')));
-    results.forEach((r, i) => {
-      expect(r.code, SUBCOMMANDS[i]!.join(' ')).toBe(0);
-      expect(r.stdout, SUBCOMMANDS[i]!.join(' ')).toMatch(/Examples:\n {2}dialtone /);
-      if (!['serve', 'login', 'usersig'].includes(SUBCOMMANDS[i]![0]!)) expect(r.stdout, SUBCOMMANDS[i]!.join(' ')).toContain('--json');
-    });
-  }, CLI_PROCESSES_TIMEOUT_MS);
+  it(
+    'gives every command --help with examples, and --json on every server command',
+    async () => {
+      const results = await Promise.all(SUBCOMMANDS.map((c) => cli(...c, '--help')));
+      results.forEach((r, i) => {
+        expect(r.code, SUBCOMMANDS[i]!.join(' ')).toBe(0);
+        expect(r.stdout, SUBCOMMANDS[i]!.join(' ')).toMatch(/Examples:\n {2}dialtone /);
+        if (!['serve', 'login', 'usersig'].includes(SUBCOMMANDS[i]![0]!)) expect(r.stdout, SUBCOMMANDS[i]!.join(' ')).toContain('--json');
+      });
+    },
+    CLI_PROCESSES_TIMEOUT_MS,
+  );
 
   it('sets, reads and deletes the callback configuration, token, policy and webhook secret', async () => {
     const r = await cli('callback', 'set', 'http://127.0.0.1:9/cb', '--commands', 'start,end');
@@ -201,57 +205,61 @@ describe('dialtone CLI', () => {
     await failsWith(['callback', 'get', '--url', 'http://127.0.0.1:1'], /cannot reach Dialtone/);
   });
 
-  it('fails every server command with one line and a non-zero exit for a bad key and for a server that is down', async () => {
-    const commands = [
-      ['callback', 'set', 'http://127.0.0.1:9/cb'],
-      ['callback', 'get'],
-      ['callback', 'delete'],
-      ['callback', 'token', 'set', 'tok'],
-      ['callback', 'token', 'get'],
-      ['callback', 'token', 'delete'],
-      ['callback', 'policy', 'get'],
-      ['callback', 'policy', 'set', '--timeout', '1000'],
-      ['callback', 'secret', 'get'],
-      ['callback', 'secret', 'rotate'],
-      ['records', 'get', 'some-call'],
-      ['records', 'list'],
-      ['call', 'info', 'some-call'],
-      ['call', 'end', 'some-call'],
-      ['call', 'robot', '--robot', 'bot', '--callees', 'carol'],
-      ['call', 'policy', 'get'],
-      ['call', 'policy', 'set', '--open-group-join', 'on'],
-      ['deliveries', 'list'],
-      ['deliveries', 'show', 'msg_x'],
-      ['deliveries', 'resend', 'msg_x'],
-      ['deliveries', 'resend-failed', '--since', '1h'],
-      ['app', 'create'],
-      ['app', 'list'],
-      ['app', 'show', '1400000000'],
-      ['listen', '--port', '0'],
-      ['trigger', 'start', '--url', 'http://127.0.0.1:9/cb', '--from-server'],
-    ];
-    const cases = [
-      { env: { DIALTONE_SECRET_KEY: 'not-the-key-at-all' }, error: /^dialtone: ErrorCode 70009: /, json: false },
-      {
-        env: { DIALTONE_URL: 'http://127.0.0.1:1' },
-        error: /^dialtone: cannot reach Dialtone at http:\/\/127\.0\.0\.1:1: ECONNREFUSED$/,
-        json: true,
-      },
-    ];
-    for (const c of cases) {
-      const runs = await Promise.all(commands.map((args) => runCli(c.json ? [...args, '--json'] : args, { ...env, ...c.env })));
-      runs.forEach((r, i) => {
-        const what = `${commands[i]!.join(' ')} with ${JSON.stringify(c.env)}`;
-        expect(r.code, what).toBe(1);
-        expect(r.stdout, what).toBe('');
-        expect(r.stderr.trimEnd().split('\n'), what).toHaveLength(1);
-        expect(r.stderr.trimEnd(), what).toMatch(c.error);
-      });
-    }
-    // Nothing was changed by the refused commands.
-    await failsWith(['callback', 'get'], /ErrorCode 100301/);
-    expect((await rest(t, 'call_config/get_call_policy')).Response).toEqual({ OpenGroupJoin: false });
-  }, CLI_PROCESSES_TIMEOUT_MS);
+  it(
+    'fails every server command with one line and a non-zero exit for a bad key and for a server that is down',
+    async () => {
+      const commands = [
+        ['callback', 'set', 'http://127.0.0.1:9/cb'],
+        ['callback', 'get'],
+        ['callback', 'delete'],
+        ['callback', 'token', 'set', 'tok'],
+        ['callback', 'token', 'get'],
+        ['callback', 'token', 'delete'],
+        ['callback', 'policy', 'get'],
+        ['callback', 'policy', 'set', '--timeout', '1000'],
+        ['callback', 'secret', 'get'],
+        ['callback', 'secret', 'rotate'],
+        ['records', 'get', 'some-call'],
+        ['records', 'list'],
+        ['call', 'info', 'some-call'],
+        ['call', 'end', 'some-call'],
+        ['call', 'robot', '--robot', 'bot', '--callees', 'carol'],
+        ['call', 'policy', 'get'],
+        ['call', 'policy', 'set', '--open-group-join', 'on'],
+        ['deliveries', 'list'],
+        ['deliveries', 'show', 'msg_x'],
+        ['deliveries', 'resend', 'msg_x'],
+        ['deliveries', 'resend-failed', '--since', '1h'],
+        ['app', 'create'],
+        ['app', 'list'],
+        ['app', 'show', '1400000000'],
+        ['listen', '--port', '0'],
+        ['trigger', 'start', '--url', 'http://127.0.0.1:9/cb', '--from-server'],
+      ];
+      const cases = [
+        { env: { DIALTONE_SECRET_KEY: 'not-the-key-at-all' }, error: /^dialtone: ErrorCode 70009: /, json: false },
+        {
+          env: { DIALTONE_URL: 'http://127.0.0.1:1' },
+          error: /^dialtone: cannot reach Dialtone at http:\/\/127\.0\.0\.1:1: ECONNREFUSED$/,
+          json: true,
+        },
+      ];
+      for (const c of cases) {
+        const runs = await Promise.all(commands.map((args) => runCli(c.json ? [...args, '--json'] : args, { ...env, ...c.env })));
+        runs.forEach((r, i) => {
+          const what = `${commands[i]!.join(' ')} with ${JSON.stringify(c.env)}`;
+          expect(r.code, what).toBe(1);
+          expect(r.stdout, what).toBe('');
+          expect(r.stderr.trimEnd().split('\n'), what).toHaveLength(1);
+          expect(r.stderr.trimEnd(), what).toMatch(c.error);
+        });
+      }
+      // Nothing was changed by the refused commands.
+      await failsWith(['callback', 'get'], /ErrorCode 100301/);
+      expect((await rest(t, 'call_config/get_call_policy')).Response).toEqual({ OpenGroupJoin: false });
+    },
+    CLI_PROCESSES_TIMEOUT_MS,
+  );
 
   it('reads and sets the call policy, which decides whether a user never invited may join a group call', async () => {
     expect(await json('call', 'policy', 'get')).toEqual({ OpenGroupJoin: false });
@@ -427,44 +435,48 @@ describe('dialtone CLI', () => {
     expect(sent.stdout).toContain('→ HTTP 500');
   });
 
-  it('trigger sends every command, result and action, signed so the receiver library verifies it', async () => {
-    const r = await receiver();
-    const secret = 'whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw';
-    const cases: { args: string[]; command: string; check: (cb: any) => void }[] = [
-      {
-        args: ['start', '--media', 'Video'],
-        command: 'Call.CallbackAfterStartCall',
-        check: (cb) => expect(cb.callInfo.MediaType).toBe('Video'),
-      },
-      ...['Accept', 'Reject', 'NotAnswer', 'Hangup', 'Join', 'Offline', 'Invite', 'Cancel_Invite'].map((a) => ({
-        args: ['member', '--action', a],
-        command: 'Call.CallbackAfterMemberChanged',
-        check: (cb: any) => expect(cb.changedUserList[0].ActionType).toBe(a),
-      })),
-      ...['Cancel', 'Reject', 'NotAnswer', 'NormalEnd', 'CallBusy', 'Interrupt', 'Offline'].map((res) => ({
-        args: ['end', '--result', res],
-        command: 'Call.CallbackAfterEndCall',
-        check: (cb: any) => expect(cb.callRecord.CallResult).toBe(res),
-      })),
-    ];
-    const runs = await Promise.all(
-      cases.map((c) => cli('trigger', ...c.args, '--url', r.url, '--token', 'tok', '--webhook-secret', secret, '--app-id', '1400000042')),
-    );
-    runs.forEach((run, i) => {
-      expect(run.code, cases[i]!.args.join(' ')).toBe(0);
-      expect(run.stdout).toContain('→ HTTP 200 {"ActionStatus":"OK","ErrorInfo":"","ErrorCode":0}');
-    });
-    expect(r.received).toHaveLength(cases.length);
-    for (const got of r.received) {
-      const cb = await verifyCallback(
-        { url: `${got.path}?${got.query}`, headers: got.headers, rawBody: got.rawBody },
-        { sdkAppId: 1400000042, token: 'tok', webhookSecret: secret },
+  it(
+    'trigger sends every command, result and action, signed so the receiver library verifies it',
+    async () => {
+      const r = await receiver();
+      const secret = 'whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw';
+      const cases: { args: string[]; command: string; check: (cb: any) => void }[] = [
+        {
+          args: ['start', '--media', 'Video'],
+          command: 'Call.CallbackAfterStartCall',
+          check: (cb) => expect(cb.callInfo.MediaType).toBe('Video'),
+        },
+        ...['Accept', 'Reject', 'NotAnswer', 'Hangup', 'Join', 'Offline', 'Invite', 'Cancel_Invite'].map((a) => ({
+          args: ['member', '--action', a],
+          command: 'Call.CallbackAfterMemberChanged',
+          check: (cb: any) => expect(cb.changedUserList[0].ActionType).toBe(a),
+        })),
+        ...['Cancel', 'Reject', 'NotAnswer', 'NormalEnd', 'CallBusy', 'Interrupt', 'Offline'].map((res) => ({
+          args: ['end', '--result', res],
+          command: 'Call.CallbackAfterEndCall',
+          check: (cb: any) => expect(cb.callRecord.CallResult).toBe(res),
+        })),
+      ];
+      const runs = await Promise.all(
+        cases.map((c) => cli('trigger', ...c.args, '--url', r.url, '--token', 'tok', '--webhook-secret', secret, '--app-id', '1400000042')),
       );
-      const c = cases.find((k) => k.command === cb.command && got.rawBody.includes(`"${k.args[2]}"`));
-      expect(c, got.rawBody).toBeDefined();
-      c!.check(cb);
-    }
-    await failsWith(['trigger', 'end', '--url', 'http://127.0.0.1:1/cb'], /cannot reach http:\/\/127\.0\.0\.1:1: ECONNREFUSED/);
-    await failsWith(['trigger', 'nonsense', '--url', r.url], /'nonsense' is invalid/);
-  }, CLI_PROCESSES_TIMEOUT_MS);
+      runs.forEach((run, i) => {
+        expect(run.code, cases[i]!.args.join(' ')).toBe(0);
+        expect(run.stdout).toContain('→ HTTP 200 {"ActionStatus":"OK","ErrorInfo":"","ErrorCode":0}');
+      });
+      expect(r.received).toHaveLength(cases.length);
+      for (const got of r.received) {
+        const cb = await verifyCallback(
+          { url: `${got.path}?${got.query}`, headers: got.headers, rawBody: got.rawBody },
+          { sdkAppId: 1400000042, token: 'tok', webhookSecret: secret },
+        );
+        const c = cases.find((k) => k.command === cb.command && got.rawBody.includes(`"${k.args[2]}"`));
+        expect(c, got.rawBody).toBeDefined();
+        c!.check(cb);
+      }
+      await failsWith(['trigger', 'end', '--url', 'http://127.0.0.1:1/cb'], /cannot reach http:\/\/127\.0\.0\.1:1: ECONNREFUSED/);
+      await failsWith(['trigger', 'nonsense', '--url', r.url], /'nonsense' is invalid/);
+    },
+    CLI_PROCESSES_TIMEOUT_MS,
+  );
 });

@@ -3,9 +3,9 @@
  * class. Apart from the client so that `webrtc.ts` and the index can use it without a cycle.
  */
 
-import type { EndReason, MediaType, Platform as ServerPlatform } from '../../domain/types.js';
+import type { EndReason, MediaType, Platform as ServerPlatform } from '../../protocol/wire.js';
 
-// The wire vocabulary is the server's own (type-only imports: nothing of the server is bundled).
+// The wire vocabulary is shared with the server through protocol/ (type-only: nothing of the server is bundled).
 export type { EndReason, MediaType };
 /** Platform declared at connect (sent as `OptPlatform` in callbacks). */
 export type Platform = Exclude<ServerPlatform, 'RESTAPI'>;
