@@ -9,7 +9,7 @@ import { networkInterfaces } from 'node:os';
 import { join } from 'node:path';
 import type { Logger } from 'pino';
 import { SqliteStorage } from './adapters/sqlite/storage.js';
-import { AppRegistry } from './app/apps.js';
+import { AppRegistry } from './app/app-registry.js';
 import { CallPolicyService } from './app/call-policy-service.js';
 import { CallbackConfigService } from './app/callback-config-service.js';
 import { CallService } from './app/call-service.js';

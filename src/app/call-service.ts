@@ -7,7 +7,7 @@ import { accept, heartbeatExpired, ignore, reject, ringTimeout } from '../domain
 import { memberOf } from '../domain/call-state.js';
 import type { Step } from '../domain/effects.js';
 import { endByServer } from '../domain/end-by-server.js';
-import { invite, join, type InviteStep } from '../domain/grow.js';
+import { invite, join, type InviteStep } from '../domain/invite-join.js';
 import { hangup } from '../domain/hangup.js';
 import { startCall } from '../domain/start-call.js';
 import type { Call, MediaType, Platform, RoomIdType } from '../domain/types.js';

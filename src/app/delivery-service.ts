@@ -5,7 +5,7 @@
 import type { Logger } from 'pino';
 import { defaultPolicy, type DeliveryPolicy } from '../callbacks/policy.js';
 import { ERR, dialtoneError } from '../errors.js';
-import type { AppRegistry } from './apps.js';
+import type { AppRegistry } from './app-registry.js';
 import type { AttemptRecord, Clock, OutboxFilter, OutboxRecord, Storage } from './ports.js';
 
 /** Dependencies of {@link DeliveryService}. */

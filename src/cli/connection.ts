@@ -4,7 +4,7 @@
  * profile (`--profile`, `DIALTONE_PROFILE`, or the default one), else the local data directory.
  */
 import type { Command } from 'commander';
-import { DEFAULT_ADMIN } from '../app/apps.js';
+import { DEFAULT_ADMIN } from '../app/app-registry.js';
 import { configFromEnv, splitList } from '../config.js';
 import { readProfiles } from './profiles.js';
 import { CliError, RestClient, type Connection } from './rest-client.js';

@@ -8,7 +8,7 @@ import { isDialtoneError, type DialtoneError } from '../errors.js';
 import { accept, heartbeatExpired, ignore, reject, ringTimeout } from './answer.js';
 import type { Effect, Step } from './effects.js';
 import { endByServer } from './end-by-server.js';
-import { invite, join } from './grow.js';
+import { invite, join } from './invite-join.js';
 import { hangup } from './hangup.js';
 import { startCall } from './start-call.js';
 import type { Call } from './types.js';

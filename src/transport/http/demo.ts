@@ -5,7 +5,7 @@
  */
 import { existsSync, readFileSync } from 'node:fs';
 import type { FastifyInstance } from 'fastify';
-import type { AppRegistry } from '../../app/apps.js';
+import type { AppRegistry } from '../../app/app-registry.js';
 import { makeUserSig } from '../../auth/usersig.js';
 import { ERR } from '../../errors.js';
 import { isUserId, USER_ID_RULE } from '../../protocol/identifiers.js';

@@ -4,7 +4,7 @@
  * UserSig, administrator, rate limit, body.
  */
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
-import type { AppRegistry } from '../../app/apps.js';
+import type { AppRegistry } from '../../app/app-registry.js';
 import type { Clock } from '../../app/ports.js';
 import { verifyUserSig } from '../../auth/usersig.js';
 import { ERR, isDialtoneError, type ErrorDef } from '../../errors.js';

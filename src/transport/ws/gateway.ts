@@ -7,7 +7,7 @@ import type { IncomingMessage, Server } from 'node:http';
 import type { Duplex } from 'node:stream';
 import type { Logger } from 'pino';
 import { WebSocketServer, type RawData, type WebSocket } from 'ws';
-import type { AppRegistry } from '../../app/apps.js';
+import type { AppRegistry } from '../../app/app-registry.js';
 import type { Actor, CallService, StartCallArgs } from '../../app/call-service.js';
 import type { PresenceService } from '../../app/presence-service.js';
 import type { Admission, ClusterBus, Clock } from '../../app/ports.js';

@@ -4,7 +4,7 @@
  * app's administrators never see another app.
  */
 import { Type } from '@sinclair/typebox';
-import type { AppRegistry } from '../../../app/apps.js';
+import type { AppRegistry } from '../../../app/app-registry.js';
 import type { App, Clock } from '../../../app/ports.js';
 import { ERR, dialtoneError } from '../../../errors.js';
 import type { Actor } from '../../../app/call-service.js';

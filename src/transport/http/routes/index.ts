@@ -1,6 +1,6 @@
 /** The HTTP routes beside the REST API and the WebSocket endpoint, registered together. */
 import type { FastifyInstance } from 'fastify';
-import type { AppRegistry } from '../../../app/apps.js';
+import type { AppRegistry } from '../../../app/app-registry.js';
 import { refuseDevEndpoints, registerDemo } from '../demo.js';
 import { registerHealth } from './health.js';
 import { registerMetrics, type MetricsSource } from './metrics.js';

@@ -7,7 +7,7 @@ import { describe, expect, it } from 'vitest';
 import { isDialtoneError, type DialtoneError } from '../errors.js';
 import { accept, reject, ringTimeout } from './answer.js';
 import type { Step } from './effects.js';
-import { invite, join, type JoinInput } from './grow.js';
+import { invite, join, type JoinInput } from './invite-join.js';
 import { hangup } from './hangup.js';
 import { startCall } from './start-call.js';
 import type { Call } from './types.js';
