@@ -1,33 +1,14 @@
 import { defineConfig } from 'vitest/config';
 
 /**
- * Two projects: every test on the embedded SQLite store, and the conformance suite again on
- * PostgreSQL + Redis (cluster mode), so both modes keep the same behaviour. Tests that are about
- * one mode only (the SQLite file, restarting one process, the browser demo) run once. (The
+ * Two projects: every test on the embedded SQLite store, and the tests in `test/both-stores/`
+ * again on PostgreSQL + Redis (cluster mode), so both modes keep the same behaviour. Tests about
+ * one mode only run once, in the sqlite project: `test/embedded/` (the SQLite file, restarting one
+ * process, the browser demo) and `test/cluster/` (which start their own cluster processes). (The
  * storage suite, src/adapters/storage-conformance.test.ts, is another thing: it runs both stores
  * itself, repository by repository, in the sqlite project.)
  */
-const CONFORMANCE = [
-  'test/rest-api.test.ts',
-  'test/call-config.test.ts',
-  'test/start-call-callback.test.ts',
-  'test/start-call-by-robot.test.ts',
-  'test/ws-gateway.test.ts',
-  'test/callback-isolation.test.ts',
-  'test/lifecycle-single.test.ts',
-  'test/lifecycle-group.test.ts',
-  'test/devices-and-presence.test.ts',
-  'test/records-and-live-calls.test.ts',
-  'test/hardening.test.ts',
-  'test/delivery.test.ts',
-  'test/sdk-client.test.ts',
-  'test/receiver.test.ts',
-  'test/cli.test.ts',
-  'test/test-server-teardown.test.ts',
-  'test/identifiers.test.ts',
-  'test/fuzz.test.ts',
-  'test/callback-destinations.test.ts',
-];
+const BOTH_STORES = ['test/both-stores/**/*.test.ts'];
 
 export default defineConfig({
   test: {
@@ -38,7 +19,7 @@ export default defineConfig({
     hookTimeout: 20_000,
     projects: [
       { extends: true, test: { name: 'sqlite', include: ['src/**/*.test.ts', 'test/**/*.test.ts'] } },
-      { extends: true, test: { name: 'cluster', include: CONFORMANCE, env: { DIALTONE_TEST_STORE: 'cluster' } } },
+      { extends: true, test: { name: 'cluster', include: BOTH_STORES, env: { DIALTONE_TEST_STORE: 'cluster' } } },
     ],
   },
 });

@@ -1,0 +1,205 @@
+/** The client SDK (`dialtone/client`) against the real server, in Node. */
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import WebSocket from 'ws';
+import {
+  ClientErrorCode,
+  DialtoneClient,
+  DialtoneClientError,
+  type ClientEventName,
+  type ClientEvents,
+  type WebSocketConstructor,
+} from '../../src/sdk/client/index.js';
+import { Harness } from '../helpers/harness.js';
+import { waitFor } from '../helpers/wait.js';
+
+let h: Harness;
+const clients: DialtoneClient[] = [];
+beforeEach(async () => {
+  h = await Harness.create();
+});
+afterEach(async () => {
+  for (const c of clients.splice(0)) c.destroy();
+  await h.close();
+});
+
+/** A client that also records every event it emits. */
+async function signIn(userId: string, device?: string) {
+  const client = await DialtoneClient.init({
+    server: h.t.url,
+    sdkAppId: h.t.sdkAppId,
+    userId,
+    userSig: h.t.userSig(userId),
+    platform: 'Web',
+    ...(device ? { device } : {}),
+    WebSocket: WebSocket as unknown as WebSocketConstructor,
+  });
+  clients.push(client);
+  const events: { name: ClientEventName; data: unknown }[] = [];
+  const names: ClientEventName[] = [
+    'onCallReceived',
+    'onCallBegin',
+    'onCallEnd',
+    'onCallNotConnected',
+    'onUserReject',
+    'onUserNoResponse',
+    'onUserLineBusy',
+    'onUserInviting',
+    'onUserJoin',
+    'onUserLeave',
+    'onSignal',
+    'onCallState',
+    'onKickedOffline',
+    'onUserSigExpired',
+    'onConnectionStateChanged',
+  ];
+  for (const n of names) client.on(n, (data) => events.push({ name: n, data }));
+  const next = async <E extends ClientEventName>(name: E): Promise<ClientEvents[E]> => {
+    await waitFor(() => events.some((e) => e.name === name), 5000, `${userId} ${name}`);
+    const i = events.findIndex((e) => e.name === name);
+    return events.splice(i, 1)[0]!.data as ClientEvents[E];
+  };
+  return { client, events, next };
+}
+
+describe('DialtoneClient', () => {
+  it('runs a whole call: calls, ring, accept, signal, invite, join, hangup', async () => {
+    const alice = await signIn('alice');
+    const bob = await signIn('bob');
+    const carol = await signIn('carol');
+    const dave = await signIn('dave');
+    const { callId, roomIdType } = await alice.client.calls({ userIdList: ['bob'], mediaType: 'Video' });
+    expect(roomIdType).toBe(2);
+    expect(await bob.next('onCallReceived')).toMatchObject({ callId, callerId: 'alice', mediaType: 'Video' });
+    await bob.client.accept(callId);
+    expect(await alice.next('onCallBegin')).toMatchObject({ callId });
+    expect(await alice.next('onUserJoin')).toEqual({ callId, userId: 'bob' });
+    await alice.client.signal(callId, 'bob', { type: 'offer', sdp: 'x' });
+    expect(await bob.next('onSignal')).toEqual({ callId, fromUserId: 'alice', data: { type: 'offer', sdp: 'x' } });
+    expect(await alice.client.inviteUser(callId, ['carol'])).toEqual(['carol']);
+    expect(await bob.next('onUserInviting')).toEqual({ callId, userId: 'carol' });
+    await carol.next('onCallReceived');
+    await carol.client.reject(callId);
+    expect(await alice.next('onUserReject')).toEqual({ callId, userId: 'carol' });
+    // Only users the call invited may join it (SPEC §5.2): dave never was; carol, who rejected, may come back.
+    await expect(dave.client.join(callId)).rejects.toMatchObject({ code: ClientErrorCode.NOT_ALLOWED });
+    await carol.client.join(callId);
+    await carol.next('onCallBegin');
+    await alice.client.hangup(callId);
+    expect(await bob.next('onUserLeave')).toEqual({ callId, userId: 'alice' });
+    await bob.client.hangup(callId);
+    expect(await carol.next('onCallEnd')).toMatchObject({ callId, reason: 'hangup', userId: 'bob' });
+  });
+
+  it('ignore and no answer reach both sides as events', async () => {
+    const alice = await signIn('alice');
+    const bob = await signIn('bob');
+    const first = await alice.client.calls({ userIdList: ['bob'], mediaType: 'Audio', timeout: 5 });
+    await bob.next('onCallReceived');
+    await bob.client.ignore(first.callId);
+    expect(await alice.next('onUserLineBusy')).toEqual({ callId: first.callId, userId: 'bob' });
+    expect(await alice.next('onCallNotConnected')).toMatchObject({ reason: 'lineBusy' });
+    expect(await bob.next('onCallNotConnected')).toMatchObject({ reason: 'lineBusy' });
+    const second = await alice.client.calls({ userIdList: ['bob'], mediaType: 'Audio', timeout: 5 });
+    await bob.next('onCallReceived');
+    await h.advance(5000);
+    expect(await alice.next('onUserNoResponse')).toEqual({ callId: second.callId, userId: 'bob' });
+    expect(await bob.next('onCallNotConnected')).toMatchObject({ reason: 'noResponse' });
+  });
+
+  it('rejects with typed errors carrying the server code', async () => {
+    const alice = await signIn('alice');
+    await alice.client.calls({ userIdList: ['bob'], mediaType: 'Audio' });
+    const repeated = await alice.client.calls({ userIdList: ['carol'], mediaType: 'Audio' }).catch((e: unknown) => e);
+    expect(repeated).toBeInstanceOf(DialtoneClientError);
+    expect((repeated as DialtoneClientError).code).toBe(ClientErrorCode.REPEATED_CALL);
+    await expect(alice.client.accept('nope')).rejects.toMatchObject({ code: ClientErrorCode.NOT_ALLOWED });
+    await expect(alice.client.calls({ userIdList: [], mediaType: 'Audio' })).rejects.toMatchObject({ code: ClientErrorCode.INVALID_PARAM });
+  });
+
+  it('fails init with the UserSig error code', async () => {
+    const err = await DialtoneClient.init({
+      server: h.t.url,
+      sdkAppId: h.t.sdkAppId,
+      userId: 'alice',
+      userSig: h.t.userSig('alice', h.t.sdkAppId, 'wrong-key'),
+      WebSocket: WebSocket as unknown as WebSocketConstructor,
+    }).catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(DialtoneClientError);
+    expect((err as DialtoneClientError).code).toBe(70009);
+  });
+
+  it('reconnects after a network loss within the expiry, and the call survives', async () => {
+    const alice = await signIn('alice');
+    const bob = await signIn('bob', 'phone');
+    const { callId } = await alice.client.calls({ userIdList: ['bob'], mediaType: 'Video' });
+    await bob.next('onCallReceived');
+    await bob.client.accept(callId);
+    await alice.next('onCallBegin');
+    // Cut bob's connection from the server side, as a network loss would.
+    for (const conn of h.t.server.connections.devicesOf(h.t.sdkAppId, 'bob')) conn.socket.terminate();
+    expect(await bob.next('onConnectionStateChanged')).toEqual({ state: 'reconnecting' });
+    expect(await bob.next('onConnectionStateChanged')).toEqual({ state: 'connected' });
+    expect(await bob.next('onCallState')).toMatchObject({ callId, status: 'Calling' });
+    await h.advance(31_000);
+    await alice.client.hangup(callId);
+    expect(await bob.next('onCallEnd')).toMatchObject({ callId, reason: 'hangup' });
+    expect(await h.ended(callId)).toEqual(['Start', 'MC:bob:Accept', 'MC:alice:Hangup', 'End:NormalEnd']);
+  });
+
+  it('surfaces onKickedOffline and stops', async () => {
+    const first = await signIn('bob', 'phone');
+    await signIn('bob', 'phone');
+    await first.next('onKickedOffline');
+    expect(await first.next('onConnectionStateChanged')).toEqual({ state: 'disconnected' });
+    await expect(first.client.ping()).rejects.toMatchObject({ code: ClientErrorCode.NOT_CONNECTED });
+  });
+});
+
+describe('browser bundle', () => {
+  it('is served at /sdk/dialtone-client.js as an ES module exporting DialtoneClient', async () => {
+    const res = await fetch(`${h.t.url}/sdk/dialtone-client.js`);
+    expect(res.status).toBe(200);
+    expect(res.headers.get('content-type')).toMatch(/javascript/);
+    const code = await res.text();
+    expect(code).toMatch(/export\s*\{[^}]*DialtoneClient/);
+    expect(code).not.toMatch(/from\s*["']ws["']/);
+  });
+});
+
+describe('session end', () => {
+  it('surfaces onUserSigExpired when the UserSig runs out during the connection', async () => {
+    const { makeUserSig } = await import('../../src/auth/usersig.js');
+    const now = Math.floor(h.clock.now() / 1000);
+    const client = await DialtoneClient.init({
+      server: h.t.url,
+      sdkAppId: h.t.sdkAppId,
+      userId: 'eve',
+      userSig: makeUserSig({ sdkAppId: h.t.sdkAppId, secretKey: h.t.secretKey, userId: 'eve', expireSeconds: 60, time: now }),
+      WebSocket: WebSocket as unknown as WebSocketConstructor,
+    });
+    clients.push(client);
+    const seen: string[] = [];
+    client.on('onUserSigExpired', () => seen.push('expired'));
+    client.on('onConnectionStateChanged', ({ state }) => seen.push(state));
+    await h.advance(61_000);
+    h.t.server.gateway.sweep();
+    await waitFor(() => seen.includes('disconnected'), 5000, 'disconnected');
+    expect(seen).toEqual(['expired', 'disconnected']);
+    await expect(client.ping()).rejects.toMatchObject({ code: ClientErrorCode.NOT_CONNECTED });
+  });
+});
+
+describe('device limit', () => {
+  it('rejects init on an eleventh device with the server code', async () => {
+    for (let i = 0; i < 10; i++) await signIn('bob', `d${i}`);
+    const err = await DialtoneClient.init({
+      server: h.t.url,
+      sdkAppId: h.t.sdkAppId,
+      userId: 'bob',
+      userSig: h.t.userSig('bob'),
+      device: 'd10',
+      WebSocket: WebSocket as unknown as WebSocketConstructor,
+    }).catch((e: unknown) => e);
+    expect(err).toMatchObject({ code: ClientErrorCode.NOT_ALLOWED, message: expect.stringContaining('10 devices') });
+  });
+});

@@ -1,0 +1,151 @@
+/**
+ * The demo page end to end in headless Chromium (Debian's, at /usr/bin/chromium) with fake
+ * camera and microphone: people really call each other, with real WebRTC media between pages.
+ * Screenshots of the in-call view are saved under test-results/.
+ */
+import { mkdirSync } from 'node:fs';
+import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
+import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { Harness } from '../helpers/harness.js';
+
+const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
+const ARTIFACTS = 'test-results/browser';
+
+let browser: Browser;
+let h: Harness;
+/** Browser contexts of the current test: closed before the server, so no page keeps reconnecting to it while it shuts down. */
+const contexts: BrowserContext[] = [];
+
+beforeAll(async () => {
+  mkdirSync(ARTIFACTS, { recursive: true });
+  browser = await chromium.launch({
+    executablePath: CHROMIUM,
+    headless: true,
+    args: [
+      '--no-sandbox',
+      '--disable-gpu',
+      '--disable-quic',
+      '--no-first-run',
+      '--disable-background-networking',
+      '--disable-component-update',
+      '--disable-sync',
+      '--use-fake-device-for-media-stream',
+      '--use-fake-ui-for-media-stream',
+    ],
+  });
+}, 60_000);
+afterAll(async () => {
+  await browser?.close();
+});
+beforeEach(async () => {
+  h = await Harness.create({ dev: true });
+});
+afterEach(async () => {
+  for (const c of contexts.splice(0)) await c.close();
+  await h.close();
+}, 60_000);
+
+async function signIn(userId: string): Promise<Page> {
+  const context = await browser.newContext();
+  contexts.push(context);
+  const page = await context.newPage();
+  page.on('pageerror', (err) => console.error(`[${userId}] page error: ${err.message}`));
+  await page.goto(`${h.t.url}/demo`);
+  await page.fill('#userid', userId);
+  await page.click('#signin-form button');
+  await page.waitForSelector('body[data-state=idle]');
+  return page;
+}
+
+/** Waits until the page shows `count` remote videos playing real frames. */
+async function remoteVideosPlaying(page: Page, count: number): Promise<void> {
+  await page.waitForFunction(
+    (n) => {
+      const videos = [...document.querySelectorAll<HTMLVideoElement>('figure.remote video')];
+      return videos.length === n && videos.every((v) => v.readyState >= 2 && v.videoWidth > 0);
+    },
+    count,
+    // Real WebRTC in headless Chromium on two busy cores: connecting can take a while under a full test run.
+    { timeout: 40_000 },
+  );
+}
+
+async function dial(page: Page, callees: string, media: 'Video' | 'Audio' = 'Video'): Promise<void> {
+  await page.fill('#callees', callees);
+  await page.check(`input[name=media][value=${media}]`);
+  await page.click('#dial');
+}
+
+describe('demo page', () => {
+  it('alice video-calls bob, bob accepts, both see each other, alice hangs up', async () => {
+    const alice = await signIn('alice');
+    const bob = await signIn('bob');
+    await dial(alice, 'bob');
+    await bob.waitForSelector('body[data-state=incoming]');
+    expect(await bob.textContent('#incoming-from')).toContain('alice');
+    await bob.click('#accept');
+    await remoteVideosPlaying(alice, 1);
+    await remoteVideosPlaying(bob, 1);
+    await alice.screenshot({ path: `${ARTIFACTS}/alice-in-call.png` });
+    await bob.screenshot({ path: `${ARTIFACTS}/bob-in-call.png` });
+    await alice.click('#hangup');
+    await alice.waitForSelector('body[data-state=idle]');
+    await bob.waitForSelector('body[data-state=idle]');
+    expect(await bob.textContent('#status')).toContain('Call ended by alice');
+    const callId = h.receiver.received.find((r) => r.query.get('CallbackCommand') === 'Call.CallbackAfterStartCall')!.body.CallInfo as {
+      CallId: string;
+    };
+    expect(await h.ended(callId.CallId)).toEqual(['Start', 'MC:bob:Accept', 'MC:alice:Hangup', 'End:NormalEnd']);
+    expect(await bob.textContent('#recent-list')).toContain('Call from alice');
+  }, 60_000);
+
+  it('bob rejects: alice is told', async () => {
+    const alice = await signIn('alice');
+    const bob = await signIn('bob');
+    await dial(alice, 'bob', 'Audio');
+    await bob.waitForSelector('body[data-state=incoming]');
+    await bob.click('#reject');
+    await alice.waitForSelector('body[data-state=idle]');
+    expect(await alice.textContent('#status')).toContain('bob rejected the call');
+  }, 60_000);
+
+  it('nobody answers: alice is told when the ring times out', async () => {
+    const alice = await signIn('alice');
+    const bob = await signIn('bob');
+    await dial(alice, 'bob');
+    await bob.waitForSelector('body[data-state=incoming]');
+    await h.advance(30_000);
+    await alice.waitForSelector('body[data-state=idle]');
+    expect(await alice.textContent('#status')).toContain('No answer from bob');
+    await bob.waitForSelector('body[data-state=idle]');
+  }, 60_000);
+
+  it('a three-person group call: everyone sees two remote videos', async () => {
+    const alice = await signIn('alice');
+    const bob = await signIn('bob');
+    const carol = await signIn('carol');
+    await dial(alice, 'bob, carol');
+    await bob.waitForSelector('body[data-state=incoming]');
+    await carol.waitForSelector('body[data-state=incoming]');
+    await bob.click('#accept');
+    await carol.click('#accept');
+    for (const page of [alice, bob, carol]) await remoteVideosPlaying(page, 2);
+    await carol.screenshot({ path: `${ARTIFACTS}/carol-group-call.png` });
+  }, 60_000);
+
+  it('outside dev mode the dev sign-in endpoint answers 403 with the envelope, and there is no demo', async () => {
+    const prod = await Harness.create();
+    try {
+      const res = await fetch(`${prod.t.url}/dev/usersig?userId=alice`);
+      expect(res.status).toBe(403);
+      expect(await res.json()).toMatchObject({
+        ActionStatus: 'FAIL',
+        ErrorCode: expect.any(Number),
+        ErrorInfo: expect.stringContaining('dev mode'),
+      });
+      expect((await fetch(`${prod.t.url}/demo`)).status).toBe(404);
+    } finally {
+      await prod.close();
+    }
+  });
+});
