@@ -1,5 +1,5 @@
 /**
- * Gives this test run its own name prefix (`t_<run>_`, see `helpers/run-prefix.ts`) and, after
+ * Gives this test run its own name prefix (`t_<run>_`, see `src/testing/run-prefix.ts`) and, after
  * the run, drops the PostgreSQL schemas and Redis keys under that prefix that test servers and
  * processes killed on purpose may leave behind. Only this run's prefix is touched: other runs
  * on the same database and Redis keep theirs.
@@ -7,8 +7,8 @@
 import pg from 'pg';
 import { Redis } from 'ioredis';
 import type { TestProject } from 'vitest/node';
-import { TEST_DATABASE_URL } from './helpers/postgres.js';
-import { newRunId } from './helpers/run-prefix.js';
+import { TEST_DATABASE_URL } from '../src/testing/postgres.js';
+import { newRunId } from '../src/testing/run-prefix.js';
 
 const REDIS_URL = process.env.REDIS_URL ?? 'redis://127.0.0.1:6379';
 

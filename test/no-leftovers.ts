@@ -3,7 +3,7 @@
  * shared PostgreSQL and Redis, and no data directory of its test servers, may be left.
  */
 import { afterAll, expect } from 'vitest';
-import { leftovers } from './helpers/leftovers.js';
+import { leftovers } from '../src/testing/leftovers.js';
 
 // Registered before the file's own hooks, so (hooks run as a stack) it runs after them all.
 afterAll(async () => {

@@ -12,8 +12,8 @@ import type { Call, CallRecord } from '../domain/types.js';
 import { opArgs } from '../transport/ws/frames.js';
 import { SqliteStorage, openDatabase } from './sqlite/storage.js';
 import { PgStorage } from './postgres/storage.js';
-import { TEST_DATABASE_URL, randomSchema, requireDatabase } from '../../test/helpers/postgres.js';
-import { anyString, fuzzParams, identifier, userId } from '../../test/helpers/unicode.js';
+import { TEST_DATABASE_URL, randomSchema, requireDatabase } from '../testing/postgres.js';
+import { anyString, fuzzParams, identifier, userId } from '../testing/unicode.js';
 
 const NOW = 1_700_000_000_000;
 

@@ -13,7 +13,7 @@
 import pg from 'pg';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import type { NewOutboxEntry, Storage, Tx } from '../app/ports.js';
-import { TEST_DATABASE_URL, randomSchema, requireDatabase } from '../../test/helpers/postgres.js';
+import { TEST_DATABASE_URL, randomSchema, requireDatabase } from '../testing/postgres.js';
 import type { Queryable } from './postgres/db.js';
 import { PgOutboxRepo } from './postgres/outbox.js';
 import { PgStorage } from './postgres/storage.js';

@@ -8,7 +8,7 @@ import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from
 import type { App, AttemptOutcome, NewOutboxEntry, OutboxEntry, Settlement, Storage, Tx } from '../app/ports.js';
 import type { Call, CallRecord } from '../domain/types.js';
 import { SqliteStorage, openDatabase } from './sqlite/storage.js';
-import { TEST_DATABASE_URL as DATABASE_URL, randomSchema, requireDatabase } from '../../test/helpers/postgres.js';
+import { TEST_DATABASE_URL as DATABASE_URL, randomSchema, requireDatabase } from '../testing/postgres.js';
 import { PgStorage } from './postgres/storage.js';
 
 interface Subject {

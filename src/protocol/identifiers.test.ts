@@ -1,6 +1,6 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { anyString, controlChar, fuzzParams, identifier, loneSurrogate, userId, WHITE_SPACE } from '../../test/helpers/unicode.js';
+import { anyString, controlChar, fuzzParams, identifier, loneSurrogate, userId, WHITE_SPACE } from '../testing/unicode.js';
 import { codePointLength, firstIllFormed, isControlFree, isIdentifier, isUserId, isWellFormed } from './identifiers.js';
 
 // Oracles written from the Unicode tables directly, not with the regular expressions under test.

@@ -25,7 +25,7 @@ import { connectUser, type Reply, type TestClient } from '../helpers/client.js';
 import { rest, type RestAnswer } from '../helpers/rest.js';
 import { arbitraryOf, garbage } from '../helpers/schema-arbitrary.js';
 import { startServer, type TestServer } from '../helpers/server.js';
-import { anyString, FUZZ_SEED, fuzzParams, identifier, userId } from '../helpers/unicode.js';
+import { anyString, FUZZ_SEED, fuzzParams, identifier, userId } from '../../src/testing/unicode.js';
 import { waitFor } from '../helpers/wait.js';
 
 /** Every REST command the server declares (the factories only read their dependencies when a command runs). */

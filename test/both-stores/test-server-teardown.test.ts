@@ -5,7 +5,7 @@
  */
 import { afterEach, describe, expect, it } from 'vitest';
 import { connectUser, type TestClient } from '../helpers/client.js';
-import { remaining } from '../helpers/leftovers.js';
+import { remaining } from '../../src/testing/leftovers.js';
 import { clusterConfig, removeTestData, startServer, type TestServer } from '../helpers/server.js';
 
 const clients: TestClient[] = [];

@@ -5,7 +5,7 @@
  */
 import fc from 'fast-check';
 import { Kind, type TSchema } from '@sinclair/typebox';
-import { anyString, identifier, userId } from './unicode.js';
+import { anyString, identifier, userId } from '../../src/testing/unicode.js';
 
 /** Any JSON value, small. */
 export const garbage: fc.Arbitrary<unknown> = fc.oneof(

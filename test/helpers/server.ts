@@ -8,9 +8,9 @@ import { Redis } from 'ioredis';
 import { PgStorage } from '../../src/adapters/postgres/storage.js';
 import { DEFAULTS, type DialtoneConfig } from '../../src/config.js';
 import { createServer, type DialtoneServer, type ServerOverrides } from '../../src/server.js';
-import { TEST_DATABASE_URL } from './postgres.js';
-import { track, trackDir } from './leftovers.js';
-import { runPrefix } from './run-prefix.js';
+import { TEST_DATABASE_URL } from '../../src/testing/postgres.js';
+import { track, trackDir } from '../../src/testing/leftovers.js';
+import { runPrefix } from '../../src/testing/run-prefix.js';
 
 const require = createRequire(import.meta.url);
 /** Tencent's own UserSig library, so tests authenticate exactly as app backends do. */

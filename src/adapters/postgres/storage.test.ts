@@ -6,7 +6,7 @@ import pg from 'pg';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import type { NewOutboxEntry, Storage } from '../../app/ports.js';
 import type { Call } from '../../domain/types.js';
-import { TEST_DATABASE_URL as DATABASE_URL, randomSchema, requireDatabase } from '../../../test/helpers/postgres.js';
+import { TEST_DATABASE_URL as DATABASE_URL, randomSchema, requireDatabase } from '../../testing/postgres.js';
 import { MIGRATIONS } from './schema.js';
 import { PgStorage } from './storage.js';
 
