@@ -45,6 +45,14 @@ export default defineConfig(
     files: ['test/**', '**/*.test.ts'],
     rules: { '@typescript-eslint/no-explicit-any': 'off' },
   },
+  {
+    // src/testing/ holds helpers for tests only and is left out of the build (tsconfig.build.json).
+    files: ['src/**'],
+    ignores: ['**/*.test.ts', 'src/testing/**'],
+    rules: {
+      'no-restricted-imports': ['error', { patterns: [{ group: ['**/testing/*'], message: 'src/testing/ is for tests only.' }] }],
+    },
+  },
 
   // The core: pure rules and data. errors.ts and protocol/identifiers.ts are pure modules with no
   // imports of their own; the domain returns coded errors and checks identifiers with them today,

@@ -65,6 +65,19 @@ describe('layer rules', () => {
     ]);
   });
 
+  it('keeps src/testing/ (test helpers, not built) out of the server and its libraries', async () => {
+    const testingErrors = async (file: string, code: string) => {
+      const [result] = await eslint.lintText(code, { filePath: `${repo}/${file}` });
+      return result!.messages.filter((m) => m.ruleId === 'no-restricted-imports').length;
+    };
+    const code = (depth: number) => `import { randomSchema } from '${'../'.repeat(depth)}testing/postgres.js';`;
+    expect(await testingErrors('src/server.ts', "import { runPrefix } from './testing/run-prefix.js';")).toBe(1);
+    expect(await testingErrors('src/adapters/postgres/x.ts', code(2))).toBe(1);
+    expect(await testingErrors('src/cli/x.ts', code(1))).toBe(1);
+    expect(await testingErrors('src/adapters/postgres/x.test.ts', code(2))).toBe(0);
+    expect(await testingErrors('src/testing/x.ts', "import { runPrefix } from './run-prefix.js';")).toBe(0);
+  });
+
   it('leaves tests beside the code free to wire real parts', async () => {
     expect(await layerErrors('src/domain/x.test.ts', "import { SqliteStorage } from '../adapters/sqlite/storage.js';")).toEqual([]);
   });
