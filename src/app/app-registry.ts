@@ -13,10 +13,10 @@ export const WEBHOOK_SECRET_OVERLAP_MS = 24 * 3600 * 1000;
 
 /** What the environment asks for at start (`DIALTONE_SDKAPPID`, `DIALTONE_SECRET_KEY`, `DIALTONE_ADMIN`). */
 export interface AppBootstrap {
-  sdkAppId?: number;
-  secretKey?: string;
+  sdkAppId?: number | undefined;
+  secretKey?: string | undefined;
   /** Comma-separated in the environment; default `administrator`. */
-  admins?: string[];
+  admins?: string[] | undefined;
 }
 
 /** In-memory index of apps backed by storage. */
@@ -91,7 +91,7 @@ export class AppRegistry {
   }
 
   /** Creates a new app (random SDKAppID and SecretKey unless given); undefined when the SDKAppID is taken. */
-  async create(input: { sdkAppId?: number; secretKey?: string; admins?: string[] }, now: number): Promise<App | undefined> {
+  async create(input: AppBootstrap, now: number): Promise<App | undefined> {
     let sdkAppId = input.sdkAppId;
     if (sdkAppId === undefined) {
       do sdkAppId = randomSdkAppId();

@@ -32,11 +32,11 @@ export interface Actor {
 export interface StartCallArgs {
   userIdList: string[];
   mediaType: MediaType;
-  roomId?: number | string;
-  roomIdType?: RoomIdType;
+  roomId?: number | string | undefined;
+  roomIdType?: RoomIdType | undefined;
   /** Ring timeout, seconds. */
   timeout?: number;
-  userData?: string;
+  userData?: string | undefined;
   chatGroupId?: string;
 }
 

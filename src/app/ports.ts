@@ -142,11 +142,11 @@ export interface AttemptRecord {
 
 /** Filter of the delivery log; times are unix ms of creation. */
 export interface OutboxFilter {
-  status?: OutboxStatus;
-  command?: CallbackCommand;
-  callId?: string;
-  from?: number;
-  to?: number;
+  status?: OutboxStatus | undefined;
+  command?: CallbackCommand | undefined;
+  callId?: string | undefined;
+  from?: number | undefined;
+  to?: number | undefined;
 }
 
 /** The settled result of one attempt, for {@link OutboxRepo.settle}. */
@@ -217,8 +217,8 @@ export interface CallRepo {
 export interface RecordFilter {
   startTime: number;
   endTime: number;
-  callResult?: string;
-  callType?: string;
+  callResult?: string | undefined;
+  callType?: string | undefined;
 }
 
 /** Callback configuration inside a transaction. */

@@ -11,15 +11,15 @@ export const RECORDS_PER_PAGE = { default: 10, max: 100 } as const;
 /** A record search; times are unix seconds. */
 export interface RecordQuery {
   /** Default, and earliest: {@link RECORD_WINDOW_SECONDS} before now. */
-  startTime?: number;
+  startTime?: number | undefined;
   /** Default now. */
-  endTime?: number;
-  callResult?: string;
-  callType?: string;
+  endTime?: number | undefined;
+  callResult?: string | undefined;
+  callType?: string | undefined;
   /** Default {@link RECORDS_PER_PAGE}.default. */
-  perPage?: number;
+  perPage?: number | undefined;
   /** 1-based; default 1. */
-  page?: number;
+  page?: number | undefined;
 }
 
 /** One page of a record search. */

@@ -51,9 +51,9 @@ export function defaultPolicy(timeoutMs: number): DeliveryPolicy {
 export interface FailedAttempt {
   /** Attempts made so far in this series (since the callback was created or last resent), this one included. */
   attempts: number;
-  httpStatus?: number;
+  httpStatus?: number | undefined;
   /** Parsed `Retry-After` of a 429/503 answer, ms. */
-  retryAfterMs?: number;
+  retryAfterMs?: number | undefined;
 }
 
 /**

@@ -13,7 +13,7 @@ import { localApp } from './usersig.js';
 
 /** The connection flags every server command takes. */
 export interface ConnectionFlags {
-  url?: string;
+  url?: string | undefined;
   sdkappid?: number;
   secretKey?: string;
   admin?: string;

@@ -24,12 +24,12 @@ export const CALL_RESULTS: readonly CallResult[] = ['Cancel', 'Reject', 'NotAnsw
 
 /** What to put in a sample. */
 export interface SampleOptions {
-  callId?: string;
+  callId?: string | undefined;
   mediaType?: MediaType;
   /** MemberChanged: what bob (carol for Join and Invite) did. Default Accept. */
-  action?: ActionType;
+  action?: ActionType | undefined;
   /** EndCall: how the call ended. Default NormalEnd. */
-  result?: CallResult;
+  result?: CallResult | undefined;
   /** Unix ms. */
   now: number;
 }

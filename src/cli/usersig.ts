@@ -8,11 +8,11 @@ import { CliError } from './rest-client.js';
 
 /** Where the app's key comes from: flags/environment, else the local data directory. */
 export interface UserSigOptions {
-  sdkAppId?: number;
-  secretKey?: string;
+  sdkAppId?: number | undefined;
+  secretKey?: string | undefined;
   dataDir: string;
   /** Seconds. Default 180 days. */
-  expire?: number;
+  expire?: number | undefined;
 }
 
 /**

@@ -8,7 +8,7 @@ import type { Call } from './types.js';
 /** Who answers, from which device, when. */
 export interface AnswerInput {
   userId: string;
-  deviceId?: string;
+  deviceId?: string | undefined;
   /** Unix ms. */
   now: number;
 }

@@ -9,7 +9,7 @@ import type { Call } from './types.js';
 export interface HangupInput {
   userId: string;
   /** The device that hung up. */
-  deviceId?: string;
+  deviceId?: string | undefined;
   /** True for `reason: "interrupt"`: the member's media failed (result `Interrupt`). */
   interrupt?: boolean;
   /** Unix ms. */

@@ -12,10 +12,10 @@ export interface InviteInput {
   userId: string;
   userIdList: string[];
   /** Ring timeout of the invitees, seconds; default the call's. */
-  timeoutSeconds?: number;
+  timeoutSeconds?: number | undefined;
   /** Invitees busy in another call: not rung, the inviter hears `onUserLineBusy`. */
   busy: ReadonlySet<string>;
-  maxMembers?: number;
+  maxMembers?: number | undefined;
   /** Unix ms. */
   now: number;
 }
@@ -82,7 +82,7 @@ export function invite(call: Call, input: InviteInput): InviteStep | DialtoneErr
 /** Input of {@link join}. */
 export interface JoinInput {
   userId: string;
-  deviceId?: string;
+  deviceId?: string | undefined;
   /** True when the user is a member of another live call (`-1204`). */
   busy: boolean;
   /**
@@ -90,7 +90,7 @@ export interface JoinInput {
    * call, not only those invited to it. Default false.
    */
   openGroupJoin?: boolean;
-  maxMembers?: number;
+  maxMembers?: number | undefined;
   /** Unix ms. */
   now: number;
 }

@@ -25,26 +25,26 @@ export interface StartCallInput {
   callId: string;
   callerId: string;
   /** The caller's device: the call's events for the caller go there. */
-  callerDeviceId?: string;
+  callerDeviceId?: string | undefined;
   robotCaller: boolean;
   calleeIds: string[];
   mediaType: MediaType;
-  roomId?: number | string;
-  roomIdType?: RoomIdType;
+  roomId?: number | string | undefined;
+  roomIdType?: RoomIdType | undefined;
   /** Used when no room id is given and RoomIdType is 2 or absent. */
   generatedStringRoomId: string;
   /** Used when no room id is given and RoomIdType is 1. */
   generatedNumericRoomId: number;
   /** Ring timeout, seconds; 0 or absent means {@link DEFAULT_RING_TIMEOUT_SECONDS}. */
-  timeoutSeconds?: number;
-  userData?: string;
-  chatGroupId?: string;
+  timeoutSeconds?: number | undefined;
+  userData?: string | undefined;
+  chatGroupId?: string | undefined;
   /** Callees that are `Calling` or `Waiting` in another live call. */
   busy: ReadonlySet<string>;
   /** True when the caller is already in a live call (refused with `-1204`). */
   callerBusy: boolean;
   /** Default {@link DEFAULT_MAX_MEMBERS}. */
-  maxMembers?: number;
+  maxMembers?: number | undefined;
   /** Unix ms. */
   now: number;
 }

@@ -149,7 +149,7 @@ const ENDPOINTS: Record<string, () => Promise<Endpoint>> = {
     const handle = fetchHandler(options);
     return {
       async send(method, path, headers, body) {
-        const res = await handle(new Request(`https://app.example${path}`, { method, headers, body }));
+        const res = await handle(new Request(`https://app.example${path}`, { method, headers, body: body ?? null }));
         return { status: res.status, json: await res.json(), contentType: res.headers.get('content-type') };
       },
       close: async () => undefined,

@@ -20,7 +20,7 @@ export type ExpressRequestLike = IncomingMessage & {
   /** Set by body parsers: a Buffer with `express.raw()`, a string with `express.text()`. */
   body?: unknown;
   /** The URL before routers stripped their mount path. */
-  originalUrl?: string;
+  originalUrl?: string | undefined;
 };
 
 /** An Express response, structurally: a Node response. */

@@ -19,13 +19,13 @@ export interface VerifyOptions {
    * The callback token set with `call_config/set_callback_token`. When given, `Sign` and
    * `RequestTime` must be present and `Sign` must equal the SHA-256 of `token + RequestTime`.
    */
-  token?: string;
+  token?: string | undefined;
   /**
    * The webhook secret(s) from `call_config/get_webhook_secret` (`whsec_…`). When given, the
    * `webhook-id`, `webhook-timestamp` and `webhook-signature` headers must be present and one
    * `v1` signature must match one secret. Pass several during a rotation (old and new).
    */
-  webhookSecret?: string | string[];
+  webhookSecret?: string | string[] | undefined;
   /**
    * Largest accepted clock difference, in seconds, between now and the callback's time. Default:
    * 60 for `RequestTime` (the reference product's rule) and 300 for `webhook-timestamp` (the

@@ -42,6 +42,6 @@ export async function restRaw(
   return fetch(`${t.url}/v4/${path}?${qs}`, {
     method,
     headers: body === undefined ? {} : { 'content-type': 'application/json' },
-    body: method === 'GET' || method === 'HEAD' ? undefined : body,
+    body: method === 'GET' || method === 'HEAD' ? null : (body ?? null),
   });
 }

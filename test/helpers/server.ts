@@ -44,7 +44,7 @@ export interface TestServer {
  * Callbacks may go to loopback ({@link TEST_CALLBACK_ALLOW}) unless `config.callbackAllow` says otherwise.
  */
 export async function startServer(
-  opts: { config?: Partial<DialtoneConfig>; overrides?: ServerOverrides; dataDir?: string; keepDataDir?: boolean } = {},
+  opts: { config?: Partial<DialtoneConfig>; overrides?: ServerOverrides; dataDir?: string | undefined; keepDataDir?: boolean } = {},
 ): Promise<TestServer> {
   const dataDir = opts.dataDir ?? mkdtempSync(join(tmpdir(), 'dialtone-test-'));
   trackDir(dataDir);

@@ -36,7 +36,7 @@ function request(origin: string, over: Partial<CallbackRequest> = {}): CallbackR
 
 describe('UndiciSender', () => {
   it('sends the request as given and returns the status, Retry-After and body', async () => {
-    let seen: { url?: string; id?: string | string[]; body: string } | undefined;
+    let seen: { url?: string | undefined; id?: string | string[] | undefined; body: string } | undefined;
     const origin = await serve((req, res) => {
       let body = '';
       req.on('data', (c: Buffer) => (body += c.toString()));

@@ -28,9 +28,9 @@ export function registerApp(program: Command): void {
       const res = await (
         await clientFor(flags)
       ).call<AppOut & { SecretKey: string; WebhookSecret: string }>('dialtone_admin/create_app', {
-        ...(flags.newSdkappid !== undefined ? { SdkAppId: flags.newSdkappid } : {}),
-        ...(flags.newSecretKey !== undefined ? { SecretKey: flags.newSecretKey } : {}),
-        ...(flags.admins !== undefined ? { Admins: flags.admins } : {}),
+        SdkAppId: flags.newSdkappid,
+        SecretKey: flags.newSecretKey,
+        Admins: flags.admins,
       });
       if (flags.json) return printJson(res);
       printFields({ SDKAppID: res.SdkAppId, SecretKey: res.SecretKey, WebhookSecret: res.WebhookSecret, Admins: res.Admins.join(', ') });

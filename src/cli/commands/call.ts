@@ -61,8 +61,8 @@ export function registerCall(program: Command): void {
             Robot_Account: flags.robot,
             CalleeList_Account: flags.callees,
             Timeout: flags.timeout * 1000,
-            ...(flags.userData !== undefined ? { UserData: flags.userData } : {}),
-            CallInfo: { MediaType: flags.media, ...(flags.roomId !== undefined ? { RoomId: flags.roomId } : {}) },
+            UserData: flags.userData,
+            CallInfo: { MediaType: flags.media, RoomId: flags.roomId },
           },
         );
         if (flags.json) return printJson(res);

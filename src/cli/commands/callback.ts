@@ -126,11 +126,11 @@ export function registerCallback(program: Command): void {
         const res = await (
           await clientFor(flags)
         ).call('call_config/set_delivery_policy', {
-          ...(flags.mode !== undefined ? { Mode: flags.mode } : {}),
-          ...(flags.timeout !== undefined ? { TimeoutMs: flags.timeout } : {}),
-          ...(flags.schedule !== undefined ? { RetryScheduleSeconds: flags.schedule } : {}),
-          ...(flags.ordering !== undefined ? { Ordering: flags.ordering } : {}),
-          ...(flags.emitCallMediaType !== undefined ? { EmitCallMediaType: flags.emitCallMediaType } : {}),
+          Mode: flags.mode,
+          TimeoutMs: flags.timeout,
+          RetryScheduleSeconds: flags.schedule,
+          Ordering: flags.ordering,
+          EmitCallMediaType: flags.emitCallMediaType,
         });
         if (flags.json) return printJson(res);
         printFields(res);

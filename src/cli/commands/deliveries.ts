@@ -54,11 +54,11 @@ export function registerDeliveries(program: Command): void {
         const res = await (
           await clientFor(flags)
         ).call<{ TotalNum: number; Page: number; DeliveryList: Delivery[] }>('call_config/list_deliveries', {
-          ...(flags.status !== undefined ? { Status: flags.status } : {}),
-          ...(flags.command !== undefined ? { CallbackCommand: flags.command } : {}),
-          ...(flags.callId !== undefined ? { CallId: flags.callId } : {}),
-          ...(flags.from !== undefined ? { StartTimeMs: flags.from } : {}),
-          ...(flags.to !== undefined ? { EndTimeMs: flags.to } : {}),
+          Status: flags.status,
+          CallbackCommand: flags.command,
+          CallId: flags.callId,
+          StartTimeMs: flags.from,
+          EndTimeMs: flags.to,
           Page: flags.page,
           NumberPerPage: flags.perPage,
         });

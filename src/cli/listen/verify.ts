@@ -19,7 +19,7 @@ export async function verifyRequest(checks: AppSigning, url: string, headers: In
       { url, headers, rawBody },
       {
         sdkAppId: checks.sdkAppId,
-        ...(checks.token !== undefined ? { token: checks.token } : {}),
+        token: checks.token,
         ...(checks.secrets.length ? { webhookSecret: checks.secrets } : {}),
       },
     );

@@ -1,6 +1,6 @@
 /** The client protocol's frame and op argument schemas (SPEC §4). */
-import { Type } from '@sinclair/typebox';
-import { Identifier, IdentifierOrEmpty, UserId, validator, WellFormedString, type Validator } from '../../schema.js';
+import { Type, type Static } from '@sinclair/typebox';
+import { Identifier, IdentifierOrEmpty, UserId, validator, WellFormedString } from '../../schema.js';
 
 /** Longest `userData`, characters (the domain also caps it at 1000 UTF-8 bytes). */
 export const MAX_USER_DATA_LENGTH = 1000;
@@ -50,10 +50,21 @@ export const OP_SCHEMAS = {
 
 type OpSchemas = typeof OP_SCHEMAS;
 
+/** Names of the ops this server understands. */
+export type OpName = keyof OpSchemas;
+
+/** The checked arguments of each op, as its schema describes them. */
+export type OpArgs = { [Op in OpName]: Static<OpSchemas[Op]> };
+
+/** Checks one op's arguments: its checked value, or why it is refused. */
+export type OpArgsCheck<Op extends OpName> = (value: unknown) => { ok: true; value: OpArgs[Op] } | { ok: false; reason: string };
+
 /** Arguments of each op; fields are named in errors as the client spells them (`userIdList[2]`). */
 export const opArgs = Object.fromEntries(Object.entries(OP_SCHEMAS).map(([op, schema]) => [op, validator(schema, { root: 'args' })])) as {
-  [Op in keyof OpSchemas]: Validator<OpSchemas[Op]>;
+  [Op in OpName]: OpArgsCheck<Op>;
 };
 
-/** Names of the ops this server understands. */
-export type OpName = keyof typeof opArgs;
+/** Whether `op` names an op this server understands. */
+export function isOpName(op: string): op is OpName {
+  return Object.hasOwn(OP_SCHEMAS, op);
+}

@@ -8,7 +8,7 @@ import type { Duplex } from 'node:stream';
 import type { Logger } from 'pino';
 import { WebSocketServer, type RawData, type WebSocket } from 'ws';
 import type { AppRegistry } from '../../app/app-registry.js';
-import type { Actor, CallService, StartCallArgs } from '../../app/call-service.js';
+import type { Actor, CallService } from '../../app/call-service.js';
 import type { PresenceService } from '../../app/presence-service.js';
 import type { Admission, ClusterBus, Clock } from '../../app/ports.js';
 import { verifyUserSig } from '../../auth/usersig.js';
@@ -17,7 +17,7 @@ import { ERR, dialtoneError, isDialtoneError, type DialtoneError } from '../../e
 import { clientIpOf } from '../http/client-ip.js';
 import { ConnectionRegistry, sendFrame, type ClientConnection } from './connections.js';
 import { FRAME_BURST, FRAMES_PER_SECOND, FrameBudget } from './frame-budget.js';
-import { checkRequest, opArgs, type OpName } from './frames.js';
+import { checkRequest, isOpName, opArgs, type OpArgs, type OpName } from './frames.js';
 import { IDENTIFIER_RULE, isIdentifier, isUserId, isWellFormed, USER_ID_RULE, WELL_FORMED_RULE } from '../../protocol/identifiers.js';
 
 /** Close code for a failed authentication. */
@@ -58,7 +58,8 @@ export interface GatewayDeps {
   bus: ClusterBus;
 }
 
-type OpHandler = (conn: ClientConnection, args: never) => Promise<unknown>;
+/** What answers each op: its handler takes the arguments its schema checked. */
+type OpHandlers = { [Op in OpName]: (conn: ClientConnection, args: OpArgs[Op]) => Promise<unknown> };
 
 /** Who a connecting socket is, from its URL: a connection before its socket exists. */
 type Identity = Pick<ClientConnection, 'sdkAppId' | 'userId' | 'deviceId' | 'platform' | 'clientIp' | 'userSigExpiresAt'>;
@@ -66,41 +67,41 @@ type Identity = Pick<ClientConnection, 'sdkAppId' | 'userId' | 'deviceId' | 'pla
 /** The WebSocket gateway, attached to an HTTP server's upgrade event. */
 export class Gateway {
   private readonly wss = new WebSocketServer({ noServer: true, maxPayload: MAX_FRAME_HARD_CAP_BYTES });
-  private readonly ops: Record<OpName, OpHandler>;
+  private readonly ops: OpHandlers;
   private sweeper: NodeJS.Timeout | undefined;
   private closing = false;
 
   constructor(private readonly deps: GatewayDeps) {
     this.ops = {
-      calls: async (conn, args: StartCallArgs) => {
+      calls: async (conn, args) => {
         const started = await deps.calls.startCall(actorOf(conn), args);
         return { callId: started.callId, roomId: started.roomId, roomIdType: started.roomIdType };
       },
-      accept: async (conn, args: { callId: string }) => {
+      accept: async (conn, args) => {
         await deps.calls.accept(actorOf(conn), args.callId);
         return {};
       },
-      reject: async (conn, args: { callId: string }) => {
+      reject: async (conn, args) => {
         await deps.calls.reject(actorOf(conn), args.callId);
         return {};
       },
-      ignore: async (conn, args: { callId: string }) => {
+      ignore: async (conn, args) => {
         await deps.calls.ignore(actorOf(conn), args.callId);
         return {};
       },
-      hangup: async (conn, args: { callId: string; reason?: 'interrupt' }) => {
+      hangup: async (conn, args) => {
         await deps.calls.hangup(actorOf(conn), args.callId, args.reason === 'interrupt');
         return {};
       },
-      inviteUser: async (conn, args: { callId: string; userIdList: string[]; timeout?: number }) => {
+      inviteUser: async (conn, args) => {
         const userIdList = await deps.calls.invite(actorOf(conn), args.callId, args.userIdList, args.timeout);
         return { userIdList };
       },
-      join: async (conn, args: { callId: string }) => {
+      join: async (conn, args) => {
         await deps.calls.join(actorOf(conn), args.callId);
         return {};
       },
-      signal: async (conn, args: { callId: string; toUserId: string; data: unknown }) => {
+      signal: async (conn, args) => {
         await deps.calls.signal(actorOf(conn), args.callId, args.toUserId, args.data);
         return {};
       },
@@ -289,6 +290,14 @@ export class Gateway {
     };
   }
 
+  /** Checks `raw` as `op`'s arguments: the handler's call, ready to run, or why they are refused. */
+  private run<Op extends OpName>(op: Op, conn: ClientConnection, raw: unknown): (() => Promise<unknown>) | DialtoneError {
+    const args = opArgs[op](raw);
+    if (!args.ok) return invalidParam(args.reason);
+    const handler: OpHandlers[Op] = this.ops[op];
+    return () => handler(conn, args.value);
+  }
+
   private async onFrame(conn: ClientConnection, data: RawData, isBinary: boolean): Promise<void> {
     const reply = (id: unknown, body: Record<string, unknown>) => sendFrame(conn.socket, JSON.stringify({ id, ...body }));
     const refuse = (id: unknown, err: DialtoneError) => reply(id, { ok: false, code: err.code, message: err.message });
@@ -315,11 +324,11 @@ export class Gateway {
     const request = checkRequest(frame);
     if (!request.ok) return refuse(replyIdOf(frame), invalidParam(request.reason));
     const { op } = request.value;
-    if (!Object.hasOwn(this.ops, op)) return refuse(request.value.id, invalidParam(`unknown op ${JSON.stringify(op)}`));
-    const args = opArgs[op as OpName](request.value.args ?? {});
-    if (!args.ok) return refuse(request.value.id, invalidParam(args.reason));
+    if (!isOpName(op)) return refuse(request.value.id, invalidParam(`unknown op ${JSON.stringify(op)}`));
+    const run = this.run(op, conn, request.value.args ?? {});
+    if (isDialtoneError(run)) return refuse(request.value.id, run);
     try {
-      const result = await this.ops[op as OpName](conn, args.value as never);
+      const result = await run();
       reply(request.value.id, { ok: true, result });
     } catch (err) {
       if (isDialtoneError(err)) return refuse(request.value.id, err);

@@ -25,9 +25,9 @@ function delivery(e: OutboxRecord): Record<string, unknown> {
     Attempts: e.attempts,
     CreateTimeMs: e.createdAt,
     ...(e.status === 'pending' ? { NextAttemptTimeMs: e.nextAttemptAt } : {}),
-    ...(e.deliveredAt !== undefined ? { DeliveredTimeMs: e.deliveredAt } : {}),
-    ...(e.lastHttpStatus !== undefined ? { LastHttpStatus: e.lastHttpStatus } : {}),
-    ...(e.lastError !== undefined ? { LastError: e.lastError } : {}),
+    DeliveredTimeMs: e.deliveredAt,
+    LastHttpStatus: e.lastHttpStatus,
+    LastError: e.lastError,
   };
 }
 
@@ -36,9 +36,9 @@ function attempt(a: AttemptRecord): Record<string, unknown> {
     Attempt: a.attempt,
     TimeMs: a.startedAt,
     LatencyMs: a.latencyMs,
-    ...(a.httpStatus !== undefined ? { HttpStatus: a.httpStatus } : {}),
-    ...(a.error !== undefined ? { Error: a.error } : {}),
-    ...(a.responseExcerpt !== undefined ? { Response: a.responseExcerpt } : {}),
+    HttpStatus: a.httpStatus,
+    Error: a.error,
+    Response: a.responseExcerpt,
   };
 }
 

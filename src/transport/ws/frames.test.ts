@@ -1,0 +1,35 @@
+/** The op vocabulary: which names are ops, and the argument types the gateway's handlers receive. */
+import { describe, expect, expectTypeOf, it } from 'vitest';
+import { isOpName, OP_SCHEMAS, opArgs, type OpArgs, type OpName } from './frames.js';
+
+describe('isOpName', () => {
+  it('accepts every op that has a schema', () => {
+    for (const op of Object.keys(OP_SCHEMAS)) expect(isOpName(op)).toBe(true);
+  });
+
+  it('refuses other names, those of Object.prototype included', () => {
+    for (const op of ['', 'Calls', 'call', 'toString', 'constructor', '__proto__', 'hasOwnProperty']) expect(isOpName(op)).toBe(false);
+  });
+});
+
+describe('opArgs', () => {
+  it('passes checked arguments through as the op expects them', () => {
+    const checked = opArgs.hangup({ callId: 'c1', reason: 'interrupt' });
+    expect(checked).toEqual({ ok: true, value: { callId: 'c1', reason: 'interrupt' } });
+    if (checked.ok) expectTypeOf(checked.value).toEqualTypeOf<OpArgs['hangup']>();
+  });
+
+  it('refuses arguments the schema does not accept, naming the field', () => {
+    expect(opArgs.accept({})).toMatchObject({ ok: false, reason: expect.stringContaining('callId') });
+  });
+});
+
+describe('OpArgs', () => {
+  it('is the type each schema describes', () => {
+    expectTypeOf<OpName>().toEqualTypeOf<'calls' | 'accept' | 'reject' | 'ignore' | 'hangup' | 'inviteUser' | 'join' | 'signal' | 'ping'>();
+    expectTypeOf<OpArgs['hangup']>().toEqualTypeOf<{ callId: string; reason?: 'interrupt' }>();
+    expectTypeOf<OpArgs['inviteUser']>().toEqualTypeOf<{ callId: string; userIdList: string[]; timeout?: number }>();
+    expectTypeOf<OpArgs['signal']>().toEqualTypeOf<{ callId: string; toUserId: string; data: unknown }>();
+    expectTypeOf<OpArgs['calls']['roomIdType']>().toEqualTypeOf<1 | 2 | undefined>();
+  });
+});
