@@ -4,6 +4,7 @@
  * in time and response size. Errors come back as descriptions, never as rejections, so the
  * delivery worker records them as failed attempts.
  */
+import { describeError } from '../../callbacks/describe-error.js';
 import { Agent } from 'undici';
 import type { CallbackRequest, CallbackResponse, CallbackSender } from '../../app/ports.js';
 import { DestinationPolicy } from '../../callbacks/destination.js';
@@ -51,7 +52,14 @@ export class UndiciSender implements CallbackSender {
       return { status: res.statusCode, retryAfter: res.headers['retry-after'], body: res.text, latencyMs: performance.now() - started };
     } catch (err) {
       const latencyMs = performance.now() - started;
-      return { error: isTimeout(err) ? `timeout after ${request.timeoutMs} ms` : describeError(err), latencyMs };
+      return {
+        error: isTimeout(err)
+          ? `timeout after ${request.timeoutMs} ms`
+          : err instanceof DestinationRefusedError
+            ? err.message
+            : describeError(err),
+        latencyMs,
+      };
     }
   }
 
@@ -65,15 +73,4 @@ const TIMEOUT_CODES = new Set(['UND_ERR_HEADERS_TIMEOUT', 'UND_ERR_BODY_TIMEOUT'
 
 function isTimeout(err: unknown): boolean {
   return err instanceof Error && (err.name === 'TimeoutError' || TIMEOUT_CODES.has((err as { code?: string }).code ?? ''));
-}
-
-/** One line saying why a request failed: the refusal as is, else the error's code, message and cause's code. */
-export function describeError(err: unknown): string {
-  if (err instanceof DestinationRefusedError) return err.message;
-  if (err instanceof Error) {
-    const code = (err as { code?: string }).code;
-    const cause = (err as { cause?: { code?: string; message?: string } }).cause;
-    return [code, err.message, cause?.code].filter(Boolean).join(': ') || err.name;
-  }
-  return String(err);
 }

@@ -3,6 +3,7 @@
  * handle): {@link prepareRequest} addresses and signs the request under the app's settings as
  * they are now, and {@link outcomeOf} judges what came back. Both are pure.
  */
+import { describeError } from '../../callbacks/describe-error.js';
 import { callbackSign, webhookSignature } from '../../auth/callback-sign.js';
 import { USER_INFO_REFUSAL } from '../../callbacks/destination.js';
 import { isSuccessEnvelope } from '../../callbacks/envelope.js';
@@ -72,14 +73,4 @@ export function outcomeOf(response: CallbackResponse, startedAt: number): Attemp
   if (response.status !== 200) return { ...base, error: `HTTP ${response.status}` };
   if (!isSuccessEnvelope(response.body)) return { ...base, error: 'response is not the success envelope' };
   return { ...base, ok: true };
-}
-
-/** One line saying why something failed: the error's code, message and cause's code. */
-export function describeError(err: unknown): string {
-  if (err instanceof Error) {
-    const code = (err as { code?: string }).code;
-    const cause = (err as { cause?: { code?: string; message?: string } }).cause;
-    return [code, err.message, cause?.code].filter(Boolean).join(': ') || err.name;
-  }
-  return String(err);
 }

@@ -20,7 +20,8 @@ import { defaultPolicy, nextAttemptAt, type DeliveryPolicy } from '../../callbac
 import type { AttemptOutcome, CallbackSender, Clock, DeliveryObserver, OutboxEntry, QuarantineObserver, Storage } from '../ports.js';
 import { reportQuarantined } from '../quarantine.js';
 import { AppSettings, type AppDelivery } from './app-settings.js';
-import { describeError, outcomeOf, prepareRequest } from './attempt.js';
+import { describeError } from '../../callbacks/describe-error.js';
+import { outcomeOf, prepareRequest } from './attempt.js';
 import { ClaimLoop, type ClaimRoom } from './claim-loop.js';
 import { OriginQueue, type Turn } from './origin-queue.js';
 import { SettlementBatch, type FlushedBatch } from './settlement.js';
