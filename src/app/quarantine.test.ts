@@ -9,22 +9,10 @@ import { Metrics } from '../metrics.js';
 import type { DueTimer, QuarantinedRow } from './ports.js';
 import { escapeForLog } from './quarantine.js';
 import { TimerWorker } from './timer-worker.js';
+import { within } from '../testing/within.js';
 
 const NOW = 1_700_000_000_000;
 const APP = 1400000001;
-
-/** Fails with `what` unless `promise` settles within `ms`. */
-async function within<T>(promise: Promise<T>, ms: number, what: string): Promise<T> {
-  let timer: NodeJS.Timeout | undefined;
-  const late = new Promise<never>((_, reject) => {
-    timer = setTimeout(() => reject(new Error(`${what} took longer than ${ms} ms`)), ms);
-  });
-  try {
-    return await Promise.race([promise, late]);
-  } finally {
-    clearTimeout(timer);
-  }
-}
 
 /** The error lines a logger wrote, parsed. */
 function capturingLog(): { log: pino.Logger; lines: Record<string, unknown>[] } {

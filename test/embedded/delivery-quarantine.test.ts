@@ -13,21 +13,10 @@ import { DestinationPolicy } from '../../src/callbacks/destination.js';
 import { Metrics } from '../../src/metrics.js';
 import { Receiver } from '../helpers/receiver.js';
 import { TEST_CALLBACK_ALLOW } from '../helpers/server.js';
+import { within } from '../../src/testing/within.js';
 
 const NOW = 1_700_000_000_000;
 const APP = 1400000001;
-
-async function within<T>(promise: Promise<T>, ms: number, what: string): Promise<T> {
-  let timer: NodeJS.Timeout | undefined;
-  const late = new Promise<never>((_, reject) => {
-    timer = setTimeout(() => reject(new Error(`${what} took longer than ${ms} ms`)), ms);
-  });
-  try {
-    return await Promise.race([promise, late]);
-  } finally {
-    clearTimeout(timer);
-  }
-}
 
 describe('Dispatcher and unaddressable outbox rows', () => {
   let storage: SqliteStorage;

@@ -10,6 +10,7 @@ import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { SqliteStorage } from '../../src/adapters/sqlite/storage.js';
 import { Harness, eventsOf } from '../helpers/harness.js';
+import { within } from '../../src/testing/within.js';
 
 let h: Harness | undefined;
 let dataDir: string | undefined;
@@ -18,18 +19,6 @@ afterEach(async () => {
   h = undefined;
   if (dataDir) rmSync(dataDir, { recursive: true, force: true });
 });
-
-async function within<T>(promise: Promise<T>, ms: number, what: string): Promise<T> {
-  let timer: NodeJS.Timeout | undefined;
-  const late = new Promise<never>((_, reject) => {
-    timer = setTimeout(() => reject(new Error(`${what} took longer than ${ms} ms`)), ms);
-  });
-  try {
-    return await Promise.race([promise, late]);
-  } finally {
-    clearTimeout(timer);
-  }
-}
 
 describe('unaddressable timer rows left in the database file', () => {
   it('are quarantined at start; ring timeouts still fire and the server shuts down promptly', async () => {
