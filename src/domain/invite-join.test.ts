@@ -4,41 +4,14 @@
  * (-1202).
  */
 import { describe, expect, it } from 'vitest';
-import { isDialtoneError, type DialtoneError } from '../errors.js';
+import { isDialtoneError } from '../errors.js';
 import { accept, reject, ringTimeout } from './answer.js';
-import type { Step } from './effects.js';
 import { invite, join, type JoinInput } from './invite-join.js';
 import { hangup } from './hangup.js';
-import { startCall } from './start-call.js';
+import { ok, start, T0 } from '../testing/domain.js';
 import type { Call } from './types.js';
 
-const T0 = 1_800_000_000_000;
-
-function ok<S extends Step>(r: S | DialtoneError): S {
-  if (isDialtoneError(r)) throw r;
-  return r;
-}
-
 const codeOf = (r: unknown) => (isDialtoneError(r) ? r.code : 'ok');
-
-function start(callees: string[], busy: string[] = []): Call {
-  return ok(
-    startCall({
-      sdkAppId: 1,
-      callId: 'c1',
-      callerId: 'alice',
-      callerDeviceId: 'a1',
-      robotCaller: false,
-      calleeIds: callees,
-      mediaType: 'Video',
-      generatedStringRoomId: 'room',
-      generatedNumericRoomId: 1,
-      busy: new Set(busy),
-      callerBusy: false,
-      now: T0,
-    }),
-  ).call!;
-}
 
 const tryJoin = (call: Call, userId: string, over: Partial<JoinInput> = {}) =>
   join(call, { userId, deviceId: `${userId}-d`, busy: false, now: T0 + 5000, ...over });

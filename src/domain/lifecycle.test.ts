@@ -4,40 +4,14 @@
  * `user[@device]:event[:reason]`, `MC:user:Action`, `End:Result`.
  */
 import { describe, expect, it } from 'vitest';
-import { isDialtoneError, type DialtoneError } from '../errors.js';
+import { isDialtoneError } from '../errors.js';
 import { accept, heartbeatExpired, ignore, reject, ringTimeout } from './answer.js';
 import type { Effect, Step } from './effects.js';
 import { endByServer } from './end-by-server.js';
 import { invite, join } from './invite-join.js';
 import { hangup } from './hangup.js';
 import { startCall } from './start-call.js';
-import type { Call } from './types.js';
-
-const T0 = 1_800_000_000_000;
-
-function ok<S extends Step>(r: S | DialtoneError): S {
-  if (isDialtoneError(r)) throw r;
-  return r;
-}
-
-function start(callees: string[], busy: string[] = []): Call {
-  return ok(
-    startCall({
-      sdkAppId: 1,
-      callId: 'c1',
-      callerId: 'alice',
-      callerDeviceId: 'a1',
-      robotCaller: false,
-      calleeIds: callees,
-      mediaType: 'Video',
-      generatedStringRoomId: 'room',
-      generatedNumericRoomId: 1,
-      busy: new Set(busy),
-      callerBusy: false,
-      now: T0,
-    }),
-  ).call!;
-}
+import { ok, start, T0 } from '../testing/domain.js';
 
 function summary(effects: Effect[]): string[] {
   const out: string[] = [];
