@@ -5,7 +5,7 @@ import { defineConfig } from 'vitest/config';
  * again on PostgreSQL + Redis (cluster mode), so both modes keep the same behaviour. Tests about
  * one mode only run once, in the sqlite project: `test/embedded/` (the SQLite file, restarting one
  * process, the browser demo) and `test/cluster/` (which start their own cluster processes). (The
- * storage suite, src/adapters/storage-conformance.test.ts, is another thing: it runs both stores
+ * storage contract, src/adapters/storage-contract.test.ts, is another thing: it runs both stores
  * itself, repository by repository, in the sqlite project.)
  */
 const BOTH_STORES = ['test/both-stores/**/*.test.ts'];

@@ -32,11 +32,7 @@ import { Dispatcher } from './app/delivery/dispatcher.js';
 import type { DialtoneConfig } from './config.js';
 import { createLogger } from './logger.js';
 import { Metrics } from './metrics.js';
-import { adminCommands } from './transport/http/commands/admin.js';
-import { callConfigCommands, callPolicyCommands } from './transport/http/commands/call-config.js';
-import { callEngineCommands } from './transport/http/commands/call-engine.js';
-import { callRecordCommands } from './transport/http/commands/call-record.js';
-import { deliveryCommands } from './transport/http/commands/deliveries.js';
+import { restCommands } from './transport/http/commands/index.js';
 import { createHttp } from './transport/http/fastify.js';
 import { registerRestApi } from './transport/http/rest-api.js';
 import { registerRoutes } from './transport/http/routes/index.js';
@@ -86,8 +82,8 @@ export async function createServer(config: DialtoneConfig, overrides: ServerOver
   const clock = overrides.clock ?? { now: () => Date.now() };
   const ids = overrides.ids ?? randomIds;
   const storage = await openStorage(config, log);
-  // One process or a cluster, chosen once here: past this point only the lease timings below
-  // and the start-up differ; everything else talks to the ClusterBus port.
+  // One process or a cluster, chosen once here: past this point only the lease timings and the
+  // start-up differ; everything else talks to the ClusterBus port.
   const bus = openRedisBus(config, log);
   const connections = new ConnectionRegistry();
   const clusterBus: ClusterBus = bus ?? new LocalBus(connections);
@@ -103,22 +99,16 @@ export async function createServer(config: DialtoneConfig, overrides: ServerOver
   const notifier = new ClusterNotifier(connections, clusterBus);
   const metrics = new Metrics(storage, () => connections.size);
   const destinations = new DestinationPolicy({ allow: config.callbackAllow, allowLoopback: config.dev });
-  const dispatcher = new Dispatcher({
+  const dispatcher = createDispatcher(config, {
     storage,
     clock,
-    log: log.child({ component: 'callbacks' }),
-    sender: new UndiciSender({
-      timeoutMs: config.callbackTimeoutMs,
-      destinations,
-      ...(overrides.dnsLookup ? { lookup: overrides.dnsLookup } : {}),
-    }),
-    webhookSecretsOf: apps.webhookSecretsOf,
-    timeoutMs: config.callbackTimeoutMs,
-    retentionMs: config.callbackRetentionDays * 24 * 3600_000,
-    observer: metrics,
-    quarantine: metrics,
-    ...(leaseMs !== undefined ? { leaseMs } : {}),
-    ...(bus ? { recheckMs: 2_000 } : {}),
+    log,
+    apps,
+    metrics,
+    destinations,
+    leaseMs,
+    clustered: !!bus,
+    dnsLookup: overrides.dnsLookup,
   });
   // The runner arms timers and the timer worker fires through the call service the runner feeds:
   // declared first, assigned once both exist.
@@ -132,8 +122,7 @@ export async function createServer(config: DialtoneConfig, overrides: ServerOver
     onCallbacksQueued: () => dispatcher.wake(),
     onTimersChanged: (dueAt) => timers?.armed(dueAt),
   });
-  const serverIp = serverAddress(config.host);
-  const calls = new CallService({ storage, runner, notifier, clock, ids, serverIp });
+  const calls = new CallService({ storage, runner, notifier, clock, ids, serverIp: serverAddress(config.host) });
   timers = new TimerWorker({
     storage,
     clock,
@@ -162,19 +151,10 @@ export async function createServer(config: DialtoneConfig, overrides: ServerOver
   // package root, in src/ or dist/).
   const sdkBundle = new URL('../dist/sdk/dialtone-client.js', import.meta.url);
   registerRoutes(http, { apps, metrics: metrics.registry, metricsToken: config.metricsToken, sdkBundle, dev: config.dev });
-  registerRestApi(http, {
-    apps,
-    clock,
-    commands: [
-      ...callConfigCommands(callbackConfig, destinations),
-      ...callPolicyCommands(new CallPolicyService(storage)),
-      ...deliveryCommands(deliveries),
-      ...callRecordCommands(new RecordService(storage, clock)),
-      ...callEngineCommands(calls),
-      ...adminCommands(apps, clock),
-    ],
-    rateLimitPerSecond: config.restRateLimit,
-  });
+  const callPolicy = new CallPolicyService(storage);
+  const records = new RecordService(storage, clock);
+  const commands = restCommands({ apps, clock, calls, callbackConfig, callPolicy, deliveries, records, destinations });
+  registerRestApi(http, { apps, clock, commands, rateLimitPerSecond: config.restRateLimit });
 
   const gateway = new Gateway({
     apps,
@@ -188,16 +168,19 @@ export async function createServer(config: DialtoneConfig, overrides: ServerOver
     bus: clusterBus,
   });
   gateway.attach(http.server);
-  new ClusterService({
+  const cluster = new ClusterService({
     bus: clusterBus,
     presence,
     local: connections,
     devices: connections,
     kick: (app, user, device) => gateway.kickLocal(app, user, device),
     reloadApps: () => apps.load(),
+    clock,
     log: log.child({ component: 'cluster' }),
-  }).attach();
+  });
+  cluster.attach();
 
+  const started = { config, http, storage, bus, cluster, presence, callbackConfig, apps, destinations, dispatcher, timers, gateway, log };
   return {
     http,
     apps,
@@ -212,23 +195,96 @@ export async function createServer(config: DialtoneConfig, overrides: ServerOver
     log,
     ...(bus ? { bus } : {}),
     ...(created ? { createdApp: created } : {}),
-    async listen() {
-      await recover(bus, storage, presence);
-      await warnRefusedCallbackUrls(storage, apps, destinations, log);
-      await http.listen({ host: config.host, port: config.port });
-      dispatcher.start();
-      timers.start();
-      return baseUrl(http, config);
-    },
-    async close() {
-      gateway.close();
-      await http.close();
-      await timers.stop();
-      await dispatcher.stop();
-      await bus?.close();
-      await storage.close();
-    },
+    listen: () => listen(started),
+    close: () => close(started),
   };
+}
+
+/** The parts {@link listen} and {@link close} start and stop, in order. */
+interface Parts {
+  config: DialtoneConfig;
+  http: FastifyInstance;
+  storage: Storage;
+  bus: RedisBus | undefined;
+  cluster: ClusterService;
+  presence: PresenceService;
+  callbackConfig: CallbackConfigService;
+  apps: AppRegistry;
+  destinations: DestinationPolicy;
+  dispatcher: Dispatcher;
+  timers: TimerWorker;
+  gateway: Gateway;
+  log: Logger;
+}
+
+/**
+ * Recovers, listens, then starts the workers. Alone, this process first takes back the claims and
+ * members a previous run left; in a cluster the others own theirs, and a dead one's come back
+ * through the bus and expiring leases, so it joins the bus and starts beating instead.
+ */
+async function listen(p: Parts): Promise<string> {
+  if (p.bus) {
+    await p.bus.start();
+    await p.cluster.start();
+  } else {
+    await p.storage.recoverClaims();
+    await p.presence.rearmAfterRestart();
+  }
+  await p.callbackConfig.warnRefusedUrls(
+    p.apps.list().map((a) => a.sdkAppId),
+    p.destinations,
+    p.log,
+  );
+  await p.http.listen({ host: p.config.host, port: p.config.port });
+  p.dispatcher.start();
+  p.timers.start();
+  return baseUrl(p.http, p.config);
+}
+
+/** Stops accepting, closes sockets, drains the workers, leaves the bus, closes storage. */
+async function close(p: Parts): Promise<void> {
+  p.gateway.close();
+  await p.http.close();
+  await p.timers.stop();
+  await p.dispatcher.stop();
+  p.cluster.stop();
+  await p.bus?.close();
+  await p.storage.close();
+}
+
+/** What {@link createDispatcher} wires the callback worker to. */
+interface DispatcherWiring {
+  storage: Storage;
+  clock: Clock;
+  log: Logger;
+  apps: AppRegistry;
+  metrics: Metrics;
+  destinations: DestinationPolicy;
+  leaseMs: number | undefined;
+  /** Whether other processes share the outbox (then work they queued is looked for every 2 s). */
+  clustered: boolean;
+  dnsLookup: DnsLookup | undefined;
+}
+
+/** The callback worker, sending through undici to destinations the policy allows. */
+function createDispatcher(config: DialtoneConfig, w: DispatcherWiring): Dispatcher {
+  return new Dispatcher({
+    storage: w.storage,
+    clock: w.clock,
+    log: w.log.child({ component: 'callbacks' }),
+    sender: new UndiciSender({
+      timeoutMs: config.callbackTimeoutMs,
+      destinations: w.destinations,
+      ...(w.dnsLookup ? { lookup: w.dnsLookup } : {}),
+    }),
+    webhookSecretsOf: w.apps.webhookSecretsOf,
+    timeoutMs: config.callbackTimeoutMs,
+    retentionMs: config.callbackRetentionDays * 24 * 3600_000,
+    observer: w.metrics,
+    quarantine: w.metrics,
+    ...(w.leaseMs !== undefined ? { leaseMs: w.leaseMs } : {}),
+    ...(w.clustered ? { recheckMs: 2_000 } : {}),
+  });
 }
 
 /** The store `config` names: PostgreSQL when it has a database URL, else the SQLite file in its data directory. */
@@ -254,39 +310,6 @@ function baseUrl(http: FastifyInstance, config: DialtoneConfig): string {
   const port = typeof address === 'object' && address ? address.port : config.port;
   const host = config.host.includes(':') ? `[${config.host}]` : config.host;
   return `http://${host}:${port}`;
-}
-
-/**
- * Before listening: alone, this process takes back the claims and members a previous run left;
- * in a cluster, other processes are alive and own theirs, and a dead one's are taken over through
- * the bus and by expiring leases, so it only joins the bus.
- */
-async function recover(bus: RedisBus | undefined, storage: Storage, presence: PresenceService): Promise<void> {
-  if (bus) return bus.start();
-  await storage.recoverClaims();
-  await presence.rearmAfterRestart();
-}
-
-/**
- * Logs one warning per app whose stored callback URL the destination policy now refuses (the
- * policy changed since it was set, or it predates the policy): its callbacks will fail. Only the
- * URL's origin is logged, without user-info, since query strings and user-info may hold secrets.
- */
-async function warnRefusedCallbackUrls(storage: Storage, apps: AppRegistry, destinations: DestinationPolicy, log: Logger): Promise<void> {
-  const configs = await storage.transaction(async (tx) => {
-    const found: { sdkAppId: number; url: string }[] = [];
-    for (const app of apps.list()) {
-      const config = await tx.callbackConfig.get(app.sdkAppId);
-      if (config) found.push({ sdkAppId: app.sdkAppId, url: config.url });
-    }
-    return found;
-  });
-  for (const { sdkAppId, url } of configs) {
-    const reason = destinations.refuseUrl(url);
-    if (reason === undefined) continue;
-    const origin = URL.canParse(url) ? new URL(url).origin : '(not a URL)';
-    log.warn({ sdkAppId, origin }, `the callback URL of app ${sdkAppId} (${origin}) is refused, so its callbacks will fail: ${reason}`);
-  }
 }
 
 /** The address put in `ClientIP` of events the server causes itself: the listen address, or a local one for a wildcard. */

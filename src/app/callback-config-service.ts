@@ -3,6 +3,8 @@
  * configuration as it is when a callback is sent decides where it goes (SPEC §6): a change
  * cancels the pending callbacks it no longer covers, and the dispatcher is told of every change.
  */
+import type { Logger } from 'pino';
+import type { DestinationPolicy } from '../callbacks/destination.js';
 import { CALLBACK_COMMANDS } from '../domain/types.js';
 import { ERR, dialtoneError } from '../errors.js';
 import type { CallbackConfig, CallbackToken, Clock, Storage } from './ports.js';
@@ -68,5 +70,27 @@ export class CallbackConfigService {
   async deleteToken(sdkAppId: number): Promise<void> {
     await this.storage.transaction((tx) => tx.callbackConfig.deleteToken(sdkAppId));
     this.deps.changed(sdkAppId);
+  }
+
+  /**
+   * Logs one warning per app whose stored callback URL `destinations` now refuses (the policy
+   * changed since it was set, or it predates the policy): its callbacks will fail. Only the URL's
+   * origin is logged, without user-info, since query strings and user-info may hold secrets.
+   */
+  async warnRefusedUrls(sdkAppIds: readonly number[], destinations: DestinationPolicy, log: Logger): Promise<void> {
+    const configs = await this.storage.transaction(async (tx) => {
+      const found: { sdkAppId: number; url: string }[] = [];
+      for (const sdkAppId of sdkAppIds) {
+        const config = await tx.callbackConfig.get(sdkAppId);
+        if (config) found.push({ sdkAppId, url: config.url });
+      }
+      return found;
+    });
+    for (const { sdkAppId, url } of configs) {
+      const reason = destinations.refuseUrl(url);
+      if (reason === undefined) continue;
+      const origin = URL.canParse(url) ? new URL(url).origin : '(not a URL)';
+      log.warn({ sdkAppId, origin }, `the callback URL of app ${sdkAppId} (${origin}) is refused, so its callbacks will fail: ${reason}`);
+    }
   }
 }

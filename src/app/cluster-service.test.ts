@@ -1,7 +1,8 @@
 /**
- * The cluster service on a fake bus: other processes' messages reach this process's sockets,
- * a dead process's members get their heartbeat expiry from its last beat, and after an outage
- * every local device is registered again and resynced, one failure not stopping the others.
+ * The cluster service on a fake bus and a manual clock: other processes' messages reach this
+ * process's sockets, a process silent for longer than the dead-after time is claimed and its
+ * members get their heartbeat expiry from its last beat, and after an outage every local device
+ * is registered again and resynced, one failure not stopping the others.
  */
 import { pino } from 'pino';
 import { describe, expect, it } from 'vitest';
@@ -25,7 +26,14 @@ class FakeBus implements ClusterBus {
   user: (m: ClusterMessage) => void = () => undefined;
   apps: () => void = () => undefined;
   reconnect: () => void = () => undefined;
-  dead: (devices: ClusterDevice[], lastBeat: number) => Promise<void> = async () => undefined;
+  /** Beats this process recorded, unix ms. */
+  readonly beats: number[] = [];
+  /** Other processes' last beats. */
+  readonly others = new Map<string, number>();
+  /** Devices each other process holds; a claimed process's are handed over once. */
+  readonly held = new Map<string, ClusterDevice[]>();
+  readonly claims: string[] = [];
+  failBeat = false;
 
   async register(d: ClusterDevice, maxDevices: number): Promise<Admission> {
     if (this.failRegisterOf.has(d.userId)) throw new Error('redis is away');
@@ -55,8 +63,18 @@ class FakeBus implements ClusterBus {
   onReconnect(h: () => void): void {
     this.reconnect = h;
   }
-  onProcessDead(h: (devices: ClusterDevice[], lastBeat: number) => Promise<void>): void {
-    this.dead = h;
+  async beat(now: number): Promise<void> {
+    if (this.failBeat) throw new Error('redis is away');
+    this.beats.push(now);
+  }
+  async otherBeats(): Promise<ReadonlyMap<string, number>> {
+    return new Map(this.others);
+  }
+  async claimDead(processId: string): Promise<ClusterDevice[] | undefined> {
+    this.claims.push(processId);
+    // As Redis's HDEL: only the first claim of a listed process wins.
+    if (!this.others.delete(processId)) return undefined;
+    return this.held.get(processId) ?? [];
   }
 }
 
@@ -85,13 +103,14 @@ function localDevices(list: ClusterDevice[]): LocalDevices {
 
 function setup(local: ClusterDevice[] = []) {
   const bus = new FakeBus();
+  const clock = { t: LAST_BEAT, now: () => clock.t };
   const presence = new FakePresence();
   const notified: { sdkAppId: number; effect: NotifyEffect }[] = [];
   const kicked: string[] = [];
   const errors: string[] = [];
   let reloads = 0;
   let reloadFails = false;
-  const log = pino({ level: 'error' }, { write: (line: string) => void errors.push(JSON.parse(line).msg as string) });
+  const log = pino({ level: 'warn' }, { write: (line: string) => void errors.push(JSON.parse(line).msg as string) });
   const service = new ClusterService({
     bus,
     presence,
@@ -102,11 +121,15 @@ function setup(local: ClusterDevice[] = []) {
       reloads++;
       if (reloadFails) throw new Error('database is away');
     },
+    clock,
     log,
+    deadAfterMs: 5_000,
   });
   service.attach();
   return {
     bus,
+    clock,
+    service,
     presence,
     notified,
     kicked,
@@ -147,22 +170,88 @@ describe('ClusterService', () => {
     expect(s.reloads()).toBe(2);
   });
 
+  it('beats at the clock’s time and leaves a process alone until it is silent for longer than the dead-after time', async () => {
+    const s = setup();
+    s.bus.others.set('p2', LAST_BEAT);
+    s.bus.held.set('p2', [device('alice')]);
+    s.clock.t = LAST_BEAT + 5_000;
+    await s.service.beat();
+    expect(s.bus.beats).toEqual([LAST_BEAT + 5_000]);
+    expect(s.bus.claims).toEqual([]);
+    s.clock.t = LAST_BEAT + 5_001;
+    await s.service.beat();
+    expect(s.bus.claims).toEqual(['p2']);
+    expect(s.presence.disconnects).toEqual([{ userId: 'alice', deviceId: 'phone', lastSeen: LAST_BEAT, lastDevice: true }]);
+  });
+
   it('takes over a dead process’s members from its last beat; a user with a device elsewhere is not on their last one', async () => {
     const s = setup();
     s.bus.counts.set('alice', 1);
-    await s.bus.dead([device('alice'), device('bob', 'tablet')], LAST_BEAT);
+    s.bus.others.set('p2', LAST_BEAT);
+    s.bus.held.set('p2', [device('alice'), device('bob', 'tablet')]);
+    s.clock.t = LAST_BEAT + 60_000;
+    await s.service.beat();
     expect(s.presence.disconnects).toEqual([
       { userId: 'alice', deviceId: 'phone', lastSeen: LAST_BEAT, lastDevice: false },
       { userId: 'bob', deviceId: 'tablet', lastSeen: LAST_BEAT, lastDevice: true },
     ]);
   });
 
+  it('does nothing with a dead process another survivor claimed first', async () => {
+    const s = setup();
+    s.bus.others.set('p2', LAST_BEAT);
+    s.bus.held.set('p2', [device('alice')]);
+    const staleView = s.bus.otherBeats.bind(s.bus);
+    // Another survivor's HDEL lands between this process's read of the beats and its claim.
+    s.bus.otherBeats = async () => {
+      const beats = await staleView();
+      s.bus.others.delete('p2');
+      return beats;
+    };
+    s.clock.t = LAST_BEAT + 60_000;
+    await s.service.beat();
+    expect(s.bus.claims).toEqual(['p2']);
+    expect(s.presence.disconnects).toEqual([]);
+  });
+
   it('goes on with the other members when one cannot be taken over', async () => {
     const s = setup();
     s.presence.failFor.add('alice');
-    await s.bus.dead([device('alice'), device('bob')], LAST_BEAT);
+    s.bus.others.set('p2', LAST_BEAT);
+    s.bus.held.set('p2', [device('alice'), device('bob')]);
+    s.clock.t = LAST_BEAT + 60_000;
+    await s.service.beat();
     expect(s.presence.disconnects.map((d) => d.userId)).toEqual(['bob']);
-    expect(s.errors).toEqual(['could not take over a member of a dead process']);
+    expect(s.errors).toEqual([
+      'a cluster process stopped beating; taking over its members',
+      'could not take over a member of a dead process',
+    ]);
+  });
+
+  it('logs a beat the bus refuses and beats again next time', async () => {
+    const s = setup();
+    s.bus.failBeat = true;
+    await s.service.beat();
+    expect(s.errors).toEqual(['cluster heartbeat failed']);
+    s.bus.failBeat = false;
+    s.clock.t = LAST_BEAT + 1_000;
+    await s.service.beat();
+    expect(s.bus.beats).toEqual([LAST_BEAT + 1_000]);
+  });
+
+  it('skips a beat while the previous one is still running', async () => {
+    const s = setup();
+    let release: () => void = () => undefined;
+    const slow = new Promise<void>((r) => (release = r));
+    s.bus.beat = async (now) => {
+      s.bus.beats.push(now);
+      await slow;
+    };
+    const first = s.service.beat();
+    await s.service.beat();
+    release();
+    await first;
+    expect(s.bus.beats).toEqual([LAST_BEAT]);
   });
 
   it('after an outage registers every local device again without a limit and resyncs each client', async () => {
@@ -209,12 +298,14 @@ describe('LocalBus', () => {
     bus.onUserMessage(() => void called.push('user'));
     bus.onAppsChanged(() => void called.push('apps'));
     bus.onReconnect(() => void called.push('reconnect'));
-    bus.onProcessDead(async () => void called.push('dead'));
     bus.publishEvent(APP, { type: 'notify', userId: 'bob', event: 'onCallReceived', data: {} });
     bus.publishKick(APP, 'bob', 'phone', 'p1');
     bus.publishAppsChanged();
     await bus.watch(APP, 'bob');
     await bus.unwatch(APP, 'bob');
+    await bus.beat(LAST_BEAT);
+    expect(await bus.otherBeats()).toEqual(new Map());
+    expect(await bus.claimDead('p2')).toBeUndefined();
     await new Promise((r) => setImmediate(r));
     expect(called).toEqual([]);
   });

@@ -1,12 +1,15 @@
 /**
  * What this process does with what the cluster bus tells it: delivers other processes' events and
- * kicks to its own sockets, reloads apps another process changed, takes over the members of a
- * process that died, and resyncs its clients after the bus was lost (events published meanwhile
- * are gone). With the one-process bus none of this ever fires.
+ * kicks to its own sockets, reloads apps another process changed, beats on the bus and takes over
+ * the members of a process that stopped beating, and resyncs its clients after the bus was lost
+ * (events published meanwhile are gone). With the one-process bus none of this ever fires.
+ *
+ * Telling a dead process is timing, so it lives here on the injectable clock; the bus only stores
+ * beats and hands a dead process's devices to exactly one survivor.
  */
 import type { Logger } from 'pino';
 import type { Notifier } from './notifier.js';
-import type { ClusterBus, ClusterDevice, ClusterMessage, LocalDevices } from './ports.js';
+import type { Clock, ClusterBus, ClusterDevice, ClusterMessage, LocalDevices } from './ports.js';
 import type { PresenceService } from './presence-service.js';
 
 /** Dependencies of {@link ClusterService}. */
@@ -21,11 +24,19 @@ export interface ClusterServiceDeps {
   kick(sdkAppId: number, userId: string, deviceId: string): void;
   /** Reads the apps again after another process changed them. */
   reloadApps(): Promise<void>;
+  clock: Clock;
   log: Logger;
+  /** How often this process beats and looks for dead ones, ms. Default 1000. */
+  beatMs?: number;
+  /** A process whose last beat is older than this is taken for dead, ms. Default 5000. */
+  deadAfterMs?: number;
 }
 
 /** Handles the bus's messages and events for this process. */
 export class ClusterService {
+  private beating: NodeJS.Timeout | undefined;
+  private inBeat = false;
+
   constructor(private readonly deps: ClusterServiceDeps) {}
 
   /** Subscribes to the bus; call once, before it starts. */
@@ -33,8 +44,47 @@ export class ClusterService {
     const { bus, log } = this.deps;
     bus.onUserMessage((m) => this.received(m));
     bus.onAppsChanged(() => void this.deps.reloadApps().catch((err: unknown) => log.error({ err }, 'could not reload apps')));
-    bus.onProcessDead((devices, lastBeat) => this.takeOver(devices, lastBeat));
     bus.onReconnect(() => void this.resync());
+  }
+
+  /** Beats now and then every `beatMs`, until {@link stop}. Call once the bus is connected. */
+  async start(): Promise<void> {
+    await this.beat();
+    this.beating = setInterval(() => void this.beat(), this.deps.beatMs ?? 1000);
+    this.beating.unref();
+  }
+
+  /** Stops beating: the other processes take this one for dead once its last beat is old enough. */
+  stop(): void {
+    if (this.beating) clearInterval(this.beating);
+    this.beating = undefined;
+  }
+
+  /**
+   * Says this process is alive and takes over every process silent for longer than `deadAfterMs`
+   * whose claim this process wins. A beat still running when the next is due makes that one skip,
+   * so a slow bus never stacks them; a failed beat is logged and the next one tries again.
+   */
+  async beat(): Promise<void> {
+    if (this.inBeat) return;
+    this.inBeat = true;
+    const { bus, clock, log } = this.deps;
+    const deadAfterMs = this.deps.deadAfterMs ?? 5000;
+    try {
+      const now = clock.now();
+      await bus.beat(now);
+      for (const [id, lastBeat] of await bus.otherBeats()) {
+        if (now - lastBeat <= deadAfterMs) continue;
+        const devices = await bus.claimDead(id);
+        if (!devices) continue;
+        log.warn({ deadProcess: id, devices: devices.length }, 'a cluster process stopped beating; taking over its members');
+        await this.takeOver(devices, lastBeat);
+      }
+    } catch (err) {
+      log.warn({ err: err instanceof Error ? err.message : err }, 'cluster heartbeat failed');
+    } finally {
+      this.inBeat = false;
+    }
   }
 
   /** Delivers an event or kick another process sent about a user this process holds. */

@@ -43,5 +43,13 @@ export class LocalBus implements ClusterBus {
 
   onReconnect(_handler: () => void): void {}
 
-  onProcessDead(_handler: (devices: ClusterDevice[], lastBeat: number) => Promise<void>): void {}
+  async beat(_now: number): Promise<void> {}
+
+  async otherBeats(): Promise<ReadonlyMap<string, number>> {
+    return new Map();
+  }
+
+  async claimDead(_processId: string): Promise<ClusterDevice[] | undefined> {
+    return undefined;
+  }
 }

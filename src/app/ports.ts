@@ -391,8 +391,15 @@ export interface ClusterBus {
   onAppsChanged(handler: () => void): void;
   /** Called when the bus is back after being lost: what was published meanwhile is gone. */
   onReconnect(handler: () => void): void;
-  /** Called once per dead process (by exactly one survivor) with the devices it held and its last beat (unix ms). */
-  onProcessDead(handler: (devices: ClusterDevice[], lastBeat: number) => Promise<void>): void;
+  /** Records that this process is alive at `now` (unix ms). */
+  beat(now: number): Promise<void>;
+  /** The last beat (unix ms) of every other process still listed, by process id. */
+  otherBeats(): Promise<ReadonlyMap<string, number>>;
+  /**
+   * Unlists a process taken for dead and takes its devices off the device lists. Exactly one
+   * caller wins: it gets the devices still listed as on that process; every other gets undefined.
+   */
+  claimDead(processId: string): Promise<ClusterDevice[] | undefined>;
 }
 
 /** This process's connected devices (the WebSocket transport's registry). */

@@ -112,7 +112,7 @@ async function removeData(dataDir: string, cluster: Partial<DialtoneConfig> | un
 export { TEST_DATABASE_URL };
 export const TEST_REDIS_URL = process.env.REDIS_URL ?? 'redis://127.0.0.1:6379';
 
-/** True when the suite runs as the cluster-mode conformance project (PostgreSQL + Redis). */
+/** True when the suite runs as the `cluster` project of vitest.config.ts (PostgreSQL + Redis). */
 export const CLUSTER_MODE = process.env.DIALTONE_TEST_STORE === 'cluster';
 
 /**

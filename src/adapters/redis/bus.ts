@@ -1,7 +1,8 @@
 /**
  * The cluster bus on Redis (SPEC §7): routes client events to whichever processes hold the
- * recipient's sockets, keeps the cluster-wide list of each user's devices, and notices processes
- * that stop beating so that another one takes over their members' heartbeat expiry.
+ * recipient's sockets, keeps the cluster-wide list of each user's devices, and keeps each
+ * process's last beat, so that the cluster service (app layer, on its clock) can tell a process
+ * that stopped and have exactly one survivor take over its devices.
  *
  * Routing is Redis's own: a process subscribes to the channel of each user it has a socket of,
  * and events for a user are published on that user's channel, so only the processes holding the
@@ -21,10 +22,6 @@ export interface RedisBusOptions {
   /** This process's id, unique in the cluster. */
   processId: string;
   log: Logger;
-  /** How often this process says it is alive, ms. Default 1000. */
-  beatMs?: number;
-  /** A process silent this long is taken for dead, ms. Default 5000. */
-  deadAfterMs?: number;
 }
 
 // Registers a device unless the user is at the limit: KEYS devices hash, process set;
@@ -50,12 +47,10 @@ export class RedisBus implements ClusterBus {
   private readonly cmd: Redis;
   private readonly sub: Redis;
   private readonly watched = new Map<string, number>();
-  private beat: NodeJS.Timeout | undefined;
   private lost = false;
   private userHandler: (m: ClusterMessage) => void = () => undefined;
   private appsHandler: () => void = () => undefined;
   private reconnectHandler: () => void = () => undefined;
-  private deadHandler: (devices: ClusterDevice[], lastBeat: number) => Promise<void> = async () => undefined;
 
   constructor(private readonly opts: RedisBusOptions) {
     this.processId = opts.processId;
@@ -88,19 +83,15 @@ export class RedisBus implements ClusterBus {
     this.sub.on('ready', back);
   }
 
-  /** Connects both clients and starts beating. */
+  /** Connects both clients. */
   async start(): Promise<void> {
     await Promise.all([this.cmd.connect(), this.sub.connect()]);
     this.lost = false;
     await this.sub.subscribe(this.key('apps'));
-    await this.beatOnce();
-    this.beat = setInterval(() => void this.beatOnce(), this.opts.beatMs ?? 1000);
-    this.beat.unref();
   }
 
-  /** Stops beating and disconnects. Devices stay listed: the others take them over as from a dead process. */
+  /** Disconnects. Devices and the last beat stay listed: the others take them over as from a dead process. */
   async close(): Promise<void> {
-    if (this.beat) clearInterval(this.beat);
     this.sub.disconnect();
     this.cmd.disconnect();
   }
@@ -118,11 +109,6 @@ export class RedisBus implements ClusterBus {
   /** Called when Redis is back after being lost: what was published meanwhile is gone. */
   onReconnect(handler: () => void): void {
     this.reconnectHandler = handler;
-  }
-
-  /** Called once per dead process (by exactly one survivor) with the devices it held. */
-  onProcessDead(handler: (devices: ClusterDevice[], lastBeat: number) => Promise<void>): void {
-    this.deadHandler = handler;
   }
 
   /** Starts receiving a user's messages (counted: as many unwatch calls end it). */
@@ -200,24 +186,23 @@ export class RedisBus implements ClusterBus {
     return (await this.cmd.hexists(this.devicesKey(sdkAppId, userId), deviceId)) === 1;
   }
 
-  private async beatOnce(): Promise<void> {
-    const now = Date.now();
-    try {
-      await this.cmd.hset(this.key('procs'), this.processId, String(now));
-      const procs = await this.cmd.hgetall(this.key('procs'));
-      const deadAfter = this.opts.deadAfterMs ?? 5000;
-      for (const [id, beat] of Object.entries(procs)) {
-        if (id === this.processId || now - Number(beat) <= deadAfter) continue;
-        // HDEL answers 1 to exactly one survivor: that one takes over.
-        if ((await this.cmd.hdel(this.key('procs'), id)) !== 1) continue;
-        await this.takeOver(id, Number(beat));
-      }
-    } catch (err) {
-      this.opts.log.warn({ err: err instanceof Error ? err.message : err }, 'redis heartbeat failed');
-    }
+  /** Records that this process is alive at `now` (unix ms). */
+  async beat(now: number): Promise<void> {
+    await this.cmd.hset(this.key('procs'), this.processId, String(now));
   }
 
-  private async takeOver(deadId: string, lastBeat: number): Promise<void> {
+  /** The last beat (unix ms) of every other process still listed. */
+  async otherBeats(): Promise<ReadonlyMap<string, number>> {
+    const procs = await this.cmd.hgetall(this.key('procs'));
+    const beats = new Map<string, number>();
+    for (const [id, beat] of Object.entries(procs)) if (id !== this.processId) beats.set(id, Number(beat));
+    return beats;
+  }
+
+  /** Unlists a dead process; the one caller whose HDEL removed it gets the devices still on it. */
+  async claimDead(deadId: string): Promise<ClusterDevice[] | undefined> {
+    // HDEL answers 1 to exactly one survivor: that one takes over.
+    if ((await this.cmd.hdel(this.key('procs'), deadId)) !== 1) return undefined;
     const setKey = this.key(`proc:${deadId}`);
     const members = await this.cmd.smembers(setKey);
     const gone: ClusterDevice[] = [];
@@ -230,8 +215,7 @@ export class RedisBus implements ClusterBus {
       gone.push(device);
     }
     await this.cmd.del(setKey);
-    this.opts.log.warn({ deadProcess: deadId, devices: gone.length }, 'a cluster process stopped beating; taking over its members');
-    await this.deadHandler(gone, lastBeat);
+    return gone;
   }
 
   private publish(channel: string, message: ClusterMessage): void {

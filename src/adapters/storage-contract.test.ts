@@ -1,7 +1,7 @@
 /**
- * The storage suite. One expectation, two adapters: every repository method is driven through the
- * same scenarios against the embedded SQLite storage and the PostgreSQL storage, so the two must
- * agree. (Not to be confused with the conformance project of vitest.config.ts, which runs whole
+ * The storage contract: one expectation, two adapters. Every repository method is driven through
+ * the same scenarios against the embedded SQLite storage and the PostgreSQL storage, so the two
+ * must agree. (The `cluster` project of vitest.config.ts is another thing: it runs whole
  * integration tests in cluster mode.)
  */
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
