@@ -54,6 +54,12 @@ export interface DialtoneConfig {
    * resolve to). Default none; dev mode also allows loopback.
    */
   callbackAllow: string[];
+  /**
+   * Deliver callbacks on a thread of their own (with its own database connection), so that
+   * delivery keeps pace without taking the event loop that serves signalling. Default true
+   * (`DIALTONE_DELIVERY_THREAD=0` keeps it on the main thread).
+   */
+  deliveryThread: boolean;
 }
 
 /** Defaults of every setting. */
@@ -68,10 +74,19 @@ export const DEFAULTS: DialtoneConfig = {
   callbackRetentionDays: 7,
   logLevel: 'info',
   callbackAllow: [],
+  deliveryThread: true,
 };
 
 /** A configuration error, reported as one line at start. */
 export class ConfigError extends Error {}
+
+/** An on/off setting: `1`/`true`/`on` or `0`/`false`/`off`. */
+function flagValue(name: string, text: string): boolean {
+  const t = text.trim().toLowerCase();
+  if (['1', 'true', 'on', 'yes'].includes(t)) return true;
+  if (['0', 'false', 'off', 'no'].includes(t)) return false;
+  throw new ConfigError(`${name} must be 1 or 0 (on or off), got "${text}"`);
+}
 
 function integer(name: string, text: string, min: number, max: number): number {
   if (!/^\d+$/.test(text) || Number(text) < min || Number(text) > max) {
@@ -106,6 +121,7 @@ export function configFromEnv(env: NodeJS.ProcessEnv = process.env): DialtoneCon
   if (env.REDIS_URL) config.redisUrl = env.REDIS_URL;
   if (env.DIALTONE_REDIS_PREFIX) config.redisPrefix = env.DIALTONE_REDIS_PREFIX;
   if (env.DIALTONE_CALLBACK_ALLOW) config.callbackAllow = callbackAllow(env.DIALTONE_CALLBACK_ALLOW);
+  if (env.DIALTONE_DELIVERY_THREAD) config.deliveryThread = flagValue('DIALTONE_DELIVERY_THREAD', env.DIALTONE_DELIVERY_THREAD);
   if (env.DIALTONE_CLAIM_LEASE_MS) config.claimLeaseMs = integer('DIALTONE_CLAIM_LEASE_MS', env.DIALTONE_CLAIM_LEASE_MS, 1_000, 3_600_000);
   return config;
 }

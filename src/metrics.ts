@@ -3,7 +3,7 @@
  * process's own figures.
  */
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
-import type { AttemptOutcome, DeliveryObserver, OutboxEntry, QuarantineObserver, QuarantinedRow, Storage } from './app/ports.js';
+import type { AttemptOutcome, DeliveryObserver, QuarantineObserver, QuarantinedRow, Storage } from './app/ports.js';
 import type { CallbackCommand } from './domain/types.js';
 
 /** The metrics of one server. */
@@ -98,7 +98,7 @@ export class Metrics implements DeliveryObserver, QuarantineObserver {
     });
   }
 
-  attempted(sdkAppId: number, command: CallbackCommand, outcome: AttemptOutcome, retryAt: number | undefined, entry: OutboxEntry): void {
+  attempted(sdkAppId: number, command: CallbackCommand, outcome: AttemptOutcome, retryAt: number | undefined, createdAt: number): void {
     const labels = { sdkappid: String(sdkAppId), command };
     this.attempts.inc(labels);
     this.attemptSeconds.observe({ sdkappid: labels.sdkappid }, outcome.latencyMs / 1000);
@@ -106,7 +106,7 @@ export class Metrics implements DeliveryObserver, QuarantineObserver {
       this.delivered.inc(labels);
       this.deliverySeconds.observe(
         { sdkappid: labels.sdkappid },
-        Math.max(0, outcome.startedAt + outcome.latencyMs - entry.createdAt) / 1000,
+        Math.max(0, outcome.startedAt + outcome.latencyMs - createdAt) / 1000,
       );
     } else if (retryAt !== undefined) this.retried.inc(labels);
     else this.failed.inc(labels);

@@ -28,7 +28,8 @@ import { ClusterNotifier } from './app/cluster-notifier.js';
 import type { DnsLookup } from './adapters/http/connector.js';
 import { UndiciSender } from './adapters/http/undici-sender.js';
 import { DestinationPolicy } from './callbacks/destination.js';
-import { Dispatcher } from './app/delivery/dispatcher.js';
+import { Dispatcher, type CallbackDelivery } from './app/delivery/dispatcher.js';
+import { ThreadedDelivery } from './delivery-thread/threaded-delivery.js';
 import type { DialtoneConfig } from './config.js';
 import { createLogger } from './logger.js';
 import { Metrics } from './metrics.js';
@@ -58,7 +59,7 @@ export interface DialtoneServer {
   http: FastifyInstance;
   apps: AppRegistry;
   storage: Storage;
-  dispatcher: Dispatcher;
+  dispatcher: CallbackDelivery;
   /** The Redis bus, in cluster mode. */
   bus?: RedisBus;
   metrics: Metrics;
@@ -99,17 +100,8 @@ export async function createServer(config: DialtoneConfig, overrides: ServerOver
   const notifier = new ClusterNotifier(connections, clusterBus);
   const metrics = new Metrics(storage, () => connections.size);
   const destinations = new DestinationPolicy({ allow: config.callbackAllow, allowLoopback: config.dev });
-  const dispatcher = createDispatcher(config, {
-    storage,
-    clock,
-    log,
-    apps,
-    metrics,
-    destinations,
-    leaseMs,
-    clustered: !!bus,
-    dnsLookup: overrides.dnsLookup,
-  });
+  const wiring = { storage, clock, log, apps, metrics, destinations, leaseMs, clustered: !!bus, dnsLookup: overrides.dnsLookup };
+  const dispatcher = await openDelivery(config, wiring, overrides);
   // The runner arms timers and the timer worker fires through the call service the runner feeds:
   // declared first, assigned once both exist.
   // eslint-disable-next-line prefer-const
@@ -211,7 +203,7 @@ interface Parts {
   callbackConfig: CallbackConfigService;
   apps: AppRegistry;
   destinations: DestinationPolicy;
-  dispatcher: Dispatcher;
+  dispatcher: CallbackDelivery;
   timers: TimerWorker;
   gateway: Gateway;
   log: Logger;
@@ -266,7 +258,36 @@ interface DispatcherWiring {
   dnsLookup: DnsLookup | undefined;
 }
 
-/** The callback worker, sending through undici to destinations the policy allows. */
+/**
+ * Callback delivery: on a thread of its own unless the configuration says otherwise or a test
+ * injects a clock or DNS lookup (functions, which cannot cross to another thread).
+ */
+async function openDelivery(config: DialtoneConfig, w: DispatcherWiring, overrides: ServerOverrides): Promise<CallbackDelivery> {
+  if (!config.deliveryThread || overrides.clock || overrides.dnsLookup) return createDispatcher(config, w);
+  const delivery = await ThreadedDelivery.open({
+    data: {
+      store: config.databaseUrl
+        ? { kind: 'postgres', url: config.databaseUrl, ...(config.databaseSchema ? { schema: config.databaseSchema } : {}) }
+        : { kind: 'sqlite', file: join(config.dataDir, 'dialtone.db') },
+      logLevel: w.log.level,
+      apps: w.apps.list(),
+      timeoutMs: config.callbackTimeoutMs,
+      retentionMs: config.callbackRetentionDays * 24 * 3600_000,
+      // Alone, a thread that died leaves its claims until they run out: keep that short.
+      leaseMs: w.leaseMs ?? 30_000,
+      ...(w.clustered ? { recheckMs: 2_000 } : {}),
+      callbackAllow: config.callbackAllow,
+      allowLoopback: config.dev,
+    },
+    log: w.log.child({ component: 'callbacks' }),
+    observer: w.metrics,
+    quarantine: w.metrics,
+  });
+  w.apps.onUpdate = (apps) => delivery.appsChanged(apps);
+  return delivery;
+}
+
+/** The callback worker on this thread, sending through undici to destinations the policy allows. */
 function createDispatcher(config: DialtoneConfig, w: DispatcherWiring): Dispatcher {
   return new Dispatcher({
     storage: w.storage,
@@ -289,7 +310,8 @@ function createDispatcher(config: DialtoneConfig, w: DispatcherWiring): Dispatch
 
 /** The store `config` names: PostgreSQL when it has a database URL, else the SQLite file in its data directory. */
 async function openStorage(config: DialtoneConfig, log: Logger): Promise<Storage> {
-  if (!config.databaseUrl) return SqliteStorage.open(join(config.dataDir, 'dialtone.db'));
+  // The delivery thread writes the same file: this thread never sleeps waiting for the lock.
+  if (!config.databaseUrl) return SqliteStorage.open(join(config.dataDir, 'dialtone.db'), { nonBlocking: true });
   return PgStorage.open({ url: config.databaseUrl, ...(config.databaseSchema ? { schema: config.databaseSchema } : {}), log });
 }
 

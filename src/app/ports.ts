@@ -458,5 +458,5 @@ export interface CallbackSender {
 /** Observes deliveries (metrics). */
 export interface DeliveryObserver {
   /** After each attempt. `retryAt` is set when it failed and will be retried. */
-  attempted(sdkAppId: number, command: CallbackCommand, outcome: AttemptOutcome, retryAt: number | undefined, entry: OutboxEntry): void;
+  attempted(sdkAppId: number, command: CallbackCommand, outcome: AttemptOutcome, retryAt: number | undefined, createdAt: number): void;
 }

@@ -72,8 +72,27 @@ const PRUNE_EVERY_MS = 3600_000;
 /** What became of a claimed entry: an attempt under the settings it was made with, or a cancellation. */
 type Sent = { outcome: AttemptOutcome; policy: DeliveryPolicy } | { cancelled: string };
 
+/**
+ * What the rest of the server asks of callback delivery: a {@link Dispatcher} on this thread, or
+ * one on a thread of its own behind a proxy.
+ */
+export interface CallbackDelivery {
+  /** Starts delivering, including rows left pending by an earlier run. */
+  start(): void;
+  /** Stops claiming, lets attempts in flight finish and gives back what was claimed but not sent. */
+  stop(): Promise<void>;
+  /** Resolves once nothing is claimed, in flight or unrecorded. */
+  idle(): Promise<void>;
+  /** Forgets what was read of the app's callback settings: call after committing a change to them. */
+  configChanged(sdkAppId: number): void;
+  /** Looks for due rows now; call after committing new outbox rows. */
+  wake(): void;
+  /** Deletes delivered callbacks older than the retention; resolves to how many. */
+  prune(): Promise<number>;
+}
+
 /** Sends outbox entries to app backends. */
-export class Dispatcher {
+export class Dispatcher implements CallbackDelivery {
   private readonly timeoutMs: number;
   private readonly random: () => number;
   private readonly settings: AppSettings;
@@ -265,7 +284,7 @@ export class Dispatcher {
           { ...fields, error: outcome.error, retryAt },
           retryAt ? 'callback attempt failed; will retry' : 'callback failed',
         );
-      this.opts.observer?.attempted(entry.sdkAppId, entry.command, outcome, retryAt, entry);
+      this.opts.observer?.attempted(entry.sdkAppId, entry.command, outcome, retryAt, entry.createdAt);
       this.batch.settle({ id: entry.id, seq: entry.seq, attempt: entry.attempts + 1, outcome, retryAt });
     }
     const { release, unblocks } = this.queue.finished(turn, retryAt);
