@@ -104,10 +104,7 @@ export class Metrics implements DeliveryObserver, QuarantineObserver {
     this.attemptSeconds.observe({ sdkappid: labels.sdkappid }, outcome.latencyMs / 1000);
     if (outcome.ok) {
       this.delivered.inc(labels);
-      this.deliverySeconds.observe(
-        { sdkappid: labels.sdkappid },
-        Math.max(0, outcome.startedAt + outcome.latencyMs - createdAt) / 1000,
-      );
+      this.deliverySeconds.observe({ sdkappid: labels.sdkappid }, Math.max(0, outcome.startedAt + outcome.latencyMs - createdAt) / 1000);
     } else if (retryAt !== undefined) this.retried.inc(labels);
     else this.failed.inc(labels);
   }
