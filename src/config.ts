@@ -55,11 +55,17 @@ export interface DialtoneConfig {
    */
   callbackAllow: string[];
   /**
-   * Deliver callbacks on a thread of their own (with its own database connection), so that
-   * delivery keeps pace without taking the event loop that serves signalling. Default true
-   * (`DIALTONE_DELIVERY_THREAD=0` keeps it on the main thread).
+   * Send callback HTTP requests from a thread of their own, so that an attempt turns around in
+   * the receiver's time rather than in the turns of the event loop that serves signalling, and
+   * its sockets and parsing cost that loop nothing. Default true (`DIALTONE_CALLBACK_THREAD=0`
+   * sends from the main thread).
    */
-  deliveryThread: boolean;
+  callbackThread: boolean;
+  /**
+   * Most callback attempts in flight per app (its share of its receiver's connections), 1..512;
+   * all apps together never have more than 512 (`DIALTONE_CALLBACK_CONCURRENCY`). Default 32.
+   */
+  callbackConcurrency: number;
 }
 
 /** Defaults of every setting. */
@@ -74,7 +80,8 @@ export const DEFAULTS: DialtoneConfig = {
   callbackRetentionDays: 7,
   logLevel: 'info',
   callbackAllow: [],
-  deliveryThread: true,
+  callbackThread: true,
+  callbackConcurrency: 32,
 };
 
 /** A configuration error, reported as one line at start. */
@@ -121,7 +128,10 @@ export function configFromEnv(env: NodeJS.ProcessEnv = process.env): DialtoneCon
   if (env.REDIS_URL) config.redisUrl = env.REDIS_URL;
   if (env.DIALTONE_REDIS_PREFIX) config.redisPrefix = env.DIALTONE_REDIS_PREFIX;
   if (env.DIALTONE_CALLBACK_ALLOW) config.callbackAllow = callbackAllow(env.DIALTONE_CALLBACK_ALLOW);
-  if (env.DIALTONE_DELIVERY_THREAD) config.deliveryThread = flagValue('DIALTONE_DELIVERY_THREAD', env.DIALTONE_DELIVERY_THREAD);
+  if (env.DIALTONE_CALLBACK_THREAD) config.callbackThread = flagValue('DIALTONE_CALLBACK_THREAD', env.DIALTONE_CALLBACK_THREAD);
+  if (env.DIALTONE_CALLBACK_CONCURRENCY) {
+    config.callbackConcurrency = integer('DIALTONE_CALLBACK_CONCURRENCY', env.DIALTONE_CALLBACK_CONCURRENCY, 1, 512);
+  }
   if (env.DIALTONE_CLAIM_LEASE_MS) config.claimLeaseMs = integer('DIALTONE_CLAIM_LEASE_MS', env.DIALTONE_CLAIM_LEASE_MS, 1_000, 3_600_000);
   return config;
 }

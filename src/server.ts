@@ -21,7 +21,7 @@ import { RecordService } from './app/record-service.js';
 import { StepRunner } from './app/step-runner.js';
 import { TimerWorker } from './app/timer-worker.js';
 import { randomIds, type Ids } from './app/ids.js';
-import type { App, Clock, ClusterBus, Storage } from './app/ports.js';
+import type { App, CallbackSender, Clock, ClusterBus, Storage } from './app/ports.js';
 import { PgStorage } from './adapters/postgres/storage.js';
 import { RedisBus } from './adapters/redis/bus.js';
 import { ClusterNotifier } from './app/cluster-notifier.js';
@@ -29,7 +29,7 @@ import type { DnsLookup } from './adapters/http/connector.js';
 import { UndiciSender } from './adapters/http/undici-sender.js';
 import { DestinationPolicy } from './callbacks/destination.js';
 import { Dispatcher, type CallbackDelivery } from './app/delivery/dispatcher.js';
-import { ThreadedDelivery } from './delivery-thread/threaded-delivery.js';
+import { ThreadSender } from './adapters/http/thread-sender.js';
 import type { DialtoneConfig } from './config.js';
 import { createLogger } from './logger.js';
 import { Metrics } from './metrics.js';
@@ -60,6 +60,8 @@ export interface DialtoneServer {
   apps: AppRegistry;
   storage: Storage;
   dispatcher: CallbackDelivery;
+  /** Where the dispatcher's HTTP requests are made: a thread of their own, or this one. */
+  callbackSender: CallbackSender;
   /** The Redis bus, in cluster mode. */
   bus?: RedisBus;
   metrics: Metrics;
@@ -101,7 +103,8 @@ export async function createServer(config: DialtoneConfig, overrides: ServerOver
   const metrics = new Metrics(storage, () => connections.size);
   const destinations = new DestinationPolicy({ allow: config.callbackAllow, allowLoopback: config.dev });
   const wiring = { storage, clock, log, apps, metrics, destinations, leaseMs, clustered: !!bus, dnsLookup: overrides.dnsLookup };
-  const dispatcher = await openDelivery(config, wiring, overrides);
+  const callbackSender = await openSender(config, wiring);
+  const dispatcher = createDispatcher(config, wiring, callbackSender);
   // The runner arms timers and the timer worker fires through the call service the runner feeds:
   // declared first, assigned once both exist.
   // eslint-disable-next-line prefer-const
@@ -178,6 +181,7 @@ export async function createServer(config: DialtoneConfig, overrides: ServerOver
     apps,
     storage,
     dispatcher,
+    callbackSender,
     metrics,
     timers,
     gateway,
@@ -259,50 +263,35 @@ interface DispatcherWiring {
 }
 
 /**
- * Callback delivery: on a thread of its own unless the configuration says otherwise or a test
- * injects a clock or DNS lookup (functions, which cannot cross to another thread).
+ * Sends callback requests through undici to destinations the policy allows: from a thread of
+ * their own unless the configuration says otherwise or a test injects a DNS lookup (a function,
+ * which cannot cross to another thread).
  */
-async function openDelivery(config: DialtoneConfig, w: DispatcherWiring, overrides: ServerOverrides): Promise<CallbackDelivery> {
-  if (!config.deliveryThread || overrides.clock || overrides.dnsLookup) return createDispatcher(config, w);
-  const delivery = await ThreadedDelivery.open({
-    data: {
-      store: config.databaseUrl
-        ? { kind: 'postgres', url: config.databaseUrl, ...(config.databaseSchema ? { schema: config.databaseSchema } : {}) }
-        : { kind: 'sqlite', file: join(config.dataDir, 'dialtone.db') },
-      logLevel: w.log.level,
-      apps: w.apps.list(),
-      timeoutMs: config.callbackTimeoutMs,
-      retentionMs: config.callbackRetentionDays * 24 * 3600_000,
-      // Alone, a thread that died leaves its claims until they run out: keep that short.
-      leaseMs: w.leaseMs ?? 30_000,
-      ...(w.clustered ? { recheckMs: 2_000 } : {}),
-      callbackAllow: config.callbackAllow,
-      allowLoopback: config.dev,
-    },
-    log: w.log.child({ component: 'callbacks' }),
-    observer: w.metrics,
-    quarantine: w.metrics,
+async function openSender(config: DialtoneConfig, w: DispatcherWiring): Promise<CallbackSender> {
+  if (config.callbackThread && !w.dnsLookup) {
+    const log = w.log.child({ component: 'callbacks' });
+    return ThreadSender.open({ timeoutMs: config.callbackTimeoutMs, callbackAllow: config.callbackAllow, allowLoopback: config.dev, log });
+  }
+  return new UndiciSender({
+    timeoutMs: config.callbackTimeoutMs,
+    destinations: w.destinations,
+    ...(w.dnsLookup ? { lookup: w.dnsLookup } : {}),
   });
-  w.apps.onUpdate = (apps) => delivery.appsChanged(apps);
-  return delivery;
 }
 
-/** The callback worker on this thread, sending through undici to destinations the policy allows. */
-function createDispatcher(config: DialtoneConfig, w: DispatcherWiring): Dispatcher {
+/** The callback delivery worker. */
+function createDispatcher(config: DialtoneConfig, w: DispatcherWiring, sender: CallbackSender): Dispatcher {
   return new Dispatcher({
     storage: w.storage,
     clock: w.clock,
     log: w.log.child({ component: 'callbacks' }),
-    sender: new UndiciSender({
-      timeoutMs: config.callbackTimeoutMs,
-      destinations: w.destinations,
-      ...(w.dnsLookup ? { lookup: w.dnsLookup } : {}),
-    }),
+    sender,
     webhookSecretsOf: w.apps.webhookSecretsOf,
     timeoutMs: config.callbackTimeoutMs,
     retentionMs: config.callbackRetentionDays * 24 * 3600_000,
     observer: w.metrics,
     quarantine: w.metrics,
+    perAppInFlight: config.callbackConcurrency,
     ...(w.leaseMs !== undefined ? { leaseMs: w.leaseMs } : {}),
     ...(w.clustered ? { recheckMs: 2_000 } : {}),
   });
@@ -310,8 +299,7 @@ function createDispatcher(config: DialtoneConfig, w: DispatcherWiring): Dispatch
 
 /** The store `config` names: PostgreSQL when it has a database URL, else the SQLite file in its data directory. */
 async function openStorage(config: DialtoneConfig, log: Logger): Promise<Storage> {
-  // The delivery thread writes the same file: this thread never sleeps waiting for the lock.
-  if (!config.databaseUrl) return SqliteStorage.open(join(config.dataDir, 'dialtone.db'), { nonBlocking: true });
+  if (!config.databaseUrl) return SqliteStorage.open(join(config.dataDir, 'dialtone.db'));
   return PgStorage.open({ url: config.databaseUrl, ...(config.databaseSchema ? { schema: config.databaseSchema } : {}), log });
 }
 

@@ -25,8 +25,6 @@ export class AppRegistry {
   private operator: number | undefined;
   /** Called after this process changed an app (cluster mode tells the other processes). */
   onChange: () => void = () => undefined;
-  /** Called after any change of the apps held here: this process's own, or a reload. */
-  onUpdate: (apps: App[]) => void = () => undefined;
 
   constructor(private readonly repo: AppRepo) {}
 
@@ -34,7 +32,6 @@ export class AppRegistry {
   async load(): Promise<void> {
     this.apps.clear();
     for (const app of await this.repo.list()) this.apps.set(app.sdkAppId, app);
-    this.onUpdate(this.list());
   }
 
   get(sdkAppId: number): App | undefined {
@@ -76,7 +73,6 @@ export class AppRegistry {
     await this.repo.upsert(next);
     this.apps.set(sdkAppId, next);
     this.onChange();
-    this.onUpdate(this.list());
     return next;
   }
 
@@ -124,7 +120,6 @@ export class AppRegistry {
     await this.repo.upsert(app);
     this.apps.set(app.sdkAppId, app);
     this.onChange();
-    this.onUpdate(this.list());
     return app;
   }
 

@@ -1,6 +1,3 @@
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { openDatabase, SqliteStorage } from './storage.js';
 
@@ -59,36 +56,5 @@ describe('SqliteStorage group commit', () => {
     const storage = new SqliteStorage(openDatabase(':memory:'));
     await storage.close();
     await expect(storage.transaction(async () => 1)).rejects.toThrow('storage is closed');
-  });
-});
-
-describe('SqliteStorage opened non-blocking', () => {
-  it('waits for another connection’s write lock on a timer, with the event loop free, then commits', async () => {
-    const dir = mkdtempSync(join(tmpdir(), 'dialtone-lock-'));
-    const file = join(dir, 'dialtone.db');
-    const storage = SqliteStorage.open(file, { nonBlocking: true, checkpoints: false });
-    const other = openDatabase(file);
-    try {
-      other.exec('BEGIN IMMEDIATE');
-      const committed = storage.transaction((tx) => tx.outbox.add(entry('locked')));
-      // A blocking wait would hold this thread inside SQLite: the timer below could not fire.
-      let ticks = 0;
-      await new Promise<void>((resolve) => {
-        const timer = setInterval(() => {
-          if (++ticks === 5) {
-            clearInterval(timer);
-            resolve();
-          }
-        }, 2);
-      });
-      expect(await Promise.race([committed.then(() => 'committed'), Promise.resolve('waiting')])).toBe('waiting');
-      other.exec('COMMIT');
-      await committed;
-      expect(await ids(storage)).toEqual(['locked']);
-    } finally {
-      other.close();
-      await storage.close();
-      rmSync(dir, { recursive: true, force: true });
-    }
   });
 });

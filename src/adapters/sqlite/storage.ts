@@ -1,13 +1,8 @@
 /**
  * The embedded storage: one SQLite file (better-sqlite3, WAL). better-sqlite3 is synchronous and
- * one connection serves a thread, so transactions are serialised through a promise queue: nothing
- * else touches the connection while a transaction is open, and no reader can see rows a
- * transaction may still roll back.
- *
- * The callback delivery thread has a connection of its own to the same file. SQLite lets one
- * writer at a time in, and its busy handler waits by sleeping, which on the main thread would
- * stall every socket: opened `nonBlocking`, a connection never waits for the write lock but tries
- * again a millisecond later, on a timer, with the event loop free meanwhile.
+ * one connection serves the whole process, so transactions are serialised through a promise
+ * queue: nothing else touches the connection while a transaction is open, and no reader can see
+ * rows a transaction may still roll back.
  */
 import Database from 'better-sqlite3';
 import { chmodSync, existsSync, mkdirSync } from 'node:fs';
@@ -47,43 +42,6 @@ export function openDatabase(file: string): Database.Database {
 
 type Exclusive = <T>(fn: () => T | Promise<T>) => Promise<T>;
 
-/** How {@link SqliteStorage.open} opens the file. */
-export interface SqliteOpenOptions {
-  /**
-   * Never sleep in SQLite's busy handler for the write lock: try again on a timer instead. For
-   * the main thread, whose event loop serves every socket, when another thread writes the file.
-   * Default false.
-   */
-  nonBlocking?: boolean;
-  /** Run WAL checkpoints on a worker thread of this storage. Default true (one storage per file does). */
-  checkpoints?: boolean;
-}
-
-/** Longest a non-blocking connection keeps trying for the write lock, ms (as the blocking busy timeout). */
-const LOCK_PATIENCE_MS = 5000;
-
-/** Whether `err` is SQLite's "the database is locked" (another connection holds the write lock). */
-function isBusy(err: unknown): boolean {
-  return typeof err === 'object' && err !== null && (err as { code?: unknown }).code === 'SQLITE_BUSY';
-}
-
-/**
- * Runs `fn`, trying again every millisecond while it fails on the write lock another connection
- * holds, for up to {@link LOCK_PATIENCE_MS}. Only for statements that fail before writing
- * anything when the lock is taken (BEGIN IMMEDIATE, a single autocommit statement).
- */
-async function whenUnlocked<T>(fn: () => T): Promise<T> {
-  const deadline = performance.now() + LOCK_PATIENCE_MS;
-  for (;;) {
-    try {
-      return fn();
-    } catch (err) {
-      if (!isBusy(err) || performance.now() > deadline) throw err;
-      await new Promise((r) => setTimeout(r, 1));
-    }
-  }
-}
-
 class SqliteAppRepo implements AppRepo {
   constructor(
     private readonly db: Database.Database,
@@ -95,7 +53,7 @@ class SqliteAppRepo implements AppRepo {
   }
 
   upsert(app: App): Promise<void> {
-    return this.exclusive(() => whenUnlocked(() => this.upsertNow(app)));
+    return this.exclusive(() => this.upsertNow(app));
   }
 
   private listNow(): App[] {
@@ -155,26 +113,22 @@ export class SqliteStorage implements Storage {
   private checkpointer: Checkpointer | undefined;
 
   /** Opens the database file at `file` (created and migrated as needed); checkpoints run on a worker thread. */
-  static open(file: string, options: SqliteOpenOptions = {}): SqliteStorage {
+  static open(file: string): SqliteStorage {
     const storage = new SqliteStorage(openDatabase(file));
-    if (options.nonBlocking) storage.db.pragma('busy_timeout = 0');
     if (file !== ':memory:') {
       storage.db.pragma('wal_autocheckpoint = 0');
-      if (options.checkpoints ?? true)
-        storage.checkpointer = new Checkpointer(file, createRequire(import.meta.url).resolve('better-sqlite3'));
+      storage.checkpointer = new Checkpointer(file, createRequire(import.meta.url).resolve('better-sqlite3'));
     }
     return storage;
   }
 
   /** The embedded database has one process: every claim left in it belongs to a dead one. */
   recoverClaims(): Promise<void> {
-    return this.exclusive(() =>
-      whenUnlocked(() => {
-        this.db.exec(
-          `BEGIN IMMEDIATE; UPDATE outbox SET lease_until = 0 WHERE status = 'pending' AND lease_until > 0; UPDATE timers SET lease_until = 0 WHERE lease_until > 0; COMMIT;`,
-        );
-      }),
-    );
+    return this.exclusive(() => {
+      this.db.exec(
+        `UPDATE outbox SET lease_until = 0 WHERE status = 'pending' AND lease_until > 0; UPDATE timers SET lease_until = 0 WHERE lease_until > 0;`,
+      );
+    });
   }
 
   /**
@@ -200,7 +154,7 @@ export class SqliteStorage implements Storage {
     const started = performance.now();
     let failed = false;
     try {
-      await whenUnlocked(() => this.stmts.begin.run());
+      this.stmts.begin.run();
       while (this.waiting.length > 0 && batch.length < MAX_BATCH && performance.now() - started < MAX_BATCH_MS) {
         const job = this.waiting.shift()!;
         batch.push(job);
@@ -231,7 +185,7 @@ export class SqliteStorage implements Storage {
   /** One transaction on its own: after a batch failed, each of its transactions is run like this. */
   private async runAlone(job: Job): Promise<void> {
     try {
-      await whenUnlocked(() => this.stmts.begin.run());
+      this.stmts.begin.run();
       const value = await job.fn(this.tx);
       this.stmts.commit.run();
       job.resolve(value);

@@ -1,14 +1,13 @@
 /**
- * Callback delivery on a thread of its own (the default): callbacks go out signed with the
- * app's current webhook secret, the thread's attempts count at /metrics and its log lines reach
- * the server's log, a thread that dies is started again and delivers what came meanwhile, and
- * `deliveryThread: false` keeps delivery on the main thread.
+ * Callback requests sent from a thread of their own (the default): callbacks go out signed with
+ * the app's current webhook secret, retried and counted at /metrics as before; a thread that dies
+ * is replaced and what it held is retried; `callbackThread: false` sends from the main thread.
  */
 import { Writable } from 'node:stream';
 import { afterEach, describe, expect, it } from 'vitest';
 import { Webhook as StandardWebhook } from 'standardwebhooks';
-import { Dispatcher } from '../../src/app/delivery/dispatcher.js';
-import { ThreadedDelivery } from '../../src/delivery-thread/threaded-delivery.js';
+import { ThreadSender } from '../../src/adapters/http/thread-sender.js';
+import { UndiciSender } from '../../src/adapters/http/undici-sender.js';
 import { createLogger } from '../../src/logger.js';
 import { connectUser } from '../helpers/client.js';
 import { ALL_COMMANDS } from '../helpers/harness.js';
@@ -27,7 +26,7 @@ afterEach(async () => {
 });
 
 /** A server logging at info into `lines`, with its callbacks pointed at a fresh receiver. */
-async function serverWithReceiver(lines: string[] = [], config: { deliveryThread?: boolean } = {}) {
+async function serverWithReceiver(lines: string[] = [], config: { callbackThread?: boolean } = {}) {
   const sink = new Writable({
     write(chunk: Buffer, _enc, done) {
       lines.push(chunk.toString());
@@ -40,11 +39,11 @@ async function serverWithReceiver(lines: string[] = [], config: { deliveryThread
   return { t, receiver };
 }
 
-describe('callback delivery thread', () => {
+describe('callback sending thread', () => {
   it('delivers signed with the current webhook secret, counts attempts at /metrics and logs through the server', async () => {
     const lines: string[] = [];
     const { t, receiver } = await serverWithReceiver(lines);
-    expect(t.server.dispatcher).toBeInstanceOf(ThreadedDelivery);
+    expect(t.server.callbackSender).toBeInstanceOf(ThreadSender);
     // A rotation made after the thread started reaches it before the next callback.
     const rotated = await rest(t, 'call_config/rotate_webhook_secret', {});
     expect(rotated.ErrorCode).toBe(0);
@@ -74,26 +73,25 @@ describe('callback delivery thread', () => {
     expect(failed).toMatchObject({ level: 40, component: 'callbacks', httpStatus: 500, sdkAppId: t.sdkAppId });
   });
 
-  it('starts a thread that died again, and delivers what was committed meanwhile', async () => {
+  it('replaces a thread that died, and delivers what was committed meanwhile', async () => {
     const lines: string[] = [];
     const { t, receiver } = await serverWithReceiver(lines);
-    const delivery = t.server.dispatcher as ThreadedDelivery;
-    // The test reaches into the proxy for its thread: nothing outside can make it die.
-    await (delivery as unknown as { worker: { terminate(): Promise<number> } }).worker.terminate();
+    // The test reaches into the sender for its thread: nothing outside can make it die.
+    await (t.server.callbackSender as unknown as { worker: { terminate(): Promise<number> } }).worker.terminate();
     const alice = await connectUser(t, 'alice');
     expect((await alice.request('calls', { userIdList: ['bob'], mediaType: 'Audio' })).ok).toBe(true);
     await receiver.waitForCount(1, 'Call.CallbackAfterStartCall', 10_000);
     alice.close();
     await waitFor(
-      () => lines.some((l) => l.includes('the callback delivery thread exited; starting it again in a second')),
+      () => lines.some((l) => l.includes('the callback sending thread exited; starting another')),
       5000,
       'the restart to be logged',
     );
   });
 
-  it('runs on the main thread when deliveryThread is off', async () => {
-    const { t, receiver } = await serverWithReceiver([], { deliveryThread: false });
-    expect(t.server.dispatcher).toBeInstanceOf(Dispatcher);
+  it('sends from the main thread when callbackThread is off', async () => {
+    const { t, receiver } = await serverWithReceiver([], { callbackThread: false });
+    expect(t.server.callbackSender).toBeInstanceOf(UndiciSender);
     const alice = await connectUser(t, 'alice');
     expect((await alice.request('calls', { userIdList: ['bob'], mediaType: 'Audio' })).ok).toBe(true);
     await receiver.waitForCount(1, 'Call.CallbackAfterStartCall');
