@@ -269,18 +269,37 @@ interface DispatcherWiring {
  */
 async function openSender(config: DialtoneConfig, w: DispatcherWiring): Promise<CallbackSender> {
   if (config.callbackThread && !w.dnsLookup) {
-    const log = w.log.child({ component: 'callbacks' });
-    return ThreadSender.open({ timeoutMs: config.callbackTimeoutMs, callbackAllow: config.callbackAllow, allowLoopback: config.dev, log });
+    return ThreadSender.open({
+      timeoutMs: config.callbackTimeoutMs,
+      perAppInFlight: config.callbackConcurrency,
+      maxInFlight: MAX_CALLBACKS_IN_FLIGHT,
+      callbackAllow: config.callbackAllow,
+      allowLoopback: config.dev,
+      log: w.log.child({ component: 'callbacks' }),
+    });
   }
   return new UndiciSender({
     timeoutMs: config.callbackTimeoutMs,
+    connections: MAX_CALLBACKS_IN_FLIGHT,
     destinations: w.destinations,
     ...(w.dnsLookup ? { lookup: w.dnsLookup } : {}),
   });
 }
 
+/** Most callback attempts at receivers at once, all apps together: the sender's connection pool. */
+const MAX_CALLBACKS_IN_FLIGHT = 512;
+
+/**
+ * How many times its share of attempts at the receiver an app may have handed to the sending
+ * thread: the main loop takes tens of milliseconds per turn under load, and an attempt waits for
+ * one to be handed over and one to be recorded, so the thread must hold more than it sends.
+ */
+const HANDED_OVER_PER_SHARE = 8;
+
 /** The callback delivery worker. */
 function createDispatcher(config: DialtoneConfig, w: DispatcherWiring, sender: CallbackSender): Dispatcher {
+  // With the thread, the shares at the receivers are kept there; here, what is handed over.
+  const handover = sender instanceof ThreadSender ? HANDED_OVER_PER_SHARE : 1;
   return new Dispatcher({
     storage: w.storage,
     clock: w.clock,
@@ -291,7 +310,8 @@ function createDispatcher(config: DialtoneConfig, w: DispatcherWiring, sender: C
     retentionMs: config.callbackRetentionDays * 24 * 3600_000,
     observer: w.metrics,
     quarantine: w.metrics,
-    perAppInFlight: config.callbackConcurrency,
+    perAppInFlight: config.callbackConcurrency * handover,
+    maxInFlight: MAX_CALLBACKS_IN_FLIGHT * handover,
     ...(w.leaseMs !== undefined ? { leaseMs: w.leaseMs } : {}),
     ...(w.clustered ? { recheckMs: 2_000 } : {}),
   });

@@ -420,6 +420,8 @@ export interface Clock {
 
 /** One callback POST, signed and addressed, ready to send (built by the delivery worker). */
 export interface CallbackRequest {
+  /** The app whose callback it is: a sender that shares out connections does so per app. */
+  sdkAppId: number;
   /** `scheme://host[:port]`. */
   origin: string;
   /** Path and query, the authentication parameters included. */

@@ -4,6 +4,10 @@ import type { CallbackRequest, CallbackResponse } from '../../app/ports.js';
 /** The thread's `workerData`: how its {@link UndiciSender} is set up. */
 export interface SenderThreadData {
   timeoutMs: number;
+  /** Most requests of one app at its receiver at once. */
+  perAppInFlight: number;
+  /** Most requests at receivers at once, all apps together (the connection pool's size). */
+  maxInFlight: number;
   callbackAllow: string[];
   allowLoopback: boolean;
 }

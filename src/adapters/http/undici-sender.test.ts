@@ -25,6 +25,7 @@ const loopback = () => new DestinationPolicy({ allow: ['127.0.0.0/8'] });
 
 function request(origin: string, over: Partial<CallbackRequest> = {}): CallbackRequest {
   return {
+    sdkAppId: 1400000000,
     origin,
     path: '/cb?x=1',
     headers: { 'content-type': 'application/json', 'webhook-id': 'msg_1' },

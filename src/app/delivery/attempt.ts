@@ -55,7 +55,9 @@ export function prepareRequest(
   };
   if (settings.secrets.length > 0)
     headers['webhook-signature'] = settings.secrets.map((s) => webhookSignature(s, entry.id, timestamp, entry.body)).join(' ');
-  return { request: { origin, path: url.slice(origin.length), headers, body: entry.body, timeoutMs: settings.timeoutMs } };
+  return {
+    request: { sdkAppId: entry.sdkAppId, origin, path: url.slice(origin.length), headers, body: entry.body, timeoutMs: settings.timeoutMs },
+  };
 }
 
 /** The attempt's outcome: delivered only on HTTP 200 with the success envelope (SPEC §3.1). */
