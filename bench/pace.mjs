@@ -2,6 +2,9 @@
 // Real `dialtone serve` processes, real WebSocket clients from several 127.0.0.x addresses, all
 // three callback commands on to a receiver process on loopback; every target of the issue
 // printed beside its target and beside a ceiling or baseline measured in the same run.
+// CPU is read from /proc: the Dialtone processes, the PostgreSQL backends serving them plus the
+// server's background processes (bench/lib/pg-cpu.mjs), Redis; "others on the machine" is what
+// the machine ran besides the benchmark's own processes during a step, the noise of its figures.
 //
 // Usage: npm run bench -- pace [options]
 //   --only sqlite-paced,closed,cpu,pg-rate   the parts to run (default all)
@@ -24,7 +27,8 @@ import { dbStatements, enableCallbacks } from './lib/admin.mjs';
 import { rawCallbackCeiling, rawPacedLatencies, startEchoCeiling } from './lib/ceilings.mjs';
 import { DATABASE_URL, REDIS_URL, dropRunStore } from './lib/cluster-store.mjs';
 import { closePairs, connectPairs, runClosed, runPaced } from './lib/lifecycles.mjs';
-import { cpuOfCommands, cpuSeconds, startDialtone, stopProcess } from './lib/processes.mjs';
+import { samplePgCpu } from './lib/pg-cpu.mjs';
+import { cpuOfCommands, cpuSeconds, machineBusySeconds, startDialtone, stopProcess } from './lib/processes.mjs';
 import { collectSamples, startReceiver } from './lib/receiver.mjs';
 import { summary } from './lib/signalling-client.mjs';
 
@@ -100,12 +104,37 @@ async function stopMode(mode) {
   await Promise.all(mode.nodes.map((n) => stopProcess(n.child)));
 }
 
-/** CPU seconds so far of the mode's server side: its Dialtone processes, PostgreSQL and Redis. */
+/**
+ * CPU seconds so far of the mode's Dialtone processes, Redis, the receiver and the machine.
+ * PostgreSQL's are sampled apart ({@link samplePgCpu}): only the backends serving these processes.
+ */
 function serverCpu({ nodes, store }) {
   return {
     dialtone: nodes.reduce((a, n) => a + cpuSeconds(n.child.pid), 0),
-    postgres: store.pg ? cpuOfCommands(['postgres']) : 0,
+    postgres: 0,
     redis: store.redis ? cpuOfCommands(['redis-server']) : 0,
+    receiver: cpuSeconds(receiver.child.pid),
+    machine: machineBusySeconds(),
+  };
+}
+
+/**
+ * Cores busy between two readings: the server side, the receiver, this generator, and the
+ * machine as a whole. `others` is what the machine ran besides them (other work on a shared
+ * machine, or PostgreSQL and Redis serving others): the noise of the figure.
+ */
+function coresBetween(cpu0, cpu1, gen, seconds) {
+  const c = (k) => round((cpu1[k] - cpu0[k]) / seconds, 2);
+  const generator = round((gen.user + gen.system) / 1e6 / seconds, 2);
+  const ours = c('dialtone') + c('postgres') + c('redis') + c('receiver') + generator;
+  return {
+    dialtone: c('dialtone'),
+    postgres: c('postgres'),
+    redis: c('redis'),
+    receiver: c('receiver'),
+    generator,
+    machine: c('machine'),
+    others: round(Math.max(0, c('machine') - ours), 2),
   };
 }
 
@@ -130,6 +159,8 @@ async function warmUp(mode, pairs) {
 async function pacedStep(mode, pairs, rate, seconds, deliverWithinMs) {
   await receiver.ask('reset');
   const samples = collectSamples(receiver);
+  const pids = mode.nodes.map((n) => n.child.pid);
+  const pgCpu = mode.store.pg ? await samplePgCpu(DATABASE_URL, pids) : undefined;
   const cpu0 = serverCpu(mode);
   const statements0 = await dbStatements(mode.nodes);
   const gen0 = process.cpuUsage();
@@ -147,6 +178,7 @@ async function pacedStep(mode, pairs, rate, seconds, deliverWithinMs) {
   }
   const t1 = performance.now();
   const cpu1 = serverCpu(mode);
+  if (pgCpu) cpu1.postgres = await pgCpu.stop();
   const statements1 = await dbStatements(mode.nodes);
   const gen = process.cpuUsage(gen0);
   // Caught up before the 1 s mark: nothing was left then.
@@ -173,12 +205,7 @@ async function pacedStep(mode, pairs, rate, seconds, deliverWithinMs) {
     callbacksDelivered: s.count,
     backlogAfter1s,
     lastCallbackAfterMs: s.count >= expected && s.lastAt ? Math.max(0, s.lastAt - run.lastDoneAt) : undefined,
-    cores: {
-      dialtone: round(cpu.dialtone / wall, 2),
-      postgres: round(cpu.postgres / wall, 2),
-      redis: round(cpu.redis / wall, 2),
-      generator: round((gen.user + gen.system) / 1e6 / wall, 2),
-    },
+    cores: coresBetween(cpu0, cpu1, gen, wall),
     cpuMsPerLifecycle: round((serverCpuSeconds * 1000) / run.completed, 2),
   };
   if (statements0 && statements1) {
@@ -267,10 +294,7 @@ async function closed() {
       drainSeconds: round(drainSeconds, 2),
       drainPerSecond: round(backlogAtStop / drainSeconds),
       callbacksDelivered: `${count}/${expected}`,
-      cores: {
-        dialtone: round((cpu1.dialtone - cpu0.dialtone) / window, 2),
-        generator: round((gen.user + gen.system) / 1e6 / window, 2),
-      },
+      cores: coresBetween(cpu0, cpu1, gen, window),
     };
     log(`    ${JSON.stringify(result)}`);
     return result;
@@ -368,13 +392,15 @@ function printTable({ ceilings: c, results: r }) {
   const yes = (ok) => (ok === undefined ? '—' : ok ? 'met' : '**not met**');
   const echoAt = (rate) => (c.echoPacedMs[rate] ? `echo round trip p99 ${c.echoPacedMs[rate].p99} ms at ${rate}/s` : '');
   const errs = (s) => (s.errors + s.skipped > 0 ? ` (${s.errors} errors, ${s.skipped} not started: no free pair)` : '');
+  // Other work on the machine during the step: the noise of its figures.
+  const others = (s) => `; others on the machine ${s.cores.others} cores`;
 
   for (const s of r.sqlitePaced?.steps ?? []) {
     const lagTarget = s.rate === 1000 ? 50 : s.rate === 1500 ? 250 : undefined;
     row(
       'SQLite',
       `${s.rate}/s: achieved lifecycles/s; calls→onCallReceived p50 / p95 / p99`,
-      `${s.achievedPerSecond}/s; ${ms(s.ringMs)}${errs(s)}`,
+      `${s.achievedPerSecond}/s; ${ms(s.ringMs)}${errs(s)}${others(s)}`,
       s.rate === 1000 ? 'ring p99 no worse than before the change' : '—',
       undefined,
       echoAt(s.rate),
@@ -401,7 +427,7 @@ function printTable({ ceilings: c, results: r }) {
     row(
       'SQLite closed loop',
       `lifecycles/s, ${k.pairs} pairs (calls→onCallReceived p99)`,
-      `${k.lifecyclesPerSecond}/s (${k.ringMs.p99} ms)${k.errors ? `, ${k.errors} errors` : ''}`,
+      `${k.lifecyclesPerSecond}/s (${k.ringMs.p99} ms)${k.errors ? `, ${k.errors} errors` : ''}; Dialtone ${k.cores.dialtone} cores${others(k)}`,
       '≥ 90% of the figure before the change',
       undefined,
       c.echoRoundTripsPerSecond
@@ -434,7 +460,7 @@ function printTable({ ceilings: c, results: r }) {
     row(
       m.name,
       `CPU ms per lifecycle at ${s.rate}/s (${parts})`,
-      `${s.cpuMsPerLifecycle} ms${errs(s)}`,
+      `${s.cpuMsPerLifecycle} ms${errs(s)}${others(s)}`,
       isSqlite ? 'baseline' : '≤ 2 × SQLite',
       isSqlite || sqliteCpu === undefined ? undefined : s.cpuMsPerLifecycle <= 2 * sqliteCpu,
       isSqlite || sqliteCpu === undefined ? '' : `${round(s.cpuMsPerLifecycle / sqliteCpu, 2)} × SQLite (${sqliteCpu} ms)`,
@@ -456,7 +482,7 @@ function printTable({ ceilings: c, results: r }) {
       row(
         m.name,
         `${s.rate}/s offered: achieved lifecycles/s; ring p99 (callbacks delivered)`,
-        `${s.achievedPerSecond}/s; ${s.ringMs.p99} ms (${s.callbacksDelivered}/${s.callbacksExpected})${errs(s)}`,
+        `${s.achievedPerSecond}/s; ${s.ringMs.p99} ms (${s.callbacksDelivered}/${s.callbacksExpected})${errs(s)}${others(s)}`,
         isTarget ? '≥ 500/s (≥ 99% of offered), p99 ≤ 50 ms' : `stretch: ${s.rate}/s, p99 ≤ 50 ms`,
         ok,
         echoAt(s.rate),

@@ -50,6 +50,17 @@ export function cpuSeconds(pid) {
   return (Number(fields[11]) + Number(fields[12])) / TICK;
 }
 
+/**
+ * CPU seconds the whole machine has been busy so far (every core; idle and I/O wait left out),
+ * from /proc/stat: against the benchmark's own processes, what others ran meanwhile.
+ */
+export function machineBusySeconds() {
+  const [, ...f] = readFileSync('/proc/stat', 'utf8').split('\n', 1)[0].trim().split(/\s+/);
+  const v = f.map(Number);
+  // user nice system idle iowait irq softirq steal …; guest time is already inside user.
+  return (v[0] + v[1] + v[2] + v[5] + v[6] + v[7]) / TICK;
+}
+
 /** Resident memory of a process, bytes. */
 export function rssBytes(pid) {
   return Number(/VmRSS:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'))[1]) * 1024;
