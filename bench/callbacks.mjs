@@ -14,6 +14,7 @@ import { SqliteStorage } from '../dist/adapters/sqlite/storage.js';
 import { DestinationPolicy } from '../dist/callbacks/destination.js';
 import { UndiciSender } from '../dist/adapters/http/undici-sender.js';
 import { Dispatcher } from '../dist/app/delivery/dispatcher.js';
+import { rawPacedLatencies } from './lib/ceilings.mjs';
 import { startReceiver } from './lib/receiver.mjs';
 
 const { values: opts } = parseArgs({
@@ -166,26 +167,7 @@ async function steady(receiver) {
 }
 
 /** Baseline of (c): the same paced rate as bare undici POSTs, no outbox, no dispatcher. */
-async function rawSteady(receiver) {
-  await receiver.ask('reset');
-  const agent = new Agent({ connections: CONCURRENCY, keepAliveTimeout: 60_000 });
-  const total = RATE * SECONDS;
-  const all = [];
-  const poll = setInterval(() => receiver.ask('stats').then((s) => all.push(...s.latencies)), 200);
-  const started = performance.now();
-  const inflight = [];
-  for (let i = 0; i < total; i++) {
-    const due = started + (i * 1000) / RATE;
-    const wait = due - performance.now();
-    if (wait > 1) await new Promise((r) => setTimeout(r, wait));
-    inflight.push(request(receiver.url, { method: 'POST', dispatcher: agent, body: body(i, now()) }).then((r) => r.body.text()));
-  }
-  await Promise.all(inflight);
-  clearInterval(poll);
-  all.push(...(await receiver.ask('stats')).latencies);
-  await agent.close();
-  return all;
-}
+const rawSteady = (receiver) => rawPacedLatencies(receiver, { rate: RATE, seconds: SECONDS, concurrency: CONCURRENCY, bodyOf: body });
 
 async function steadyLatencies(receiver) {
   // Collect every latency: the receiver hands them over and forgets them on each `stats`.

@@ -3,14 +3,13 @@
 // side by side in one run, on this machine, with the per-process CPU and the database round trips
 // per call lifecycle.
 // Usage: npm run bench -- cluster [--seconds 10] [--pairs 30] [--json]
-import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
-import pg from 'pg';
-import { Redis } from 'ioredis';
-import { RestClient } from '../dist/cli/rest-client.js';
-import { cpuSeconds, startDialtone } from './lib/processes.mjs';
+import { dbStatements, enableCallbacks } from './lib/admin.mjs';
+import { DATABASE_URL, REDIS_URL, dropRunStore } from './lib/cluster-store.mjs';
+import { cpuOfCommands, cpuSeconds, startDialtone, stopProcess } from './lib/processes.mjs';
 import { SignallingClient } from './lib/signalling-client.mjs';
 import { startReceiver } from './lib/receiver.mjs';
 
@@ -26,47 +25,20 @@ const SECONDS = Number(opts.seconds);
 const PAIRS = Number(opts.pairs);
 const SDKAPPID = 1400000777;
 const KEY = 'bench-cluster-key';
-const DATABASE_URL = process.env.DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/test';
-const REDIS_URL = process.env.REDIS_URL ?? 'redis://127.0.0.1:6379';
+const AUTH = { sdkAppId: SDKAPPID, secretKey: KEY };
 const log = (...a) => process.stderr.write(`${a.join(' ')}\n`);
 
 const startServer = (env) => startDialtone({ sdkAppId: SDKAPPID, secretKey: KEY, env });
 
-/** CPU seconds used so far by every process of the given command names (PostgreSQL backends, Redis). */
-function cpuOfCommands(names) {
-  let total = 0;
-  for (const pid of readdirSync('/proc').filter((d) => /^\d+$/.test(d))) {
-    try {
-      if (names.includes(readFileSync(`/proc/${pid}/comm`, 'utf8').trim())) total += cpuSeconds(pid);
-    } catch {
-      // gone meanwhile
-    }
-  }
-  return total;
-}
-
-/** The REST API as the app's administrator, through the CLI's own client. */
-const rest = (url, path, body) => new RestClient({ url, sdkAppId: SDKAPPID, secretKey: KEY, admin: 'administrator' }).call(path, body);
-
-/** Database round trips so far, from each process's /metrics (PostgreSQL only). */
+/** Database round trips so far (BEGIN and COMMIT included), from each process's /metrics (PostgreSQL only). */
 async function dbQueries(nodes) {
-  let total = 0;
-  for (const n of nodes) {
-    const text = await (await fetch(`${n.url}/metrics`)).text();
-    const m = /^dialtone_db_queries_total (\d+)/m.exec(text);
-    if (!m) return undefined;
-    total += Number(m[1]);
-  }
-  return total;
+  return (await dbStatements(nodes))?.all;
 }
 
 async function runMode(name, env, processes, receiver) {
   const nodes = [];
   for (let i = 0; i < processes; i++) nodes.push(await startServer(env));
-  await rest(nodes[0].url, 'call_config/set_callback', {
-    Url: receiver.url,
-    CallbackCommandList: ['Call.CallbackAfterStartCall', 'Call.CallbackAfterMemberChanged', 'Call.CallbackAfterEndCall'],
-  });
+  await enableCallbacks(nodes[0].url, AUTH, receiver.url);
   await new Promise((r) => setTimeout(r, 1500)); // the other processes see the new config (1 s cache)
   const pairs = [];
   for (let i = 0; i < PAIRS; i++) {
@@ -127,8 +99,7 @@ async function runMode(name, env, processes, receiver) {
     p.caller.close();
     p.callee.close();
   }
-  for (const n of nodes) n.child.kill('SIGTERM');
-  await Promise.all(nodes.map((n) => new Promise((r) => (n.child.exitCode !== null ? r() : n.child.once('exit', r)))));
+  await Promise.all(nodes.map((n) => stopProcess(n.child)));
   const result = {
     mode: name,
     processes,
@@ -168,14 +139,7 @@ try {
 } finally {
   receiver.child.kill();
   rmSync(dir, { recursive: true, force: true });
-  const client = new pg.Client({ connectionString: DATABASE_URL });
-  await client.connect();
-  for (const s of [`${schema}_a`, `${schema}_b`]) await client.query(`DROP SCHEMA IF EXISTS ${s} CASCADE`);
-  await client.end();
-  const redis = new Redis(REDIS_URL);
-  const keys = await redis.keys(`${prefix}*`);
-  if (keys.length) await redis.del(...keys);
-  redis.disconnect();
+  await dropRunStore({ schemas: [`${schema}_a`, `${schema}_b`], redisPrefix: prefix });
 }
 
 if (opts.json) console.log(JSON.stringify(results));

@@ -4,6 +4,7 @@ import { spawnSync } from 'node:child_process';
 const BENCHES = {
   callbacks: 'bench/callbacks.mjs',
   cluster: 'bench/cluster.mjs',
+  pace: 'bench/pace.mjs',
   signalling: 'bench/signalling.mjs',
   storage: 'bench/storage.mjs',
 };

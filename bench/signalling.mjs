@@ -10,16 +10,16 @@
 //   --idle 19000                          idle connections (one process holds at most its fd limit)
 //   --burst 5000                          calls started within one second
 //   --json                                print the whole report as JSON
-import { fork } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
-import { Agent, request } from 'undici';
-import WebSocket from 'ws';
-import { RestClient } from '../dist/cli/rest-client.js';
-import { cpuSeconds, rssBytes, startDialtone } from './lib/processes.mjs';
-import { SOURCE_ADDRESSES, SignallingClient, summary } from './lib/signalling-client.mjs';
+import { enableCallbacks } from './lib/admin.mjs';
+import { CALLS_FRAME, rawCallbackCeiling, startEchoCeiling } from './lib/ceilings.mjs';
+import { closePairs, connectPairs, runPaced } from './lib/lifecycles.mjs';
+import { cpuSeconds, forkReady, rssBytes, startDialtone } from './lib/processes.mjs';
+import { startReceiver } from './lib/receiver.mjs';
+import { SOURCE_ADDRESSES, connectMany as connectManyAs, summary } from './lib/signalling-client.mjs';
 
 const { values: opts, positionals } = parseArgs({
   options: {
@@ -47,25 +47,6 @@ const auth = { sdkAppId: SDKAPPID, secretKey: KEY };
 
 // ---- processes -------------------------------------------------------------------------------
 
-function forkReady(path, args = []) {
-  const child = fork(new URL(path, import.meta.url), args, { stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
-  const ask = (type) =>
-    new Promise((resolve) => {
-      const on = (m) => {
-        if (m.type === type || m.type === `${type}ped` || m.type === 'stats') {
-          child.off('message', on);
-          resolve(m);
-        }
-      };
-      child.on('message', on);
-      child.send({ type });
-    });
-  return new Promise((resolve, reject) => {
-    child.once('message', (m) => resolve({ child, ready: m, ask }));
-    child.once('exit', (code) => reject(new Error(`${path} exited with ${code}`)));
-  });
-}
-
 const startServer = (dataDir) =>
   startDialtone({ sdkAppId: SDKAPPID, secretKey: KEY, args: ['--data-dir', dataDir], env: { DIALTONE_REST_RATE_LIMIT: '100000' } });
 
@@ -92,190 +73,42 @@ class Meter {
   }
 }
 
-/** The REST API as the app's administrator, through the CLI's own client. */
-const rest = (url, path, body) => new RestClient({ url, sdkAppId: SDKAPPID, secretKey: KEY, admin: 'administrator' }).call(path, body);
-
-async function connectMany(url, prefix, n) {
-  const out = [];
-  for (let i = 0; i < n; i += 200) {
-    out.push(
-      ...(await Promise.all(
-        Array.from({ length: Math.min(200, n - i) }, (_, k) => SignallingClient.connect(url, { ...auth, userId: `${prefix}${i + k}` })),
-      )),
-    );
-  }
-  return out;
-}
+const connectMany = (url, prefix, n) => connectManyAs(url, auth, prefix, n);
 
 // ---- (ceiling) a bare ws echo server ---------------------------------------------------------
 
-const CALLS_FRAME = JSON.stringify({ id: 1, op: 'calls', args: { userIdList: ['b123'], mediaType: 'Audio' } });
-
 async function ceiling(sockets, rate, seconds) {
-  const echo = await forkReady('./lib/echo-server.mjs');
-  const url = `ws://127.0.0.1:${echo.ready.port}`;
-  const clients = [];
-  for (let i = 0; i < sockets; i += 200) {
-    clients.push(
-      ...(await Promise.all(
-        Array.from({ length: Math.min(200, sockets - i) }, (_, k) => {
-          const ws = new WebSocket(url, { localAddress: SOURCE_ADDRESSES[(i + k) % SOURCE_ADDRESSES.length], perMessageDeflate: false });
-          return new Promise((resolve, reject) => {
-            ws.once('open', () => resolve(ws));
-            ws.once('error', reject);
-          });
-        }),
-      )),
-    );
-  }
-  const meter = new Meter(echo.child.pid);
+  const echo = await startEchoCeiling(sockets);
+  const meter = new Meter(echo.pid);
   // Closed loop: every socket keeps one frame in flight, as fast as the server answers.
-  let count = 0;
-  const deadline = performance.now() + seconds * 1000;
-  await Promise.all(
-    clients.map(
-      (ws) =>
-        new Promise((resolve) => {
-          ws.on('message', () => {
-            count++;
-            if (performance.now() < deadline) ws.send(CALLS_FRAME);
-            else resolve();
-          });
-          ws.send(CALLS_FRAME);
-        }),
-    ),
-  );
-  const roundTripsPerSecond = count / seconds;
+  const roundTripsPerSecond = await echo.closedLoop(seconds);
   const closedLoop = meter.read();
-  for (const ws of clients) ws.removeAllListeners('message');
   // Paced at `rate`: latency of one round trip, spread over the sockets.
-  const lat = [];
-  const started = performance.now();
-  for (let i = 0; i < rate * seconds; i++) {
-    const due = started + (i * 1000) / rate;
-    const wait = due - performance.now();
-    if (wait > 1) await sleep(wait);
-    const ws = clients[i % clients.length];
-    const sent = performance.now();
-    ws.once('message', () => lat.push(performance.now() - sent));
-    ws.send(CALLS_FRAME);
-  }
-  await sleep(200);
-  for (const ws of clients) ws.terminate();
-  echo.child.kill();
+  const pacedLatencyMs = await echo.paced(rate, seconds);
+  echo.close();
   return {
     sockets,
-    roundTripsPerSecond: Math.round(roundTripsPerSecond),
+    roundTripsPerSecond,
     closedLoopServerCpu: closedLoop.serverCpuCores,
     pacedRate: rate,
-    pacedLatencyMs: summary(lat.slice(Math.floor(lat.length / 5))),
+    pacedLatencyMs,
   };
 }
 
-/** The raw callback ceiling: plain undici POSTs of callback-sized bodies to the same receiver, 32 in flight. */
-async function rawCallbacks(receiver, receiverUrl, seconds) {
-  await receiver.ask('reset');
-  const agent = new Agent({ connections: 32, keepAliveTimeout: 60_000 });
-  const body = JSON.stringify({
-    CallbackCommand: 'Call.CallbackAfterMemberChanged',
-    CallId: '00000000-0000-4000-8000-000000000000',
-    UserList: [
-      { User_Account: 'alice', Status: 'Calling' },
-      { User_Account: 'bob', Status: 'Calling' },
-    ],
-    ChangedUserList: [{ User_Account: 'bob', ActionType: 'Accept' }],
-    EventTime: 1740464128807,
-  });
-  let count = 0;
-  const deadline = performance.now() + seconds * 1000;
-  const started = performance.now();
-  await Promise.all(
-    Array.from({ length: 32 }, async () => {
-      while (performance.now() < deadline) {
-        const res = await request(receiverUrl, {
-          method: 'POST',
-          dispatcher: agent,
-          headers: { 'content-type': 'application/json' },
-          body,
-        });
-        await res.body.text();
-        count++;
-      }
-    }),
-  );
-  await agent.close();
-  return Math.round(count / ((performance.now() - started) / 1000));
-}
-
 // ---- (a) 1-to-1 lifecycles at increasing rates -----------------------------------------------
-
-async function lifecycle(pair, lat) {
-  const { caller, callee, i } = pair;
-  const ringing = callee.event('onCallReceived');
-  const sent = performance.now();
-  const r = await caller.request('calls', { userIdList: [`b${i}`], mediaType: 'Audio' });
-  if (!r.ok) return false;
-  const callId = r.result.callId;
-  const rang = await ringing;
-  if (!rang || rang.data.callId !== callId) return false;
-  lat.received.push(rang.at - sent);
-  const begin = caller.event('onCallBegin', callId);
-  const acceptSent = performance.now();
-  const a = await callee.request('accept', { callId });
-  const began = await begin;
-  if (!a.ok || !began) return false;
-  lat.begin.push(began.at - acceptSent);
-  const end = caller.event('onCallEnd', callId);
-  const h = await callee.request('hangup', { callId });
-  if (!h.ok || !(await end)) return false;
-  return true;
-}
 
 async function lifecycles(server, receiver, rates) {
   const maxRate = Math.max(...rates);
   // Enough pairs that a pair is free whenever a call is due at the highest rate (a lifecycle takes tens of ms).
   const PAIRS = Math.min(1000, Math.max(50, Math.ceil(maxRate * 0.25)));
-  const callers = await connectMany(server.url, 'a', PAIRS);
-  const callees = await connectMany(server.url, 'b', PAIRS);
-  const free = callers.map((caller, i) => ({ caller, callee: callees[i], i }));
+  const pairs = await connectPairs([server.url], auth, PAIRS);
   const steps = [];
   for (const rate of rates) {
     await receiver.ask('reset');
-    const lat = { received: [], begin: [] };
-    let completed = 0;
-    let errors = 0;
-    let skipped = 0;
-    const inFlight = new Set();
-    const warmupEnd = performance.now() + 1000;
-    const started = performance.now();
     const meter = new Meter(server.child?.pid);
-    let measuredCompleted = 0;
-    const total = rate * STEP_SECONDS;
-    for (let n = 0; n < total; n++) {
-      const due = started + (n * 1000) / rate;
-      const wait = due - performance.now();
-      if (wait > 1) await sleep(wait);
-      const pair = free.pop();
-      if (!pair) {
-        skipped++;
-        continue;
-      }
-      const measured = performance.now() >= warmupEnd;
-      const sample = measured ? lat : { received: [], begin: [] };
-      const p = lifecycle(pair, sample).then((ok) => {
-        if (ok) {
-          completed++;
-          if (measured) measuredCompleted++;
-        } else errors++;
-        pair.caller.drain();
-        pair.callee.drain();
-        free.push(pair);
-        inFlight.delete(p);
-      });
-      inFlight.add(p);
-    }
-    await Promise.all(inFlight);
-    const seconds = (performance.now() - started) / 1000;
+    const run = await runPaced(pairs, { rate, seconds: STEP_SECONDS });
+    const { completed, measuredCompleted, errors, skipped, lat, offered: total } = run;
+    const seconds = run.seconds;
     const usageNow = meter.read();
     // Every lifecycle's four callbacks must reach the receiver.
     const expected = completed * 4;
@@ -302,7 +135,7 @@ async function lifecycles(server, receiver, rates) {
     if (step.callsToReceivedMs.p99 > 100 || errors > total * 0.01 || skipped > total * 0.05) break;
     await sleep(500);
   }
-  for (const c of [...callers, ...callees]) c.close();
+  closePairs(pairs);
   return { pairs: PAIRS, steps };
 }
 
@@ -323,7 +156,7 @@ async function idle(server, count) {
       heartbeatMs: 10_000,
       sourceAddress: SOURCE_ADDRESSES[i % SOURCE_ADDRESSES.length],
     });
-    workers.push(forkReady('./lib/idle-worker.mjs', [args]));
+    workers.push(forkReady('./idle-worker.mjs', [args]));
   }
   const ready = await Promise.all(workers);
   const connected = ready.reduce((a, w) => a + w.ready.connected, 0);
@@ -464,20 +297,17 @@ async function burst(server, receiver, n) {
 
 const report = { machine: '2 cores (generator, server, receiver and PostgreSQL-free SQLite all on it)', workloads: {} };
 const dir = mkdtempSync(join(tmpdir(), 'dialtone-bench-signalling-'));
-const receiver = await forkReady('./receiver.mjs');
-const receiverUrl = `http://127.0.0.1:${receiver.ready.port}/callback`;
+const receiver = await startReceiver();
+const receiverUrl = receiver.url;
 let server;
 try {
   server = opts.url ? { url: opts.url } : await startServer(dir);
-  await rest(server.url, 'call_config/set_callback', {
-    Url: receiverUrl,
-    CallbackCommandList: ['Call.CallbackAfterStartCall', 'Call.CallbackAfterMemberChanged', 'Call.CallbackAfterEndCall'],
-  });
+  await enableCallbacks(server.url, auth, receiverUrl);
   const rates = opts.rates.split(',').map(Number);
   if (workloads.includes('ceiling')) {
     log('(ceiling) bare ws echo server, same sockets and frame size…');
     report.workloads.ceiling = await ceiling(2 * Math.min(1000, Math.max(50, Math.ceil(Math.max(...rates) * 0.25))), 500, 5);
-    report.workloads.ceiling.rawCallbacksPerSecond = await rawCallbacks(receiver, receiverUrl, 5);
+    report.workloads.ceiling.rawCallbacksPerSecond = await rawCallbackCeiling(receiver, { seconds: 5 });
     log(`  ${JSON.stringify(report.workloads.ceiling)}`);
   }
   if (workloads.includes('lifecycles')) {

@@ -19,11 +19,24 @@ describe('Metrics and Storage.stats', () => {
     expect(await metrics.registry.metrics()).toMatch(/^dialtone_db_queries_total 12$/m);
   });
 
+  it('exports the BEGIN and COMMIT statements among them as their own series', async () => {
+    let beginCommits = 4;
+    const metrics = new Metrics(
+      storageWith(() => ({ roundTrips: 9, beginCommits })),
+      () => 0,
+    );
+    expect(await metrics.registry.metrics()).toMatch(/^dialtone_db_begin_commits_total 4$/m);
+    beginCommits = 6;
+    expect(await metrics.registry.metrics()).toMatch(/^dialtone_db_begin_commits_total 6$/m);
+  });
+
   it('has no query series for a store without round trips', async () => {
     const metrics = new Metrics(
       storageWith(() => ({})),
       () => 0,
     );
-    expect(await metrics.registry.metrics()).not.toContain('dialtone_db_queries_total');
+    const text = await metrics.registry.metrics();
+    expect(text).not.toContain('dialtone_db_queries_total');
+    expect(text).not.toContain('dialtone_db_begin_commits_total');
   });
 });

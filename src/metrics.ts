@@ -87,6 +87,14 @@ export class Metrics implements DeliveryObserver, QuarantineObserver {
           this.set(storage.stats().roundTrips ?? 0);
         },
       });
+      new Gauge({
+        name: 'dialtone_db_begin_commits_total',
+        help: 'BEGIN and COMMIT statements among dialtone_db_queries_total (subtract them for the statements of the work itself).',
+        registers,
+        collect() {
+          this.set(storage.stats().beginCommits ?? 0);
+        },
+      });
     }
     new Gauge({
       name: 'dialtone_client_connections',

@@ -108,6 +108,24 @@ export class SignallingClient {
   }
 }
 
+/**
+ * Connects users `${prefix}0` … `${prefix}${n - 1}` to `url` (200 at a time); `urlOf(i)`, when
+ * given, chooses each one's server instead.
+ */
+export async function connectMany(url, auth, prefix, n, urlOf = () => url) {
+  const out = [];
+  for (let i = 0; i < n; i += 200) {
+    out.push(
+      ...(await Promise.all(
+        Array.from({ length: Math.min(200, n - i) }, (_, k) =>
+          SignallingClient.connect(urlOf(i + k), { ...auth, userId: `${prefix}${i + k}` }),
+        ),
+      )),
+    );
+  }
+  return out;
+}
+
 /** Percentile of an ascending array. */
 export function pct(sorted, p) {
   if (sorted.length === 0) return NaN;

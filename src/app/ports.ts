@@ -337,6 +337,11 @@ export interface StorageStats {
    * COMMIT included; undefined for a store without round trips (SQLite, in process).
    */
   roundTrips?: number;
+  /**
+   * The BEGIN and COMMIT statements among {@link roundTrips}, so that the statements of the use
+   * cases themselves can be told apart; undefined when `roundTrips` is.
+   */
+  beginCommits?: number;
 }
 
 /** A device as the cluster knows it: enough to act for its user after its process dies. */

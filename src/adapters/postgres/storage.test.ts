@@ -196,6 +196,21 @@ describe('transactions', () => {
     expect(s.pool.idleCount).toBe(s.pool.totalCount);
   });
 
+  it('count their BEGIN and COMMIT apart from the statements of the work (the ROLLBACK of a failed one in neither)', async () => {
+    const s = await open();
+    const before = s.stats();
+    await count(s);
+    await expect(
+      s.transaction(async (tx) => {
+        await tx.outbox.pendingByApp();
+        throw new Error('boom');
+      }),
+    ).rejects.toThrow('boom');
+    const after = s.stats();
+    expect(after.beginCommits! - before.beginCommits!).toBe(3);
+    expect(after.roundTrips! - before.roundTrips! - (after.beginCommits! - before.beginCommits!)).toBe(2);
+  });
+
   it.each(['40P01', '40001'])('run fn again after a %s error, keeping only the last run', async (code) => {
     const s = await open();
     let calls = 0;

@@ -86,6 +86,8 @@ export class PgStorage implements Storage {
   readonly apps: AppRepo;
   /** Statements sent in transactions so far (BEGIN and COMMIT included): the cost per use case, for metrics. */
   roundTrips = 0;
+  /** The BEGIN and COMMIT statements among {@link roundTrips}. */
+  beginCommits = 0;
   private closed = false;
 
   private constructor(
@@ -206,6 +208,7 @@ export class PgStorage implements Storage {
           return (client.query as (...a: unknown[]) => unknown)(...args);
         };
         const counted = { query } as unknown as Queryable;
+        this.beginCommits++;
         await counted.query('BEGIN ISOLATION LEVEL READ COMMITTED');
         const tx: Tx = {
           calls: new PgCallRepo(counted),
@@ -215,6 +218,7 @@ export class PgStorage implements Storage {
           timers: new PgTimerRepo(counted),
         };
         const result = await fn(tx);
+        this.beginCommits++;
         await counted.query('COMMIT');
         return result;
       } catch (err) {
@@ -237,7 +241,7 @@ export class PgStorage implements Storage {
   }
 
   stats(): StorageStats {
-    return { roundTrips: this.roundTrips };
+    return { roundTrips: this.roundTrips, beginCommits: this.beginCommits };
   }
 
   async close(): Promise<void> {
