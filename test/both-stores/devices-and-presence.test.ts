@@ -11,6 +11,7 @@ import { connectUser, TestClient } from '../helpers/client.js';
 import { eventsOf, Harness, ManualClock } from '../helpers/harness.js';
 import { rest } from '../helpers/rest.js';
 import { removeTestData, startServer } from '../helpers/server.js';
+import { waitForAsync } from '../helpers/wait.js';
 
 let h: Harness;
 afterEach(async () => {
@@ -176,16 +177,28 @@ describe('timers survive a restart', () => {
     const dataDir = mkdtempSync(join(tmpdir(), 'dialtone-restart-'));
     const clock = new ManualClock();
     try {
-      h = await Harness.create({ dataDir, clock });
+      // alice's heartbeat expiry (she left with the old server) runs out after the ring timeout,
+      // so the ring timeout is what ends the call, whichever mode re-arms her expiry.
+      h = await Harness.create({ dataDir, clock, heartbeatExpiryMs: 60_000 });
       const alice = await h.user('alice');
       const callId = await h.call(alice, ['bob'], { timeout: 30 });
       await h.callbacks(callId, 1);
       await h.t.server.dispatcher.idle();
       for (const c of h.clients) c.close();
+      // The server has seen alice go (in a cluster, off the bus too) before it stops, so her
+      // expiry is armed now, not taken over later by the next process.
+      const server = h.t.server;
+      const gone = async () => server.connections.size === 0 && ((await server.bus?.deviceCount(h.t.sdkAppId, 'alice')) ?? 0) === 0;
+      await waitForAsync(gone, 5000, 'alice to be gone from the server');
       await h.t.server.close();
 
       clock.advance(45_000);
-      const t2 = await startServer({ dataDir, keepDataDir: true, overrides: { clock, sweepIntervalMs: 0 } });
+      const t2 = await startServer({
+        dataDir,
+        keepDataDir: true,
+        config: { heartbeatExpiryMs: 60_000 },
+        overrides: { clock, sweepIntervalMs: 0 },
+      });
       try {
         await t2.server.timers.runDue();
         const record = await rest(t2, 'call_record_http_srv/get_record_by_callid', { CallId: callId });
