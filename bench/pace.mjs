@@ -460,7 +460,7 @@ function printTable({ ceilings: c, results: r }) {
     row(
       m.name,
       `CPU ms per lifecycle at ${s.rate}/s (${parts})`,
-      `${s.cpuMsPerLifecycle} ms${errs(s)}${others(s)}`,
+      `${s.cpuMsPerLifecycle} ms (achieved ${s.achievedPerSecond}/s, ring p99 ${s.ringMs.p99} ms, lag p99 ${s.lagMs.p99} ms)${errs(s)}${others(s)}`,
       isSqlite ? 'baseline' : '≤ 2 × SQLite',
       isSqlite || sqliteCpu === undefined ? undefined : s.cpuMsPerLifecycle <= 2 * sqliteCpu,
       isSqlite || sqliteCpu === undefined ? '' : `${round(s.cpuMsPerLifecycle / sqliteCpu, 2)} × SQLite (${sqliteCpu} ms)`,
