@@ -5,6 +5,7 @@ const BENCHES = {
   callbacks: 'bench/callbacks.mjs',
   cluster: 'bench/cluster.mjs',
   pace: 'bench/pace.mjs',
+  'pg-statements': 'bench/pg-statements.mjs',
   signalling: 'bench/signalling.mjs',
   storage: 'bench/storage.mjs',
 };
