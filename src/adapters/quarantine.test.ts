@@ -18,6 +18,7 @@ import type { Queryable } from './postgres/db.js';
 import { PgOutboxRepo } from './postgres/outbox.js';
 import { PgStorage } from './postgres/storage.js';
 import { PgTimerRepo } from './postgres/timers.js';
+import { PgTx } from './postgres/tx.js';
 import { SqliteStorage, openDatabase } from './sqlite/storage.js';
 
 const NOW = 1_700_000_000_000;
@@ -200,7 +201,7 @@ describe('PostgreSQL quarantine', () => {
       (row) => {
         if (row.user_id === 'zoé') row.user_id = 'zo\ufffd';
       },
-      (db) => new PgTimerRepo(db).claimDue(NOW, NOW + 60_000, 10),
+      (db) => new PgTimerRepo(new PgTx(db)).claimDue(NOW, NOW + 60_000, 10),
     );
     expect(first.timers).toEqual([good]);
     expect(first.quarantined).toEqual([
@@ -227,7 +228,7 @@ describe('PostgreSQL quarantine', () => {
       (row) => {
         if (row.id === 'msg_é') row.id = 'msg_\ufffd';
       },
-      (db) => new PgOutboxRepo(db).claimDue(NOW, NOW + 60_000, 10, []),
+      (db) => new PgOutboxRepo(new PgTx(db)).claimDue(NOW, NOW + 60_000, 10, []),
     );
     // msg_2's call id holds U+FFFD itself: checked, addressed, claimed.
     expect(first.entries.map((e) => e.id)).toEqual(['msg_2']);

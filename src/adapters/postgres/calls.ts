@@ -1,33 +1,24 @@
 /** Calls, their current members and their records, in PostgreSQL. */
 import type { CallRepo, RecordFilter } from '../../app/ports.js';
 import type { Call, CallRecord } from '../../domain/types.js';
-import { lockKeySql, type Queryable } from './db.js';
+import { lockKeySql } from './db.js';
+import type { PgTx } from './tx.js';
 
 const SQL = {
   // The row lock serialises every transaction that changes this call, in whichever process.
   get: 'SELECT data FROM calls WHERE sdkappid = $1 AND call_id = $2 FOR UPDATE',
-  insert: 'INSERT INTO calls (sdkappid, call_id, data) VALUES ($1, $2, $3)',
-  update: 'UPDATE calls SET data = $3 WHERE sdkappid = $1 AND call_id = $2',
-  delete: 'DELETE FROM calls WHERE sdkappid = $1 AND call_id = $2',
-  deleteMembers: 'DELETE FROM call_members WHERE sdkappid = $1 AND call_id = $2',
-  insertMembers: `INSERT INTO call_members (sdkappid, user_id, call_id) SELECT $1::bigint, u, $2::text FROM unnest($3::text[]) AS t(u)
-    ON CONFLICT DO NOTHING`,
   // One lock per user, taken in the order of the (sorted) array: two transactions locking
   // overlapping sets take them in the same order.
   lockUsers: `SELECT pg_advisory_xact_lock(${lockKeySql(`'busy:' || $1::text || ':' || u`)}) FROM unnest($2::text[]) AS t(u)`,
   busy: 'SELECT DISTINCT user_id FROM call_members WHERE sdkappid = $1 AND user_id = ANY($2::text[])',
   callsOf: 'SELECT call_id FROM call_members WHERE sdkappid = $1 AND user_id = $2 ORDER BY call_id',
-  insertRecord: `INSERT INTO call_records (sdkappid, call_id, start_time, end_time, call_result, call_type, data)
-    VALUES ($1, $2, $3, $4, $5, $6, $7)
-    ON CONFLICT (sdkappid, call_id) DO UPDATE SET start_time = excluded.start_time, end_time = excluded.end_time,
-      call_result = excluded.call_result, call_type = excluded.call_type, data = excluded.data`,
   getRecord: 'SELECT data FROM call_records WHERE sdkappid = $1 AND call_id = $2',
   listLive: 'SELECT data FROM calls',
 } as const;
 
 /** {@link CallRepo} on PostgreSQL: the call as a JSON document plus a member index for busy checks. */
 export class PgCallRepo implements CallRepo {
-  constructor(private readonly db: Queryable) {}
+  constructor(private readonly db: PgTx) {}
 
   /** Reads the call `FOR UPDATE`: a second transaction changing it waits for this one to end. */
   async get(sdkAppId: number, callId: string): Promise<Call | undefined> {
@@ -35,20 +26,17 @@ export class PgCallRepo implements CallRepo {
     return rows[0] ? (JSON.parse(rows[0].data) as Call) : undefined;
   }
 
+  /** Held with the step's other writes (see writes.ts); a duplicate call id fails the transaction. */
   async insert(call: Call): Promise<void> {
-    await this.db.query({ name: 'dt_calls_insert', text: SQL.insert, values: [call.sdkAppId, call.callId, JSON.stringify(call)] });
-    await this.writeMembers(call);
+    await this.write('insert', call.sdkAppId, call.callId, JSON.stringify(call), memberIds(call));
   }
 
   async update(call: Call): Promise<void> {
-    await this.db.query({ name: 'dt_calls_update', text: SQL.update, values: [call.sdkAppId, call.callId, JSON.stringify(call)] });
-    await this.db.query({ name: 'dt_calls_delete_members', text: SQL.deleteMembers, values: [call.sdkAppId, call.callId] });
-    await this.writeMembers(call);
+    await this.write('update', call.sdkAppId, call.callId, JSON.stringify(call), memberIds(call));
   }
 
   async delete(sdkAppId: number, callId: string): Promise<void> {
-    await this.db.query({ name: 'dt_calls_delete', text: SQL.delete, values: [sdkAppId, callId] });
-    await this.db.query({ name: 'dt_calls_delete_members', text: SQL.deleteMembers, values: [sdkAppId, callId] });
+    await this.write('delete', sdkAppId, callId, '', []);
   }
 
   /**
@@ -71,11 +59,7 @@ export class PgCallRepo implements CallRepo {
   }
 
   async insertRecord(sdkAppId: number, record: CallRecord): Promise<void> {
-    await this.db.query({
-      name: 'dt_calls_insert_record',
-      text: SQL.insertRecord,
-      values: [sdkAppId, record.CallId, record.StartTime, record.EndTime, record.CallResult, record.CallType, JSON.stringify(record)],
-    });
+    this.db.writes.record(sdkAppId, record);
   }
 
   async getRecord(sdkAppId: number, callId: string): Promise<CallRecord | undefined> {
@@ -103,11 +87,11 @@ export class PgCallRepo implements CallRepo {
       params.push(filter.callType);
       where += ` AND call_type = $${params.length}`;
     }
-    const count = await this.db.query<{ n: number }>(`SELECT COUNT(*) AS n FROM call_records WHERE ${where}`, params);
-    const { rows } = await this.db.query<{ data: string }>(
-      `SELECT data FROM call_records WHERE ${where} ORDER BY start_time DESC, call_id LIMIT $${params.length + 1} OFFSET $${params.length + 2}`,
-      [...params, limit, offset],
-    );
+    const count = await this.db.query<{ n: number }>({ text: `SELECT COUNT(*) AS n FROM call_records WHERE ${where}`, values: params });
+    const { rows } = await this.db.query<{ data: string }>({
+      text: `SELECT data FROM call_records WHERE ${where} ORDER BY start_time DESC, call_id LIMIT $${params.length + 1} OFFSET $${params.length + 2}`,
+      values: [...params, limit, offset],
+    });
     return { total: count.rows[0]!.n, records: rows.map((r) => JSON.parse(r.data) as CallRecord) };
   }
 
@@ -116,10 +100,15 @@ export class PgCallRepo implements CallRepo {
     return rows.map((r) => JSON.parse(r.data) as Call);
   }
 
-  /** A robot caller is left out: it has no connection and is never busy (SPEC §2.4). */
-  private async writeMembers(call: Call): Promise<void> {
-    const userIds = call.members.filter((m) => !(call.robotCaller && m.userId === call.callerId)).map((m) => m.userId);
-    if (userIds.length === 0) return;
-    await this.db.query({ name: 'dt_calls_insert_members', text: SQL.insertMembers, values: [call.sdkAppId, call.callId, userIds] });
+  /** Holds a call write, sending what is held first when the two cannot be made in one statement. */
+  private async write(op: 'insert' | 'update' | 'delete', sdkAppId: number, callId: string, data: string, members: string[]) {
+    if (this.db.writes.call(op, sdkAppId, callId, data, members)) return;
+    await this.db.flush();
+    this.db.writes.call(op, sdkAppId, callId, data, members);
   }
+}
+
+/** The member index of a call. A robot caller is left out: it has no connection and is never busy (SPEC §2.4). */
+function memberIds(call: Call): string[] {
+  return call.members.filter((m) => !(call.robotCaller && m.userId === call.callerId)).map((m) => m.userId);
 }

@@ -4,6 +4,13 @@ import type pg from 'pg';
 /** The client of the current transaction (a checked-out `pg.PoolClient`). */
 export type Queryable = Pick<pg.ClientBase, 'query'>;
 
+/** One statement: a prepared statement when it has a `name` (parsed and planned once per connection). */
+export interface Statement {
+  name?: string;
+  text: string;
+  values?: unknown[];
+}
+
 /**
  * An advisory-lock key (a bigint computed by the server) for `text` in this schema: keys of
  * deployments that share a database in different schemas do not collide.

@@ -11,7 +11,6 @@ import type {
   QuarantinedRow,
   Settlement,
 } from '../../app/ports.js';
-import { originOf } from '../../callbacks/render.js';
 import {
   UNADDRESSABLE,
   mayNotReadBack,
@@ -24,7 +23,8 @@ import {
   type ClaimRow,
   type LogRow,
 } from '../rows.js';
-import { lockKeySql, type Queryable } from './db.js';
+import { lockKeySql } from './db.js';
+import type { PgTx } from './tx.js';
 
 const LOG_COLUMNS =
   'id, sdkappid, call_id, command, url, body, status, attempts, created_at, next_attempt_at, delivered_at, last_error, last_http_status';
@@ -41,8 +41,6 @@ const NOT_HELD_BACK = `(NOT o.ordered OR NOT EXISTS (SELECT 1 FROM outbox AS ear
   AND (earlier.lease_until > $1 OR earlier.next_attempt_at > $1 OR earlier.origin <> o.origin)))`;
 
 const SQL = {
-  add: `INSERT INTO outbox (id, sdkappid, call_id, command, url, origin, ordered, body, next_attempt_at, created_at, updated_at)
-    VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $9, $9)`,
   // A skip-scan: one index probe per (origin, app) pair with pending rows, however many each has.
   lanes: `WITH RECURSIVE lane(origin, sdkappid) AS (
       (SELECT origin, sdkappid FROM outbox WHERE status = 'pending' ORDER BY origin, sdkappid LIMIT 1)
@@ -101,24 +99,11 @@ const SQL = {
 
 /** {@link OutboxRepo} on PostgreSQL. */
 export class PgOutboxRepo implements OutboxRepo {
-  constructor(private readonly db: Queryable) {}
+  constructor(private readonly db: PgTx) {}
 
+  /** Held with the step's other writes (see writes.ts), inserted in the order added. */
   async add(entry: NewOutboxEntry): Promise<void> {
-    await this.db.query({
-      name: 'dt_outbox_add',
-      text: SQL.add,
-      values: [
-        entry.id,
-        entry.sdkAppId,
-        entry.callId,
-        entry.command,
-        entry.url,
-        originOf(entry.url),
-        entry.ordered,
-        entry.body,
-        entry.createdAt,
-      ],
-    });
+    this.db.writes.add(entry);
   }
 
   /**
@@ -286,11 +271,11 @@ export class PgOutboxRepo implements OutboxRepo {
     add('call_id =', filter.callId);
     add('created_at >=', filter.from);
     add('created_at <=', filter.to);
-    const count = await this.db.query<{ n: number }>(`SELECT COUNT(*) AS n FROM outbox WHERE ${where}`, params);
-    const { rows } = await this.db.query<LogRow>(
-      `SELECT ${LOG_COLUMNS} FROM outbox WHERE ${where} ORDER BY seq DESC LIMIT $${params.length + 1} OFFSET $${params.length + 2}`,
-      [...params, limit, offset],
-    );
+    const count = await this.db.query<{ n: number }>({ text: `SELECT COUNT(*) AS n FROM outbox WHERE ${where}`, values: params });
+    const { rows } = await this.db.query<LogRow>({
+      text: `SELECT ${LOG_COLUMNS} FROM outbox WHERE ${where} ORDER BY seq DESC LIMIT $${params.length + 1} OFFSET $${params.length + 2}`,
+      values: [...params, limit, offset],
+    });
     return { total: count.rows[0]!.n, entries: rows.map(toOutboxRecord) };
   }
 

@@ -15,6 +15,7 @@ import type { App, AppRepo, Storage, StorageStats, Tx } from '../../app/ports.js
 import { appValues, toApp, type AppRow } from '../rows.js';
 import { PgCallRepo } from './calls.js';
 import type { Queryable } from './db.js';
+import { PgTx } from './tx.js';
 import { PgCallbackConfigRepo } from './callback-config.js';
 import { PgCallPolicyRepo } from './call-policy.js';
 import { PgOutboxRepo } from './outbox.js';
@@ -210,14 +211,17 @@ export class PgStorage implements Storage {
         const counted = { query } as unknown as Queryable;
         this.beginCommits++;
         await counted.query('BEGIN ISOLATION LEVEL READ COMMITTED');
+        const db = new PgTx(counted);
         const tx: Tx = {
-          calls: new PgCallRepo(counted),
-          callbackConfig: new PgCallbackConfigRepo(counted),
-          callPolicy: new PgCallPolicyRepo(counted),
-          outbox: new PgOutboxRepo(counted),
-          timers: new PgTimerRepo(counted),
+          calls: new PgCallRepo(db),
+          callbackConfig: new PgCallbackConfigRepo(db),
+          callPolicy: new PgCallPolicyRepo(db),
+          outbox: new PgOutboxRepo(db),
+          timers: new PgTimerRepo(db),
         };
         const result = await fn(tx);
+        // The writes still held (see writes.ts) go out before COMMIT; one that fails fails the transaction.
+        await db.flush();
         this.beginCommits++;
         await counted.query('COMMIT');
         return result;

@@ -2,12 +2,9 @@
 import type { DueTimer, QuarantinedRow, TimerClaim, TimerRepo } from '../../app/ports.js';
 import type { TimerKind } from '../../domain/effects.js';
 import { UNADDRESSABLE, mayNotReadBack, timerKey, toDueTimer, type TimerRow } from '../rows.js';
-import type { Queryable } from './db.js';
+import type { PgTx } from './tx.js';
 
 const SQL = {
-  set: `INSERT INTO timers (sdkappid, call_id, kind, user_id, due_at) VALUES ($1, $2, $3, $4, $5)
-    ON CONFLICT (sdkappid, call_id, kind, user_id) DO UPDATE SET due_at = excluded.due_at, lease_until = 0`,
-  cancel: 'DELETE FROM timers WHERE sdkappid = $1 AND call_id = $2 AND kind = $3 AND user_id = $4',
   take: 'DELETE FROM timers WHERE sdkappid = $1 AND call_id = $2 AND kind = $3 AND user_id = $4 AND due_at = $5',
   // Rows another transaction is claiming (or changing) are skipped, not waited for: each due
   // timer goes to exactly one claimer, and claimers never block one another. The key is matched
@@ -30,14 +27,16 @@ const SQL = {
 
 /** {@link TimerRepo} on PostgreSQL. */
 export class PgTimerRepo implements TimerRepo {
-  constructor(private readonly db: Queryable) {}
+  constructor(private readonly db: PgTx) {}
 
+  /** Held with the step's other writes (see writes.ts); re-arming ends a lease. */
   async set(sdkAppId: number, callId: string, kind: TimerKind, userId: string, dueAt: number): Promise<void> {
-    await this.db.query({ name: 'dt_timers_set', text: SQL.set, values: [sdkAppId, callId, kind, userId, dueAt] });
+    this.db.writes.timer(sdkAppId, callId, kind, userId, dueAt);
   }
 
+  /** Held with the step's other writes (see writes.ts). */
   async cancel(sdkAppId: number, callId: string, kind: TimerKind, userId: string): Promise<void> {
-    await this.db.query({ name: 'dt_timers_cancel', text: SQL.cancel, values: [sdkAppId, callId, kind, userId] });
+    this.db.writes.timer(sdkAppId, callId, kind, userId, undefined);
   }
 
   async take(timer: DueTimer): Promise<boolean> {
