@@ -853,5 +853,65 @@ describe.each([sqliteSubject(), pgSubject()])('$name storage', (subject) => {
     it('returns what the function resolves to', async () => {
       expect(await tx(async () => 42)).toBe(42);
     });
+
+    it('read back, within the transaction, every write made before, in the order made', async () => {
+      const c1 = makeCall('c1');
+      const moved = makeCall('c1', { members: [{ userId: 'alice', status: 'Calling' }], everMembers: ['alice', 'bob'], userData: 'v2' });
+      await tx(async (t) => {
+        await t.calls.insert(c1);
+        expect(await t.calls.busyUsers(APP, ['bob', 'carol'])).toEqual(new Set(['bob']));
+        await t.calls.update(moved);
+        expect(await t.calls.get(APP, 'c1')).toEqual(moved);
+        expect(await t.calls.liveCallIdsOf(APP, 'bob')).toEqual([]);
+        // Updated, deleted and inserted again, with no read in between.
+        await t.calls.update({ ...moved, userData: 'v3' });
+        await t.calls.delete(APP, 'c1');
+        await t.calls.insert(c1);
+        await t.calls.update({ ...c1, userData: 'v4' });
+        // A timer armed, cancelled and armed again; another armed and then cancelled.
+        await t.timers.set(APP, 'c1', 'ring', 'bob', NOW + 10);
+        await t.timers.cancel(APP, 'c1', 'ring', 'bob');
+        await t.timers.set(APP, 'c1', 'ring', 'bob', NOW + 20);
+        await t.timers.set(APP, 'c1', 'offline', 'alice', NOW + 5);
+        await t.timers.cancel(APP, 'c1', 'offline', 'alice');
+        expect(await t.timers.nextDueAt()).toBe(NOW + 20);
+        await t.calls.insertRecord(APP, makeRecord('c1', 100));
+        await t.calls.insertRecord(APP, makeRecord('c1', 200));
+        expect(await t.calls.getRecord(APP, 'c1')).toEqual(makeRecord('c1', 200));
+        for (let n = 1; n <= 5; n++) await t.outbox.add(makeEntry(n, { callId: `call-${n % 2}` }));
+        // Settings set in the transaction are read back too, after a call read that read them before.
+        expect(await t.callbackConfig.get(APP)).toBeUndefined();
+        await t.callbackConfig.set(APP, { url: 'http://a.test/cb', commands: ['Call.CallbackAfterEndCall'] });
+        await t.callbackConfig.setPolicy(APP, { ordering: false });
+        expect(await t.calls.get(APP, 'c1')).toEqual({ ...c1, userData: 'v4' });
+        expect(await t.callbackConfig.get(APP)).toEqual({ url: 'http://a.test/cb', commands: ['Call.CallbackAfterEndCall'] });
+        expect(await t.callbackConfig.getPolicy(APP)).toEqual({ ordering: false });
+        await t.callbackConfig.delete(APP);
+        expect(await t.callbackConfig.get(APP)).toBeUndefined();
+      });
+      expect(await tx((t) => t.calls.get(APP, 'c1'))).toEqual({ ...c1, userData: 'v4' });
+      expect(await tx((t) => t.calls.busyUsers(APP, ['alice', 'bob']))).toEqual(new Set(['alice', 'bob']));
+      expect(await tx((t) => t.timers.claimDue(NOW + 100, NOW + 200, 10))).toEqual({
+        timers: [{ sdkAppId: APP, callId: 'c1', kind: 'ring', userId: 'bob', dueAt: NOW + 20 }],
+        quarantined: [],
+      });
+      expect(await tx((t) => t.calls.getRecord(APP, 'c1'))).toEqual(makeRecord('c1', 200));
+      expect((await claim(NOW)).entries.map((e) => [e.seq, e.id])).toEqual([1, 2, 3, 4, 5].map((n) => [n, `msg_${n}`]));
+      expect(await tx((t) => t.callbackConfig.getPolicy(APP))).toEqual({ ordering: false });
+    });
+
+    it('fail as a whole on a write that fails, whenever the store makes it', async () => {
+      await tx((t) => t.calls.insert(makeCall('c1')));
+      await expect(
+        tx(async (t) => {
+          await t.outbox.add(makeEntry(1));
+          await t.calls.insert(makeCall('c1', { userData: 'again' }));
+          await t.timers.set(APP, 'c1', 'ring', 'bob', NOW);
+        }),
+      ).rejects.toThrow();
+      expect((await tx((t) => t.calls.get(APP, 'c1')))?.userData).toBe('ud');
+      expect(await tx((t) => t.outbox.get(APP, 'msg_1'))).toBeUndefined();
+      expect(await tx((t) => t.timers.nextDueAt())).toBeUndefined();
+    });
   });
 });

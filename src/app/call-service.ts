@@ -78,8 +78,10 @@ export class CallService {
     const callId = ids.callId();
     let busy = new Set<string>();
     const step = await this.deps.runner.run(actor.sdkAppId, this.cause(actor), async (tx) => {
-      busy = await tx.calls.busyUsers(actor.sdkAppId, args.userIdList);
-      const callerBusy = robot ? false : (await tx.calls.liveCallIdsOf(actor.sdkAppId, actor.userId)).length > 0;
+      // The caller is looked up with the callees, in one statement and under the same locks.
+      const checked = await tx.calls.busyUsers(actor.sdkAppId, robot ? args.userIdList : [...args.userIdList, actor.userId]);
+      busy = new Set(args.userIdList.filter((id) => checked.has(id)));
+      const callerBusy = !robot && checked.has(actor.userId);
       const step = orThrow(
         startCall({
           sdkAppId: actor.sdkAppId,

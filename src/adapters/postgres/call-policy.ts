@@ -8,8 +8,8 @@ const SQL = {
 } as const;
 
 /**
- * {@link CallPolicyRepo} on PostgreSQL. No held write of a step (see writes.ts) touches these tables, so their statements
- * go out beside the held writes, not after them.
+ * {@link CallPolicyRepo} on PostgreSQL. No held write of a step (see writes.ts) touches
+ * these tables, so their statements go out beside the held writes, not after them.
  */
 export class PgCallPolicyRepo implements CallPolicyRepo {
   constructor(private readonly db: PgTx) {}

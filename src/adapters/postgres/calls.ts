@@ -1,16 +1,16 @@
 /** Calls, their current members and their records, in PostgreSQL. */
 import type { CallRepo, RecordFilter } from '../../app/ports.js';
 import type { Call, CallRecord } from '../../domain/types.js';
-import { lockKeySql } from './db.js';
+import { SETTINGS_COLUMNS, settingsJoins, type SettingsRow } from './callback-config.js';
 import type { PgTx } from './tx.js';
 
 const SQL = {
-  // The row lock serialises every transaction that changes this call, in whichever process.
-  get: 'SELECT data FROM calls WHERE sdkappid = $1 AND call_id = $2 FOR UPDATE',
-  // One lock per user, taken in the order of the (sorted) array: two transactions locking
-  // overlapping sets take them in the same order.
-  lockUsers: `SELECT pg_advisory_xact_lock(${lockKeySql(`'busy:' || $1::text || ':' || u`)}) FROM unnest($2::text[]) AS t(u)`,
-  busy: 'SELECT DISTINCT user_id FROM call_members WHERE sdkappid = $1 AND user_id = ANY($2::text[])',
+  // The row lock serialises every transaction that changes this call, in whichever process. The
+  // app's callback settings come along (see PgTx.settings): the step's callbacks need them.
+  get: `SELECT c.data, ${SETTINGS_COLUMNS} FROM calls AS c ${settingsJoins('c.sdkappid')}
+    WHERE c.sdkappid = $1 AND c.call_id = $2 FOR UPDATE OF c`,
+  // The locks and the read in one round trip (migration 5), and the app's callback settings.
+  busy: `SELECT dialtone_busy_users($1::bigint, $2::text[]) AS busy, ${SETTINGS_COLUMNS} FROM (SELECT) AS one ${settingsJoins('$1::bigint')}`,
   callsOf: 'SELECT call_id FROM call_members WHERE sdkappid = $1 AND user_id = $2 ORDER BY call_id',
   getRecord: 'SELECT data FROM call_records WHERE sdkappid = $1 AND call_id = $2',
   listLive: 'SELECT data FROM calls',
@@ -22,8 +22,15 @@ export class PgCallRepo implements CallRepo {
 
   /** Reads the call `FOR UPDATE`: a second transaction changing it waits for this one to end. */
   async get(sdkAppId: number, callId: string): Promise<Call | undefined> {
-    const { rows } = await this.db.query<{ data: string }>({ name: 'dt_calls_get', text: SQL.get, values: [sdkAppId, callId] });
-    return rows[0] ? (JSON.parse(rows[0].data) as Call) : undefined;
+    const { rows } = await this.db.query<{ data: string } & SettingsRow>({
+      name: 'dt_calls_get',
+      text: SQL.get,
+      values: [sdkAppId, callId],
+    });
+    const row = rows[0];
+    if (!row) return undefined;
+    this.db.settings.set(sdkAppId, row);
+    return JSON.parse(row.data) as Call;
   }
 
   /** Held with the step's other writes (see writes.ts); a duplicate call id fails the transaction. */
@@ -42,14 +49,19 @@ export class PgCallRepo implements CallRepo {
   /**
    * Takes a transaction-scoped advisory lock per user first (in sorted order), then reads: of two
    * transactions about to ring the same user, the second waits here until the first ends, and
-   * then sees the member rows it committed. The locks are held until this transaction ends.
+   * then sees the member rows it committed. The locks are held until this transaction ends. One
+   * statement (migration 5's function), which also reads the app's callback settings.
    */
   async busyUsers(sdkAppId: number, userIds: string[]): Promise<Set<string>> {
     if (userIds.length === 0) return new Set();
     const sorted = [...new Set(userIds)].sort();
-    await this.db.query({ name: 'dt_calls_lock_users', text: SQL.lockUsers, values: [sdkAppId, sorted] });
-    const { rows } = await this.db.query<{ user_id: string }>({ name: 'dt_calls_busy', text: SQL.busy, values: [sdkAppId, sorted] });
-    const busy = new Set(rows.map((r) => r.user_id));
+    const { rows } = await this.db.query<{ busy: string[] } & SettingsRow>({
+      name: 'dt_calls_busy',
+      text: SQL.busy,
+      values: [sdkAppId, sorted],
+    });
+    this.db.settings.set(sdkAppId, rows[0]!);
+    const busy = new Set(rows[0]!.busy);
     return new Set(userIds.filter((id) => busy.has(id)));
   }
 

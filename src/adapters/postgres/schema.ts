@@ -138,4 +138,17 @@ export const MIGRATIONS: readonly string[] = [
   DROP INDEX outbox_pending_origin;
   CREATE INDEX outbox_pending_lane ON outbox (origin, sdkappid, seq) WHERE status = 'pending';
   `,
+  // The busy check of a call start in one round trip (issue 14): the advisory lock per user, in
+  // the order given, then the read. Each statement of a VOLATILE function takes a fresh snapshot
+  // (READ COMMITTED), so the read sees what a transaction that held a lock committed before
+  // releasing it, as when the two were separate statements. Same lock keys as before
+  // (lockKeySql in db.ts), so processes of either version exclude each other.
+  `
+  CREATE FUNCTION dialtone_busy_users(p_app BIGINT, p_users TEXT[]) RETURNS TEXT[] LANGUAGE plpgsql VOLATILE AS $$
+  BEGIN
+    PERFORM pg_advisory_xact_lock(hashtextextended(coalesce(current_schema(), '') || ':' || 'busy:' || p_app::text || ':' || u, 0))
+      FROM unnest(p_users) WITH ORDINALITY AS t(u, n) ORDER BY n;
+    RETURN ARRAY(SELECT DISTINCT user_id FROM call_members WHERE sdkappid = p_app AND user_id = ANY(p_users));
+  END $$;
+  `,
 ];

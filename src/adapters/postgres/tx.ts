@@ -4,6 +4,7 @@
  * what the transaction wrote, and the writes of a step cost one round trip.
  */
 import type pg from 'pg';
+import type { SettingsRow } from './callback-config.js';
 import type { Queryable, Statement } from './db.js';
 import { WriteBuffer } from './writes.js';
 
@@ -11,6 +12,12 @@ import { WriteBuffer } from './writes.js';
 export class PgTx {
   /** Writes held until the next statement that could see them, or the commit. */
   readonly writes = new WriteBuffer();
+  /**
+   * Apps' callback configuration and delivery policy as read in this transaction, by app: read
+   * beside the first statement of a step (the call's row, the busy check), so the step's
+   * callbacks need no statement of their own. A change in this transaction forgets it.
+   */
+  readonly settings = new Map<number, SettingsRow>();
 
   constructor(private readonly db: Queryable) {}
 
