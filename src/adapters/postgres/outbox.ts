@@ -23,42 +23,14 @@ import {
   type ClaimRow,
   type LogRow,
 } from '../rows.js';
-import { lockKeySql } from './db.js';
 import type { PgTx } from './tx.js';
 
 const LOG_COLUMNS =
   'id, sdkappid, call_id, command, url, body, status, attempts, created_at, next_attempt_at, delivered_at, last_error, last_http_status';
 
-/**
- * Claimable (`o` is the candidate, `$1` now): no earlier pending entry of the call is in flight or
- * waiting for a retry, or was written for another origin (the URL changed mid-call: claimed in
- * another pair's query, it could come after this one). Every earlier pending entry is then
- * claimable too, and comes first in seq order, so a claim holds a call's entries as an in-order
- * run that the dispatcher sends one after another. Same rule as the SQLite adapter.
- */
-const NOT_HELD_BACK = `(NOT o.ordered OR NOT EXISTS (SELECT 1 FROM outbox AS earlier WHERE earlier.sdkappid = o.sdkappid
-  AND earlier.call_id = o.call_id AND earlier.status = 'pending' AND earlier.seq < o.seq
-  AND (earlier.lease_until > $1 OR earlier.next_attempt_at > $1 OR earlier.origin <> o.origin)))`;
-
 const SQL = {
-  // A skip-scan: one index probe per (origin, app) pair with pending rows, however many each has.
-  lanes: `WITH RECURSIVE lane(origin, sdkappid) AS (
-      (SELECT origin, sdkappid FROM outbox WHERE status = 'pending' ORDER BY origin, sdkappid LIMIT 1)
-      UNION ALL
-      SELECT n.origin, n.sdkappid FROM lane, LATERAL (
-        SELECT origin, sdkappid FROM outbox WHERE status = 'pending' AND (origin, sdkappid) > (lane.origin, lane.sdkappid)
-        ORDER BY origin, sdkappid LIMIT 1) AS n)
-    SELECT origin, sdkappid FROM lane`,
-  // Held until the transaction ends: claimers of one app take turns (whatever origin its entries
-  // were written for, so a call whose URL changed mid-call stays in order), and each sees the
-  // claims the one before it committed (its next statement takes a fresh snapshot).
-  tryLockApp: `SELECT pg_try_advisory_xact_lock(${lockKeySql(`'outbox-app:' || $1::text`)}) AS ok`,
-  claim: `UPDATE outbox AS t SET lease_until = $4
-    FROM (SELECT o.seq FROM outbox AS o
-          WHERE o.status = 'pending' AND o.origin = $5 AND o.sdkappid = $2 AND o.next_attempt_at <= $1 AND o.lease_until <= $1 AND ${NOT_HELD_BACK}
-          ORDER BY o.seq LIMIT $3 FOR UPDATE OF o SKIP LOCKED) AS due
-    WHERE t.seq = due.seq
-    RETURNING t.seq, t.id, t.sdkappid, t.call_id, t.command, t.url, t.body, t.created_at, t.attempts, t.resend_base`,
+  // One statement per claim: migration 6's function claims pair by pair, as claimDue says.
+  claim: 'SELECT * FROM dialtone_claim_outbox($1, $2, $3, $4::bigint[])',
   // Which claimed entries their id and call id, as read back, address (as the delivery will).
   addressed: `SELECT k.seq FROM unnest($1::bigint[], $2::text[], $3::text[]) AS k(seq, id, call_id)
     JOIN outbox AS o ON o.seq = k.seq AND o.id = k.id AND o.call_id = k.call_id`,
@@ -66,13 +38,15 @@ const SQL = {
     WHERE seq = ANY($1::bigint[])`,
   release: 'UPDATE outbox SET lease_until = 0 WHERE id = ANY($1::text[])',
   extend: "UPDATE outbox SET lease_until = $2 WHERE seq = ANY($1::bigint[]) AND status = 'pending' AND lease_until > 0",
-  insertAttempts: `INSERT INTO callback_attempts (outbox_id, attempt, started_at, http_status, latency_ms, error, response_excerpt)
-    SELECT * FROM unnest($1::text[], $2::int[], $3::bigint[], $4::int[], $5::int[], $6::text[], $7::text[])
-    ON CONFLICT (outbox_id, attempt) DO UPDATE SET started_at = excluded.started_at, http_status = excluded.http_status,
-      latency_ms = excluded.latency_ms, error = excluded.error, response_excerpt = excluded.response_excerpt`,
-  settle: `UPDATE outbox AS t SET status = s.status, attempts = s.attempts, next_attempt_at = s.next, lease_until = 0, updated_at = s.at,
+  // The attempts and their entries' new state in one statement (different tables: one snapshot is enough).
+  settle: `WITH attempts AS (
+      INSERT INTO callback_attempts (outbox_id, attempt, started_at, http_status, latency_ms, error, response_excerpt)
+      SELECT * FROM unnest($1::text[], $2::int[], $3::bigint[], $4::int[], $5::int[], $6::text[], $7::text[])
+      ON CONFLICT (outbox_id, attempt) DO UPDATE SET started_at = excluded.started_at, http_status = excluded.http_status,
+        latency_ms = excluded.latency_ms, error = excluded.error, response_excerpt = excluded.response_excerpt)
+    UPDATE outbox AS t SET status = s.status, attempts = s.attempts, next_attempt_at = s.next, lease_until = 0, updated_at = s.at,
       last_error = s.error, last_http_status = s.http_status, delivered_at = s.delivered_at
-    FROM unnest($1::bigint[], $2::text[], $3::int[], $4::bigint[], $5::bigint[], $6::text[], $7::int[], $8::bigint[])
+    FROM unnest($8::bigint[], $9::text[], $10::int[], $11::bigint[], $12::bigint[], $13::text[], $14::int[], $15::bigint[])
       AS s(seq, status, attempts, next, at, error, http_status, delivered_at)
     WHERE t.seq = s.seq`,
   cancel: `UPDATE outbox AS t SET status = 'cancelled', lease_until = 0, updated_at = $3, last_error = c.reason
@@ -111,38 +85,26 @@ export class PgOutboxRepo implements OutboxRepo {
    * index), sharing `limit` between the pairs that have pending entries as the SQLite adapter
    * does. Each app is claimed under a transaction-scoped advisory lock, tried without waiting: an
    * app another process is claiming right now is skipped this time (and does not make the claim
-   * `limited`). Rows are locked `FOR UPDATE SKIP LOCKED` and leased in the same statement.
+   * `limited`). Rows are locked `FOR UPDATE SKIP LOCKED` and leased in the same statement. An
+   * entry is claimable when no earlier pending entry of its call is in flight or waiting for a
+   * retry, or was written for another origin (the URL changed mid-call: claimed in another pair's
+   * query, it could come after this one); every earlier pending entry is then claimable too and
+   * comes first in seq order, so a claim holds a call's entries as an in-order run that the
+   * dispatcher sends one after another (the SQLite adapter's rule). All of it is one statement:
+   * migration 6's `dialtone_claim_outbox`.
    * Entries whose id or call id may not read back as stored (see {@link mayNotReadBack}; none in
    * practice, as PostgreSQL validates text both ways) are then checked by key, and those it does
    * not address are quarantined by seq. Entries come back in seq order.
    */
   async claimDue(now: number, leaseUntil: number, limit: number, skipApps: readonly number[]): Promise<OutboxClaim> {
-    const skip = new Set(skipApps);
-    const { rows: all } = await this.db.query<{ origin: string; sdkappid: number }>({ name: 'dt_outbox_lanes', text: SQL.lanes });
-    const lanes = all.filter((l) => !skip.has(l.sdkappid));
-    const rows: ClaimRow[] = [];
-    const refused = new Set<number>();
-    let left = limit;
-    let limited = false;
-    for (let i = 0; i < lanes.length && left > 0; i++) {
-      const { origin, sdkappid: app } = lanes[i]!;
-      const share = Math.ceil(left / (lanes.length - i));
-      if (refused.has(app)) continue;
-      // Taken again for the app's next pair: an advisory lock is re-entrant.
-      const lock = await this.db.query<{ ok: boolean }>({ name: 'dt_outbox_try_lock_app', text: SQL.tryLockApp, values: [app] });
-      if (!lock.rows[0]?.ok) {
-        refused.add(app);
-        continue;
-      }
-      const got = await this.db.query<ClaimRow>({
-        name: 'dt_outbox_claim',
-        text: SQL.claim,
-        values: [now, app, share, leaseUntil, origin],
-      });
-      rows.push(...got.rows);
-      left -= got.rows.length;
-      if (got.rows.length === share) limited = true;
-    }
+    const { rows: got } = await this.db.query<ClaimRow & { limited: boolean }>({
+      name: 'dt_outbox_claim',
+      text: SQL.claim,
+      values: [now, leaseUntil, limit, [...skipApps]],
+    });
+    // The last row, all NULLs but `limited`, closes the claim.
+    const limited = got.some((r) => r.seq === null && r.limited);
+    const rows: ClaimRow[] = got.filter((r) => r.seq !== null);
     const lost = await this.unaddressed(rows.filter((r) => mayNotReadBack(r.id, r.call_id)));
     const quarantined: QuarantinedRow[] = [];
     if (lost.size > 0) {
@@ -182,7 +144,7 @@ export class PgOutboxRepo implements OutboxRepo {
   }
 
   /**
-   * Two statements for the whole batch. When one entry (or one attempt) is settled twice in a
+   * One statement for the whole batch. When one entry (or one attempt) is settled twice in a
    * batch the last settlement wins, as when they are applied one after another.
    */
   async settle(settlements: readonly Settlement[]): Promise<void> {
@@ -195,9 +157,12 @@ export class PgOutboxRepo implements OutboxRepo {
       bySeq.set(s.seq, s);
     }
     const a = [...attempts.values()];
+    // In seq order: concurrent settlers lock shared rows in one order.
+    const u = [...bySeq.values()].sort((x, y) => x.seq - y.seq);
+    const at = (s: Settlement) => Math.round(s.outcome.startedAt + s.outcome.latencyMs);
     await this.db.query({
-      name: 'dt_outbox_insert_attempts',
-      text: SQL.insertAttempts,
+      name: 'dt_outbox_settle',
+      text: SQL.settle,
       values: [
         a.map((s) => s.id),
         a.map((s) => s.attempt),
@@ -206,15 +171,6 @@ export class PgOutboxRepo implements OutboxRepo {
         a.map((s) => Math.round(s.outcome.latencyMs)),
         a.map((s) => pgText(s.outcome.error)),
         a.map((s) => pgText(s.outcome.responseExcerpt)),
-      ],
-    });
-    // In seq order: concurrent settlers lock shared rows in one order.
-    const u = [...bySeq.values()].sort((x, y) => x.seq - y.seq);
-    const at = (s: Settlement) => Math.round(s.outcome.startedAt + s.outcome.latencyMs);
-    await this.db.query({
-      name: 'dt_outbox_settle',
-      text: SQL.settle,
-      values: [
         u.map((s) => s.seq),
         u.map(settledStatus),
         u.map((s) => s.attempt),

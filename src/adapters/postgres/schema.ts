@@ -151,4 +151,64 @@ export const MIGRATIONS: readonly string[] = [
     RETURN ARRAY(SELECT DISTINCT user_id FROM call_members WHERE sdkappid = p_app AND user_id = ANY(p_users));
   END $$;
   `,
+  // A callback claim in one round trip (issue 14): what PgOutboxRepo.claimDue did in one
+  // statement per (origin, app) pair, the same statements in the same order. Each takes a fresh
+  // snapshot (VOLATILE, READ COMMITTED), so a pair's claim sees what the app's previous claimer
+  // committed before its advisory lock was free; same lock keys as before. Claimed rows come with
+  // limited = FALSE, then one row of NULLs whose `limited` says whether a pair's share ran out.
+  `
+  CREATE FUNCTION dialtone_claim_outbox(p_now BIGINT, p_lease BIGINT, p_limit INT, p_skip BIGINT[])
+  RETURNS TABLE (seq BIGINT, id TEXT, sdkappid BIGINT, call_id TEXT, command TEXT, url TEXT, body TEXT, created_at BIGINT,
+    attempts INT, resend_base INT, limited BOOLEAN)
+  LANGUAGE plpgsql VOLATILE AS $$
+  #variable_conflict use_column
+  DECLARE
+    lane_origins TEXT[];
+    lane_apps BIGINT[];
+    lanes INT;
+    refused BIGINT[] := '{}';
+    left_over INT := p_limit;
+    share INT;
+    got INT;
+    is_limited BOOLEAN := FALSE;
+  BEGIN
+    -- A skip-scan: one index probe per (origin, app) pair with pending rows.
+    WITH RECURSIVE lane(origin, sdkappid) AS (
+        (SELECT origin, sdkappid FROM outbox WHERE status = 'pending' ORDER BY origin, sdkappid LIMIT 1)
+        UNION ALL
+        SELECT n.origin, n.sdkappid FROM lane, LATERAL (
+          SELECT origin, sdkappid FROM outbox WHERE status = 'pending' AND (origin, sdkappid) > (lane.origin, lane.sdkappid)
+          ORDER BY origin, sdkappid LIMIT 1) AS n)
+    SELECT array_agg(l.origin ORDER BY l.origin, l.sdkappid), array_agg(l.sdkappid ORDER BY l.origin, l.sdkappid)
+      INTO lane_origins, lane_apps FROM lane AS l WHERE l.sdkappid <> ALL (p_skip);
+    lanes := coalesce(array_length(lane_apps, 1), 0);
+    FOR i IN 1..lanes LOOP
+      EXIT WHEN left_over <= 0;
+      share := ceil(left_over::numeric / (lanes - i + 1));
+      CONTINUE WHEN lane_apps[i] = ANY (refused);
+      -- Claimers of one app take turns, whatever origin; an app being claimed elsewhere is skipped.
+      IF NOT pg_try_advisory_xact_lock(hashtextextended(coalesce(current_schema(), '') || ':' || 'outbox-app:' || lane_apps[i]::text, 0)) THEN
+        refused := refused || lane_apps[i];
+        CONTINUE;
+      END IF;
+      RETURN QUERY UPDATE outbox AS t SET lease_until = p_lease
+        FROM (SELECT o.seq FROM outbox AS o
+              WHERE o.status = 'pending' AND o.origin = lane_origins[i] AND o.sdkappid = lane_apps[i]
+                AND o.next_attempt_at <= p_now AND o.lease_until <= p_now
+                AND (NOT o.ordered OR NOT EXISTS (SELECT 1 FROM outbox AS earlier WHERE earlier.sdkappid = o.sdkappid
+                  AND earlier.call_id = o.call_id AND earlier.status = 'pending' AND earlier.seq < o.seq
+                  AND (earlier.lease_until > p_now OR earlier.next_attempt_at > p_now OR earlier.origin <> o.origin)))
+              ORDER BY o.seq LIMIT share FOR UPDATE OF o SKIP LOCKED) AS due
+        WHERE t.seq = due.seq
+        RETURNING t.seq, t.id, t.sdkappid, t.call_id, t.command, t.url, t.body, t.created_at, t.attempts, t.resend_base, FALSE;
+      GET DIAGNOSTICS got = ROW_COUNT;
+      left_over := left_over - got;
+      IF got = share THEN
+        is_limited := TRUE;
+      END IF;
+    END LOOP;
+    RETURN QUERY SELECT NULL::BIGINT, NULL::TEXT, NULL::BIGINT, NULL::TEXT, NULL::TEXT, NULL::TEXT, NULL::TEXT, NULL::BIGINT,
+      NULL::INT, NULL::INT, is_limited;
+  END $$;
+  `,
 ];
