@@ -127,14 +127,18 @@ class FrontendParser {
 
 /**
  * Starts a proxy to the PostgreSQL of `databaseUrl` on a free loopback port. Resolves to
- * `{ url, counts, close }`: `url` is `databaseUrl` pointed at the proxy.
+ * `{ url, counts, ports, close }`: `url` is `databaseUrl` pointed at the proxy, `ports` the local
+ * ports of its connections to PostgreSQL (to find their backends, see {@link BackendCpu}).
  */
 export async function startPgWireCounter(databaseUrl) {
   const target = new URL(databaseUrl);
   const counts = new WireCounts();
   const sockets = new Set();
+  /** Local ports of the connections to PostgreSQL: `client_port` of their backends in pg_stat_activity. */
+  const ports = new Set();
   const server = createServer((client) => {
     const upstream = connect(Number(target.port || 5432), target.hostname);
+    upstream.once('connect', () => ports.add(upstream.localPort));
     const parser = new FrontendParser(counts);
     for (const s of [client, upstream]) {
       sockets.add(s);
@@ -156,10 +160,49 @@ export async function startPgWireCounter(databaseUrl) {
   return {
     url: url.toString(),
     counts,
+    ports,
     close: () =>
       new Promise((resolve) => {
         for (const s of sockets) s.destroy();
         server.close(() => resolve());
       }),
   };
+}
+
+/**
+ * CPU time of the PostgreSQL backends serving the proxy's connections, and of no other: the
+ * database may be shared with other programs. Backends are found by their client port in
+ * `pg_stat_activity` and sampled from /proc every `everyMs` (a backend that exits keeps its last
+ * sample). `seconds()` is their CPU seconds so far.
+ */
+export class BackendCpu {
+  constructor(admin, ports, cpuSeconds, everyMs = 200) {
+    this.admin = admin;
+    this.ports = ports;
+    this.cpuSeconds = cpuSeconds;
+    this.last = new Map();
+    this.timer = setInterval(() => void this.sample(), everyMs);
+  }
+
+  async sample() {
+    const { rows } = await this.admin.query('SELECT pid FROM pg_stat_activity WHERE client_port = ANY($1::int[])', [[...this.ports]]);
+    for (const { pid } of rows) {
+      try {
+        this.last.set(pid, this.cpuSeconds(pid));
+      } catch {
+        // exited meanwhile: its last sample stands
+      }
+    }
+  }
+
+  async seconds() {
+    await this.sample();
+    let total = 0;
+    for (const v of this.last.values()) total += v;
+    return total;
+  }
+
+  stop() {
+    clearInterval(this.timer);
+  }
 }
