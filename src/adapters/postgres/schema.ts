@@ -145,10 +145,20 @@ export const MIGRATIONS: readonly string[] = [
   // (lockKeySql in db.ts), so processes of either version exclude each other.
   `
   CREATE FUNCTION dialtone_busy_users(p_app BIGINT, p_users TEXT[]) RETURNS TEXT[] LANGUAGE plpgsql VOLATILE AS $$
+  DECLARE
+    u TEXT;
+    busy TEXT[] := '{}';
   BEGIN
-    PERFORM pg_advisory_xact_lock(hashtextextended(coalesce(current_schema(), '') || ':' || 'busy:' || p_app::text || ':' || u, 0))
-      FROM unnest(p_users) WITH ORDINALITY AS t(u, n) ORDER BY n;
-    RETURN ARRAY(SELECT DISTINCT user_id FROM call_members WHERE sdkappid = p_app AND user_id = ANY(p_users));
+    FOREACH u IN ARRAY p_users LOOP
+      PERFORM pg_advisory_xact_lock(hashtextextended(coalesce(current_schema(), '') || ':' || 'busy:' || p_app::text || ':' || u, 0));
+    END LOOP;
+    -- One key look-up per user: its plan is cached, where a look-up of the whole array is planned anew each time.
+    FOREACH u IN ARRAY p_users LOOP
+      IF EXISTS (SELECT 1 FROM call_members WHERE sdkappid = p_app AND user_id = u) THEN
+        busy := busy || u;
+      END IF;
+    END LOOP;
+    RETURN busy;
   END $$;
   `,
   // A callback claim in one round trip (issue 14): what PgOutboxRepo.claimDue did in one

@@ -13,6 +13,7 @@
  * deleted and inserted. Outbox rows are inserted in the order they were added: their `seq` keeps
  * the order of a call's callbacks.
  */
+import { createHash } from 'node:crypto';
 import type { NewOutboxEntry } from '../../app/ports.js';
 import { originOf } from '../../callbacks/render.js';
 import type { TimerKind } from '../../domain/effects.js';
@@ -43,6 +44,7 @@ interface TimerWrite {
 
 /** One `WITH` part of the statement: its SQL, given how to name its parameters, and their values. */
 interface Part {
+  /** Names the part's kind (and row count) in the statement's name. */
   key: string;
   sql: (p: (i: number) => string) => string;
   values: unknown[];
@@ -111,14 +113,16 @@ export class WriteBuffer {
     this.timers = new Map();
     this.records = new Map();
     this.outbox = [];
-    const name = `dt_w_${parts.map((p) => p.key).join('')}`;
+    const shape = parts.map((p) => p.key).join('');
+    // Statement names are cut at 63 bytes by the server: a long shape goes by its hash.
+    const name = shape.length <= 50 ? `dt_w_${shape}` : `dt_w_${createHash('sha1').update(shape).digest('hex').slice(0, 20)}`;
     let text = WriteBuffer.texts.get(name);
     if (text === undefined) {
       let n = 0;
-      const ctes = parts.map((part) => {
+      const ctes = parts.map((part, i) => {
         const base = n;
         n += part.values.length;
-        return `${part.key} AS (${part.sql((i) => `$${base + i}`)})`;
+        return `w${i} AS (${part.sql((k) => `$${base + k}`)})`;
       });
       text = `WITH ${ctes.join(',\n')}\nSELECT 1`;
       WriteBuffer.texts.set(name, text);
@@ -127,140 +131,95 @@ export class WriteBuffer {
   }
 
   private callParts(): Part[] {
-    const all = [...this.calls.values()];
-    if (all.length === 0) return [];
     const parts: Part[] = [];
-    const of = (op: CallOp) => all.filter((c) => c.op === op);
-    const inserts = of('insert');
-    if (inserts.length > 0) {
-      parts.push({
-        key: 'ci',
-        sql: (p) => `INSERT INTO calls (sdkappid, call_id, data) SELECT * FROM unnest(${p(1)}::bigint[], ${p(2)}::text[], ${p(3)}::text[])`,
-        values: [inserts.map((c) => c.sdkAppId), inserts.map((c) => c.callId), inserts.map((c) => c.data)],
-      });
-    }
-    const updates = of('update');
-    if (updates.length > 0) {
-      parts.push({
-        key: 'cu',
-        sql: (p) => `UPDATE calls AS c SET data = u.data
-          FROM unnest(${p(1)}::bigint[], ${p(2)}::text[], ${p(3)}::text[]) AS u(sdkappid, call_id, data)
-          WHERE c.sdkappid = u.sdkappid AND c.call_id = u.call_id`,
-        values: [updates.map((c) => c.sdkAppId), updates.map((c) => c.callId), updates.map((c) => c.data)],
-      });
-    }
-    const deletes = of('delete');
-    if (deletes.length > 0) {
-      parts.push({
-        key: 'cd',
-        sql: (p) => `DELETE FROM calls AS c USING unnest(${p(1)}::bigint[], ${p(2)}::text[]) AS d(sdkappid, call_id)
-          WHERE c.sdkappid = d.sdkappid AND c.call_id = d.call_id`,
-        values: [deletes.map((c) => c.sdkAppId), deletes.map((c) => c.callId)],
-      });
-    }
-    // The member index of every call written: rows no longer listed go, listed ones missing come.
-    const members = all.flatMap((c) => c.members.map((userId) => ({ sdkAppId: c.sdkAppId, callId: c.callId, userId })));
-    parts.push({
-      key: 'md',
-      sql: (p) => `DELETE FROM call_members AS m USING unnest(${p(1)}::bigint[], ${p(2)}::text[]) AS d(sdkappid, call_id)
-        WHERE m.sdkappid = d.sdkappid AND m.call_id = d.call_id
-          AND NOT EXISTS (SELECT 1 FROM unnest(${p(3)}::bigint[], ${p(4)}::text[], ${p(5)}::text[]) AS k(sdkappid, call_id, user_id)
-            WHERE k.sdkappid = m.sdkappid AND k.call_id = m.call_id AND k.user_id = m.user_id)`,
-      values: [
-        all.map((c) => c.sdkAppId),
-        all.map((c) => c.callId),
-        members.map((m) => m.sdkAppId),
-        members.map((m) => m.callId),
-        members.map((m) => m.userId),
-      ],
-    });
-    if (members.length > 0) {
-      parts.push({
-        key: 'mi',
-        sql: (p) => `INSERT INTO call_members (sdkappid, user_id, call_id)
-          SELECT sdkappid, user_id, call_id FROM unnest(${p(1)}::bigint[], ${p(2)}::text[], ${p(3)}::text[]) AS k(sdkappid, call_id, user_id)
-          ON CONFLICT DO NOTHING`,
-        values: [members.map((m) => m.sdkAppId), members.map((m) => m.callId), members.map((m) => m.userId)],
-      });
+    for (const c of this.calls.values()) {
+      const k = [c.sdkAppId, c.callId];
+      if (c.op === 'insert')
+        parts.push({
+          key: 'ci',
+          sql: (p) => `INSERT INTO calls (sdkappid, call_id, data) VALUES (${p(1)}, ${p(2)}, ${p(3)})`,
+          values: [...k, c.data],
+        });
+      if (c.op === 'update') {
+        parts.push({
+          key: 'cu',
+          sql: (p) => `UPDATE calls SET data = ${p(3)} WHERE sdkappid = ${p(1)} AND call_id = ${p(2)}`,
+          values: [...k, c.data],
+        });
+        // The member rows no longer listed.
+        parts.push({
+          key: 'md',
+          sql: (p) => `DELETE FROM call_members WHERE sdkappid = ${p(1)} AND call_id = ${p(2)} AND user_id <> ALL (${p(3)}::text[])`,
+          values: [...k, c.members],
+        });
+      }
+      if (c.op === 'delete') {
+        parts.push({ key: 'cd', sql: (p) => `DELETE FROM calls WHERE sdkappid = ${p(1)} AND call_id = ${p(2)}`, values: k });
+        parts.push({ key: 'ma', sql: (p) => `DELETE FROM call_members WHERE sdkappid = ${p(1)} AND call_id = ${p(2)}`, values: k });
+      }
+      // The listed member rows that are missing.
+      if (c.members.length > 0) {
+        parts.push({
+          key: 'mi',
+          sql: (
+            p,
+          ) => `INSERT INTO call_members (sdkappid, user_id, call_id) SELECT ${p(1)}::bigint, u, ${p(2)}::text FROM unnest(${p(3)}::text[]) AS u
+            ON CONFLICT DO NOTHING`,
+          values: [...k, c.members],
+        });
+      }
     }
     return parts;
   }
 
   private timerParts(): Part[] {
-    const parts: Part[] = [];
-    const all = [...this.timers.values()];
-    const set = all.filter((t) => t.dueAt !== undefined);
-    const cancelled = all.filter((t) => t.dueAt === undefined);
-    const keys = (ts: TimerWrite[]) => [ts.map((t) => t.sdkAppId), ts.map((t) => t.callId), ts.map((t) => t.kind), ts.map((t) => t.userId)];
-    if (set.length > 0) {
-      parts.push({
+    return [...this.timers.values()].map((t): Part => {
+      const k = [t.sdkAppId, t.callId, t.kind, t.userId];
+      if (t.dueAt === undefined) {
+        return {
+          key: 'tc',
+          sql: (p) => `DELETE FROM timers WHERE sdkappid = ${p(1)} AND call_id = ${p(2)} AND kind = ${p(3)} AND user_id = ${p(4)}`,
+          values: k,
+        };
+      }
+      return {
         key: 'ts',
-        sql: (p) => `INSERT INTO timers (sdkappid, call_id, kind, user_id, due_at)
-          SELECT * FROM unnest(${p(1)}::bigint[], ${p(2)}::text[], ${p(3)}::text[], ${p(4)}::text[], ${p(5)}::bigint[])
+        sql: (p) => `INSERT INTO timers (sdkappid, call_id, kind, user_id, due_at) VALUES (${p(1)}, ${p(2)}, ${p(3)}, ${p(4)}, ${p(5)})
           ON CONFLICT (sdkappid, call_id, kind, user_id) DO UPDATE SET due_at = excluded.due_at, lease_until = 0`,
-        values: [...keys(set), set.map((t) => t.dueAt)],
-      });
-    }
-    if (cancelled.length > 0) {
-      parts.push({
-        key: 'tc',
-        sql: (p) => `DELETE FROM timers AS t
-          USING unnest(${p(1)}::bigint[], ${p(2)}::text[], ${p(3)}::text[], ${p(4)}::text[]) AS d(sdkappid, call_id, kind, user_id)
-          WHERE t.sdkappid = d.sdkappid AND t.call_id = d.call_id AND t.kind = d.kind AND t.user_id = d.user_id`,
-        values: keys(cancelled),
-      });
-    }
-    return parts;
+        values: [...k, t.dueAt],
+      };
+    });
   }
 
   private recordParts(): Part[] {
-    const all = [...this.records.values()];
-    if (all.length === 0) return [];
-    return [
-      {
-        key: 'rs',
-        sql: (p) => `INSERT INTO call_records (sdkappid, call_id, start_time, end_time, call_result, call_type, data)
-          SELECT * FROM unnest(${p(1)}::bigint[], ${p(2)}::text[], ${p(3)}::bigint[], ${p(4)}::bigint[], ${p(5)}::text[], ${p(6)}::text[], ${p(7)}::text[])
-          ON CONFLICT (sdkappid, call_id) DO UPDATE SET start_time = excluded.start_time, end_time = excluded.end_time,
-            call_result = excluded.call_result, call_type = excluded.call_type, data = excluded.data`,
-        values: [
-          all.map((r) => r.sdkAppId),
-          all.map((r) => r.record.CallId),
-          all.map((r) => r.record.StartTime),
-          all.map((r) => r.record.EndTime),
-          all.map((r) => r.record.CallResult),
-          all.map((r) => r.record.CallType),
-          all.map((r) => JSON.stringify(r.record)),
-        ],
-      },
-    ];
+    return [...this.records.values()].map(({ sdkAppId, record: r }) => ({
+      key: 'rs',
+      sql: (p) => `INSERT INTO call_records (sdkappid, call_id, start_time, end_time, call_result, call_type, data)
+        VALUES (${p(1)}, ${p(2)}, ${p(3)}, ${p(4)}, ${p(5)}, ${p(6)}, ${p(7)})
+        ON CONFLICT (sdkappid, call_id) DO UPDATE SET start_time = excluded.start_time, end_time = excluded.end_time,
+          call_result = excluded.call_result, call_type = excluded.call_type, data = excluded.data`,
+      values: [sdkAppId, r.CallId, r.StartTime, r.EndTime, r.CallResult, r.CallType, JSON.stringify(r)],
+    }));
   }
 
+  /** One multi-row INSERT: VALUES rows are inserted, and their seq handed out, in the order listed. */
   private outboxParts(): Part[] {
     const all = this.outbox;
     if (all.length === 0) return [];
+    const COLUMNS = 9;
     return [
       {
-        key: 'oa',
+        key: `o${all.length}`,
         sql: (
           p,
         ) => `INSERT INTO outbox (id, sdkappid, call_id, command, url, origin, ordered, body, next_attempt_at, created_at, updated_at)
-          SELECT id, sdkappid, call_id, command, url, origin, ordered, body, created_at, created_at, created_at
-          FROM unnest(${p(1)}::text[], ${p(2)}::bigint[], ${p(3)}::text[], ${p(4)}::text[], ${p(5)}::text[], ${p(6)}::text[],
-            ${p(7)}::boolean[], ${p(8)}::text[], ${p(9)}::bigint[])
-            WITH ORDINALITY AS o(id, sdkappid, call_id, command, url, origin, ordered, body, created_at, n)
-          ORDER BY n`,
-        values: [
-          all.map((e) => e.id),
-          all.map((e) => e.sdkAppId),
-          all.map((e) => e.callId),
-          all.map((e) => e.command),
-          all.map((e) => e.url),
-          all.map((e) => originOf(e.url)),
-          all.map((e) => e.ordered),
-          all.map((e) => e.body),
-          all.map((e) => e.createdAt),
-        ],
+          VALUES ${all
+            .map((_, r) => {
+              const v = (c: number) => p(r * COLUMNS + c);
+              return `(${v(1)}, ${v(2)}, ${v(3)}, ${v(4)}, ${v(5)}, ${v(6)}, ${v(7)}, ${v(8)}, ${v(9)}, ${v(9)}, ${v(9)})`;
+            })
+            .join(', ')}`,
+        values: all.flatMap((e) => [e.id, e.sdkAppId, e.callId, e.command, e.url, originOf(e.url), e.ordered, e.body, e.createdAt]),
       },
     ];
   }
