@@ -8,21 +8,23 @@ function storageWith(stats: () => StorageStats): Storage {
 }
 
 describe('Metrics and Storage.stats', () => {
-  it('exports the round trips a store reports, read at each scrape', async () => {
-    let roundTrips = 7;
+  it('exports the statements and round trips a store reports, read at each scrape', async () => {
+    let stats = { roundTrips: 3, statements: 7 };
     const metrics = new Metrics(
-      storageWith(() => ({ roundTrips })),
+      storageWith(() => stats),
       () => 0,
     );
     expect(await metrics.registry.metrics()).toMatch(/^dialtone_db_queries_total 7$/m);
-    roundTrips = 12;
+    expect(await metrics.registry.metrics()).toMatch(/^dialtone_db_round_trips_total 3$/m);
+    stats = { roundTrips: 5, statements: 12 };
     expect(await metrics.registry.metrics()).toMatch(/^dialtone_db_queries_total 12$/m);
+    expect(await metrics.registry.metrics()).toMatch(/^dialtone_db_round_trips_total 5$/m);
   });
 
   it('exports the BEGIN and COMMIT statements among them as their own series', async () => {
     let beginCommits = 4;
     const metrics = new Metrics(
-      storageWith(() => ({ roundTrips: 9, beginCommits })),
+      storageWith(() => ({ roundTrips: 5, statements: 9, beginCommits })),
       () => 0,
     );
     expect(await metrics.registry.metrics()).toMatch(/^dialtone_db_begin_commits_total 4$/m);
@@ -38,5 +40,6 @@ describe('Metrics and Storage.stats', () => {
     const text = await metrics.registry.metrics();
     expect(text).not.toContain('dialtone_db_queries_total');
     expect(text).not.toContain('dialtone_db_begin_commits_total');
+    expect(text).not.toContain('dialtone_db_round_trips_total');
   });
 });

@@ -81,7 +81,15 @@ export class Metrics implements DeliveryObserver, QuarantineObserver {
     if (storage.stats().roundTrips !== undefined) {
       new Gauge({
         name: 'dialtone_db_queries_total',
-        help: 'Statements sent to the database by this process (each one round trip), BEGIN and COMMIT included.',
+        help: 'Statements sent to the database by this process, BEGIN and COMMIT included (several may share a round trip).',
+        registers,
+        collect() {
+          this.set(storage.stats().statements ?? 0);
+        },
+      });
+      new Gauge({
+        name: 'dialtone_db_round_trips_total',
+        help: 'Round trips to the database by this process (each carries one statement or more).',
         registers,
         collect() {
           this.set(storage.stats().roundTrips ?? 0);

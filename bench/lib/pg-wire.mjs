@@ -38,11 +38,11 @@ export class WireCounts {
     this.total = 0;
   }
 
-  /** One statement run on `conn` (its per-connection state). */
-  statement(conn, label) {
-    if (TX_CONTROL.test(label)) {
+  /** One statement run on `conn` (its per-connection state); `text` is its SQL. */
+  statement(conn, label, text = label) {
+    if (TX_CONTROL.test(text)) {
       this.txControl++;
-      if (/^\s*(BEGIN|START)/i.test(label)) conn.tx = [];
+      if (/^\s*(BEGIN|START)/i.test(text)) conn.tx = [];
       else {
         if (conn.tx) {
           const shape = conn.tx.filter((l, i) => l !== conn.tx[i - 1]).join(' → ') || '(empty)';
@@ -115,7 +115,7 @@ class FrontendParser {
       case 'E': {
         const [portal] = cstring(body, 0);
         const stmt = this.portals.get(portal) ?? '';
-        c.statement(this.conn, c.texts.has(stmt) ? stmt : labelOf('', stmt));
+        c.statement(this.conn, c.texts.has(stmt) ? stmt : labelOf('', stmt), c.texts.get(stmt) ?? stmt);
         break;
       }
       case 'S':

@@ -14,11 +14,10 @@ import pg from 'pg';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import type { NewOutboxEntry, Storage, Tx } from '../app/ports.js';
 import { TEST_DATABASE_URL, randomSchema, requireDatabase } from '../testing/postgres.js';
-import type { Queryable } from './postgres/db.js';
 import { PgOutboxRepo } from './postgres/outbox.js';
 import { PgStorage } from './postgres/storage.js';
 import { PgTimerRepo } from './postgres/timers.js';
-import { PgTx } from './postgres/tx.js';
+import { PgTx, type SendBatch } from './postgres/tx.js';
 import { SqliteStorage, openDatabase } from './sqlite/storage.js';
 
 const NOW = 1_700_000_000_000;
@@ -157,18 +156,21 @@ describe('PostgreSQL quarantine', () => {
    * Runs `fn` in a transaction whose connection hands back the rows of the statement `name`
    * changed by `lossy`, as a driver that could not decode their stored text would.
    */
-  async function lossyTx<T>(name: string, lossy: (row: Record<string, unknown>) => void, fn: (db: Queryable) => Promise<T>): Promise<T> {
+  async function lossyTx<T>(name: string, lossy: (row: Record<string, unknown>) => void, fn: (db: PgTx) => Promise<T>): Promise<T> {
     const client = await s.pool.connect();
-    const db = {
-      query: async (config: pg.QueryConfig, values?: unknown[]) => {
-        const res = await client.query(config, values);
-        if (config.name === name) for (const row of res.rows as Record<string, unknown>[]) lossy(row);
-        return res;
-      },
-    } as unknown as Queryable;
+    // One statement at a time, in the transaction this function began.
+    const send: SendBatch = async (statements) => {
+      const results: pg.QueryResult[] = [];
+      for (const statement of statements) {
+        const res = await client.query(statement as pg.QueryConfig);
+        if (statement.name === name) for (const row of res.rows as Record<string, unknown>[]) lossy(row);
+        results.push(res);
+      }
+      return results;
+    };
     try {
       await client.query('BEGIN');
-      const result = await fn(db);
+      const result = await fn(new PgTx(send, true));
       await client.query('COMMIT');
       return result;
     } catch (err) {
@@ -201,7 +203,7 @@ describe('PostgreSQL quarantine', () => {
       (row) => {
         if (row.user_id === 'zoé') row.user_id = 'zo\ufffd';
       },
-      (db) => new PgTimerRepo(new PgTx(db)).claimDue(NOW, NOW + 60_000, 10),
+      (db) => new PgTimerRepo(db).claimDue(NOW, NOW + 60_000, 10),
     );
     expect(first.timers).toEqual([good]);
     expect(first.quarantined).toEqual([
@@ -228,7 +230,7 @@ describe('PostgreSQL quarantine', () => {
       (row) => {
         if (row.id === 'msg_é') row.id = 'msg_\ufffd';
       },
-      (db) => new PgOutboxRepo(new PgTx(db)).claimDue(NOW, NOW + 60_000, 10, []),
+      (db) => new PgOutboxRepo(db).claimDue(NOW, NOW + 60_000, 10, []),
     );
     // msg_2's call id holds U+FFFD itself: checked, addressed, claimed.
     expect(first.entries.map((e) => e.id)).toEqual(['msg_2']);

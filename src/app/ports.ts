@@ -333,12 +333,15 @@ export interface Storage {
 /** What a store tells metrics about itself. */
 export interface StorageStats {
   /**
-   * Statements sent to the database by this process so far (each one round trip), BEGIN and
-   * COMMIT included; undefined for a store without round trips (SQLite, in process).
+   * Round trips to the database by this process so far (one statement or more each: a
+   * transaction's BEGIN rides with its first statement, its COMMIT with its last writes);
+   * undefined for a store without round trips (SQLite, in process).
    */
   roundTrips?: number;
+  /** Statements sent so far, BEGIN and COMMIT included; undefined when `roundTrips` is. */
+  statements?: number;
   /**
-   * The BEGIN and COMMIT statements among {@link roundTrips}, so that the statements of the use
+   * The BEGIN and COMMIT statements among {@link statements}, so that the statements of the use
    * cases themselves can be told apart; undefined when `roundTrips` is.
    */
   beginCommits?: number;

@@ -1,8 +1,4 @@
-/** What the PostgreSQL repositories need of a connection: one client, inside a transaction. */
-import type pg from 'pg';
-
-/** The client of the current transaction (a checked-out `pg.PoolClient`). */
-export type Queryable = Pick<pg.ClientBase, 'query'>;
+/** What the PostgreSQL repositories share: the shape of a statement, and the advisory-lock key. */
 
 /** One statement: a prepared statement when it has a `name` (parsed and planned once per connection). */
 export interface Statement {

@@ -133,18 +133,19 @@ export class PgOutboxRepo implements OutboxRepo {
     return new Set(suspects.map((r) => r.seq).filter((seq) => !addressed.has(seq)));
   }
 
+  /** Held, as settle, cancel and extendLeases are: nothing reads their result (see PgTx.hold). */
   async release(ids: readonly string[]): Promise<void> {
     if (ids.length === 0) return;
-    await this.db.query({ name: 'dt_outbox_release', text: SQL.release, values: [[...ids]] });
+    this.db.hold({ name: 'dt_outbox_release', text: SQL.release, values: [[...ids]] });
   }
 
   async extendLeases(seqs: readonly number[], leaseUntil: number): Promise<void> {
     if (seqs.length === 0) return;
-    await this.db.query({ name: 'dt_outbox_extend', text: SQL.extend, values: [[...seqs], leaseUntil] });
+    this.db.hold({ name: 'dt_outbox_extend', text: SQL.extend, values: [[...seqs], leaseUntil] });
   }
 
   /**
-   * One statement for the whole batch. When one entry (or one attempt) is settled twice in a
+   * One statement for the whole batch, held until the commit (see PgTx.hold). When one entry (or one attempt) is settled twice in a
    * batch the last settlement wins, as when they are applied one after another.
    */
   async settle(settlements: readonly Settlement[]): Promise<void> {
@@ -160,7 +161,7 @@ export class PgOutboxRepo implements OutboxRepo {
     // In seq order: concurrent settlers lock shared rows in one order.
     const u = [...bySeq.values()].sort((x, y) => x.seq - y.seq);
     const at = (s: Settlement) => Math.round(s.outcome.startedAt + s.outcome.latencyMs);
-    await this.db.query({
+    this.db.hold({
       name: 'dt_outbox_settle',
       text: SQL.settle,
       values: [
@@ -187,7 +188,7 @@ export class PgOutboxRepo implements OutboxRepo {
     if (cancellations.length === 0) return;
     // In seq order: concurrent settlers lock shared rows in one order.
     const c = [...cancellations].sort((x, y) => x.seq - y.seq);
-    await this.db.query({
+    this.db.hold({
       name: 'dt_outbox_cancel',
       text: SQL.cancel,
       values: [c.map((x) => x.seq), c.map((x) => pgText(x.reason)), at],

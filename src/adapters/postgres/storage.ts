@@ -14,8 +14,8 @@ import type { Logger } from 'pino';
 import type { App, AppRepo, Storage, StorageStats, Tx } from '../../app/ports.js';
 import { appValues, toApp, type AppRow } from '../rows.js';
 import { PgCallRepo } from './calls.js';
-import type { Queryable } from './db.js';
-import { PgTx } from './tx.js';
+import { StatementBatch } from './batch.js';
+import { BEGIN, COMMIT, PgTx, type SendBatch } from './tx.js';
 import { PgCallbackConfigRepo } from './callback-config.js';
 import { PgCallPolicyRepo } from './call-policy.js';
 import { PgOutboxRepo } from './outbox.js';
@@ -85,9 +85,11 @@ class PgAppRepo implements AppRepo {
 /** {@link Storage} on a PostgreSQL database that several processes share. */
 export class PgStorage implements Storage {
   readonly apps: AppRepo;
-  /** Statements sent in transactions so far (BEGIN and COMMIT included): the cost per use case, for metrics. */
+  /** Round trips of transactions so far (each carries one statement or more): the cost per use case, for metrics. */
   roundTrips = 0;
-  /** The BEGIN and COMMIT statements among {@link roundTrips}. */
+  /** Statements sent in transactions so far, BEGIN and COMMIT included. */
+  statements = 0;
+  /** The BEGIN and COMMIT statements among {@link statements}. */
   beginCommits = 0;
   private closed = false;
 
@@ -202,16 +204,22 @@ export class PgStorage implements Storage {
         broken = err;
       };
       client.on('error', onError);
-      try {
-        // Every statement of the transaction goes through this, so each is counted once.
-        const query = (...args: unknown[]) => {
+      // Every round trip of the transaction goes through this, so each is counted once.
+      const send: SendBatch = (statements) =>
+        new Promise((resolve, reject) => {
           this.roundTrips++;
-          return (client.query as (...a: unknown[]) => unknown)(...args);
-        };
-        const counted = { query } as unknown as Queryable;
-        this.beginCommits++;
-        await counted.query('BEGIN ISOLATION LEVEL READ COMMITTED');
-        const db = new PgTx(counted);
+          this.statements += statements.length;
+          this.beginCommits += statements.filter((st) => st === BEGIN || st === COMMIT).length;
+          const batch: StatementBatch = new StatementBatch(statements, types, (err, results) => {
+            if (!err) return resolve(results!);
+            // Which of the statements it prepared exist now is unknown: the connection goes.
+            if (batch.prepares) broken = err;
+            reject(err);
+          });
+          client.query(batch);
+        });
+      const db = new PgTx(send);
+      try {
         const tx: Tx = {
           calls: new PgCallRepo(db),
           callbackConfig: new PgCallbackConfigRepo(db),
@@ -220,16 +228,16 @@ export class PgStorage implements Storage {
           timers: new PgTimerRepo(db),
         };
         const result = await fn(tx);
-        // The writes still held (see writes.ts) go out before COMMIT; one that fails fails the transaction.
-        await db.flush();
-        this.beginCommits++;
-        await counted.query('COMMIT');
+        // The writes still held go out with the COMMIT; one that fails fails the transaction.
+        await db.commit();
         return result;
       } catch (err) {
         failure = err;
-        await client.query('ROLLBACK').catch((e: Error) => {
-          broken = e;
-        });
+        if (db.inTransaction) {
+          await client.query('ROLLBACK').catch((e: Error) => {
+            broken = e;
+          });
+        }
       } finally {
         client.off('error', onError);
         client.release(broken ?? false);
@@ -245,7 +253,7 @@ export class PgStorage implements Storage {
   }
 
   stats(): StorageStats {
-    return { roundTrips: this.roundTrips, beginCommits: this.beginCommits };
+    return { roundTrips: this.roundTrips, statements: this.statements, beginCommits: this.beginCommits };
   }
 
   async close(): Promise<void> {
