@@ -17,12 +17,14 @@ export function enableCallbacks(url, auth, receiverUrl) {
 
 /**
  * Database statements sent so far by the given processes, from their /metrics (PostgreSQL only):
- * `{ all, beginCommits }`, or undefined when a process has no such series (SQLite).
- * `beginCommits` is undefined on a server without the separate series.
+ * `{ all, beginCommits, roundTrips }`, or undefined when a process has no such series (SQLite).
+ * `beginCommits` is undefined on a server without the separate series; `roundTrips` on a server
+ * that sends one statement per round trip (then it is `all`).
  */
 export async function dbStatements(nodes) {
   let all = 0;
   let beginCommits = 0;
+  let roundTrips = 0;
   for (const n of nodes) {
     const text = await (await fetch(`${n.url}/metrics`)).text();
     const m = /^dialtone_db_queries_total (\d+)/m.exec(text);
@@ -30,6 +32,8 @@ export async function dbStatements(nodes) {
     all += Number(m[1]);
     const b = /^dialtone_db_begin_commits_total (\d+)/m.exec(text);
     beginCommits = b && beginCommits !== undefined ? beginCommits + Number(b[1]) : undefined;
+    const r = /^dialtone_db_round_trips_total (\d+)/m.exec(text);
+    roundTrips = r && roundTrips !== undefined ? roundTrips + Number(r[1]) : undefined;
   }
-  return { all, beginCommits };
+  return { all, beginCommits, roundTrips: roundTrips ?? all };
 }
