@@ -8,6 +8,8 @@
  * Transactions run at READ COMMITTED (set explicitly, whatever the database default): every
  * statement sees what was committed before it started, which is what makes "lock, then read"
  * work. Those that fail on a deadlock (40P01) or a serialization failure (40001) are run again.
+ * A transaction's statements travel in as few round trips as what they read allows (tx.ts): a
+ * call change is a read and a write, BEGIN and COMMIT riding along.
  */
 import pg from 'pg';
 import type { Logger } from 'pino';

@@ -3,7 +3,13 @@
  * member index, timers, its record and outbox rows: one round trip each, one after another, was
  * most of what a call cost on PostgreSQL (issue 14). None of them returns anything the use case
  * reads, so they wait in this buffer and go out together, as one statement of data-modifying
- * `WITH` parts, before the next statement that could see them or at commit.
+ * `WITH` parts, with the next statement that could see them or with the COMMIT (see PgTx).
+ *
+ * Each part writes rows by their key with scalar parameters, so the statement's plan is cached
+ * on the connection; parts that joined against `unnest($array)` were planned anew at every
+ * execution and cost the server more than the round trips they saved. A statement is named
+ * after its parts (`dt_w_cumdmitco1`: call update, members deleted and inserted, a timer
+ * cancelled, one outbox row), so each shape is prepared once per connection.
  *
  * One statement sees one snapshot, and a row must not be changed twice in it: the buffer keeps
  * at most one write per key (the last of a timer or a record, an update folded into the insert or
