@@ -115,6 +115,7 @@ describe('the state reaches whoever needs it', () => {
     const back = ok(join(left, { userId: 'bob', deviceId: 'b2', busy: false, now: T0 + 4000 }));
     const begin = back.effects.find((e) => e.type === 'notify' && e.event === 'onCallBegin');
     expect(begin?.type === 'notify' && begin.onlyDevice).toBe('b2');
+    expect(begin?.type === 'notify' && begin.data.callerId).toBe('alice');
     expect(begin?.type === 'notify' && begin.data.members).toEqual([
       { userId: 'alice', status: 'Calling' },
       { userId: 'carol', status: 'Calling', camera: false, microphone: false },

@@ -40,12 +40,19 @@ export function toMember(member: Member, event: ClientEventName, data: Record<st
 /**
  * Effects of `joined` entering the call (by `Accept` or `Join`): `onCallBegin` to them; to those
  * already in it, `onUserJoin` (and `onCallBegin` when this connects the call); the MemberChanged
- * callback. `before` is the call before the change, `after` with it. `onCallBegin` lists the
- * members with their camera and microphone, so whoever enters knows them without asking.
+ * callback. `before` is the call before the change, `after` with it. `onCallBegin` also names the
+ * caller and lists the members with their camera and microphone, so whoever enters (a joiner
+ * too, who never heard `onCallReceived`) knows the call without asking.
  */
 export function enterEffects(before: Call, after: Call, joined: Member, action: 'Accept' | 'Join', now: number): Effect[] {
   const firstConnect = before.acceptTime === 0;
-  const begin = { callId: before.callId, mediaType: before.mediaType, info: clientInfo(after), members: memberStates(after) };
+  const begin = {
+    callId: before.callId,
+    callerId: before.callerId,
+    mediaType: before.mediaType,
+    info: clientInfo(after),
+    members: memberStates(after),
+  };
   const effects: Effect[] = [toMember(joined, 'onCallBegin', begin)];
   for (const m of membersIn(before, 'Calling')) {
     if (firstConnect) effects.push(toMember(m, 'onCallBegin', begin));
