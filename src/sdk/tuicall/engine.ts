@@ -52,11 +52,11 @@ import { profileChat, trtcCloudStub, type Profile, type ProfileChat, type TRTCCl
 /** Dialtone's own settings of the engine (`configureDialtone`). */
 export interface DialtoneOptions {
   /** Server base URL, e.g. `https://calls.example.com`. Default: the page's origin. */
-  server?: string;
+  server?: string | undefined;
   /** Device id for multi-device sign-in (SPEC §4); default `default`. */
-  device?: string;
+  device?: string | undefined;
   /** STUN/TURN servers for WebRTC. Default: none (host candidates, enough on one network). */
-  iceServers?: RTCIceServer[];
+  iceServers?: RTCIceServer[] | undefined;
 }
 
 const settings: DialtoneOptions = {};

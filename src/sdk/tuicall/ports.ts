@@ -54,9 +54,9 @@ export interface EngineClient {
   inviteUser(callId: string, userIdList: string[], options?: { timeout?: number }): Promise<string[]>;
   join(callId: string): Promise<void>;
   /** The sender's own camera/microphone on or off (SPEC §4); absent on a client without it. */
-  setMediaState?(params: { callId: string; camera?: boolean; microphone?: boolean }): Promise<void>;
+  setMediaState?: ((params: { callId: string; camera?: boolean; microphone?: boolean }) => Promise<void>) | undefined;
   /** Switches a connected 1-to-1 call's media type (SPEC §4); absent on a client without it. */
-  switchMediaType?(params: { callId: string; mediaType: MediaType }): Promise<void>;
+  switchMediaType?: ((params: { callId: string; mediaType: MediaType }) => Promise<void>) | undefined;
   on<E extends EngineClientEventName>(event: E, handler: (data: EngineClientEvents[E]) => void): unknown;
   off<E extends EngineClientEventName>(event: E, handler: (data: EngineClientEvents[E]) => void): unknown;
   destroy(): void;
