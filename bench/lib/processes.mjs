@@ -7,12 +7,19 @@ import { readdirSync, readFileSync } from 'node:fs';
 const TICK = 100;
 
 /**
+ * Node options for the servers a benchmark starts, from `BENCH_SERVER_NODE_ARGS` (space-separated),
+ * e.g. `--cpu-prof --cpu-prof-dir=/tmp/prof` to profile them (Node refuses `--cpu-prof` in
+ * `NODE_OPTIONS`).
+ */
+const SERVER_NODE_ARGS = (process.env.BENCH_SERVER_NODE_ARGS ?? '').split(' ').filter(Boolean);
+
+/**
  * Starts `dialtone serve` on a free port with `args` and `env` added; resolves to `{ child, url }`
  * once it listens. Logs at error level only. The benchmarks' receivers listen on loopback, so
  * callbacks may go there (`DIALTONE_CALLBACK_ALLOW`), as an operator with local receivers sets it.
  */
 export function startDialtone({ sdkAppId, secretKey, args = [], env = {} }) {
-  const child = spawn(process.execPath, ['bin/dialtone.js', 'serve', '--port', '0', ...args], {
+  const child = spawn(process.execPath, [...SERVER_NODE_ARGS, 'bin/dialtone.js', 'serve', '--port', '0', ...args], {
     env: {
       ...process.env,
       DIALTONE_SDKAPPID: String(sdkAppId),

@@ -37,6 +37,7 @@ async function signIn(userId) {
   if (!device) sessionStorage.setItem('dialtone-device', (device = `web-${Math.random().toString(36).slice(2, 10)}`));
   const client = await DialtoneClient.init({ server: location.origin, sdkAppId, userId, userSig, platform: 'Web', device });
   state.client = client;
+  document.querySelector('figure.local .avatar').replaceWith(avatar(userId, 'You'));
   $('me').textContent = `Signed in as ${userId}`;
   $('connection').textContent = 'connected';
   client.on('onConnectionStateChanged', ({ state: s }) => ($('connection').textContent = s));
@@ -50,8 +51,25 @@ async function signIn(userId) {
   });
   client.on('onCallBegin', (e) => {
     if (state.call?.callId !== e.callId) return;
+    state.call.connected = true;
+    // Whoever enters learns the others' cameras from the members the server lists.
+    for (const m of e.members ?? []) if (m.userId !== userId && m.camera !== undefined) setRemoteCamera(m.userId, m.camera);
     show('incall');
     status('Connected');
+    updateControls();
+  });
+  client.on('onUserVideoAvailable', (e) => {
+    if (state.call?.callId === e.callId) setRemoteCamera(e.userId, e.available);
+  });
+  client.on('onUserAudioAvailable', (e) => {
+    if (state.call?.callId !== e.callId) return;
+    tile(e.userId).dataset.microphone = e.available ? 'on' : 'off';
+    status(e.available ? `${e.userId} unmuted` : `${e.userId} muted`);
+  });
+  client.on('onCallMediaTypeChanged', (e) => {
+    if (state.call?.callId !== e.callId) return;
+    setMediaType(e.newMediaType);
+    status(e.newMediaType === 'Audio' ? 'Switched to an audio call' : 'Switched to a video call');
   });
   for (const [event, text] of [
     ['onUserReject', (u) => `${u} rejected`],
@@ -62,7 +80,11 @@ async function signIn(userId) {
     ['onUserInviting', (u) => `Inviting ${u}…`],
   ]) {
     client.on(event, (e) => {
-      if (state.call?.callId === e.callId) status(text(e.userId));
+      if (state.call?.callId !== e.callId) return;
+      // An invitation makes a group call, for good.
+      if (event === 'onUserInviting') state.call.group = true;
+      status(text(e.userId));
+      updateControls();
     });
   }
   const ended = (e) => {
@@ -86,17 +108,70 @@ async function signIn(userId) {
   status('');
 }
 
+/** What stands in for a picture: the user's initial on a colour of their own, and their id. */
+function avatar(userId, label) {
+  const div = document.createElement('div');
+  div.className = 'avatar';
+  const initial = document.createElement('span');
+  initial.className = 'initial';
+  initial.textContent = [...userId][0]?.toUpperCase() ?? '?';
+  let hue = 0;
+  for (const ch of userId) hue = (hue * 31 + ch.codePointAt(0)) % 360;
+  initial.style.background = `hsl(${hue} 55% 45%)`;
+  const name = document.createElement('span');
+  name.className = 'name';
+  name.textContent = label;
+  div.append(initial, name);
+  return div;
+}
+
 function tile(userId) {
-  let fig = document.querySelector(`figure[data-user="${CSS.escape(userId)}"]`);
+  let fig = document.querySelector(`figure.remote[data-user="${CSS.escape(userId)}"]`);
   if (!fig) {
     fig = document.createElement('figure');
     fig.className = 'tile remote';
     fig.dataset.user = userId;
     fig.innerHTML = '<video autoplay playsinline></video><figcaption></figcaption>';
     fig.querySelector('figcaption').textContent = userId;
+    fig.append(avatar(userId, userId));
+    fig.classList.toggle('camera-off', state.call?.cameraOff.has(userId) ?? false);
     $('tiles').append(fig);
   }
   return fig;
+}
+
+/** Another member's camera went on or off: their tile shows their video or their avatar. */
+function setRemoteCamera(userId, on) {
+  if (!state.call) return;
+  if (on) state.call.cameraOff.delete(userId);
+  else state.call.cameraOff.add(userId);
+  tile(userId).classList.toggle('camera-off', !on);
+}
+
+/** The call is (now) audio or video: the page follows (avatars for everyone in an audio call). */
+function setMediaType(mediaType) {
+  if (!state.call) return;
+  state.call.mediaType = mediaType;
+  document.body.dataset.media = mediaType;
+  $('call-title').textContent = `${mediaType} call with ${state.call.peers}`;
+  updateControls();
+}
+
+/** Shows the controls that fit the call: "switch to audio" only in a connected 1-to-1 video call. */
+function updateControls() {
+  const call = state.call;
+  $('switch-audio').hidden = !(call && call.connected && !call.group && call.mediaType === 'Video');
+  $('mute').textContent = state.micOn ? 'Mute' : 'Unmute';
+  $('camera').textContent = state.camOn ? 'Camera off' : 'Camera on';
+  document.querySelector('figure.local').classList.toggle('camera-off', !state.camOn);
+}
+
+/** A call this page is in: `peers` names the others, `group` once it has (or had) more than one. */
+function beginCall(callId, label, peers, mediaType, group) {
+  state.call = { callId, label, peers, mediaType, group, connected: false, cameraOff: new Set() };
+  state.micOn = true;
+  state.camOn = true;
+  setMediaType(mediaType);
 }
 
 function startMedia(callId, mediaType, localStream) {
@@ -123,8 +198,12 @@ function endCall(text) {
   if (state.call) remember(`${state.call.label}: ${text}`);
   state.call = undefined;
   state.incoming = undefined;
+  state.micOn = true;
+  state.camOn = true;
   for (const fig of document.querySelectorAll('figure.remote')) fig.remove();
   $('local-video').srcObject = null;
+  delete document.body.dataset.media;
+  updateControls();
   status(text);
   show('idle');
 }
@@ -141,8 +220,7 @@ $('dial-form').addEventListener('submit', async (ev) => {
   try {
     const localStream = await navigator.mediaDevices.getUserMedia({ audio: true, video: mediaType === 'Video' });
     const { callId } = await state.client.calls({ userIdList, mediaType });
-    state.call = { callId, label: `Called ${userIdList.join(', ')}` };
-    $('call-title').textContent = `${mediaType} call with ${userIdList.join(', ')}`;
+    beginCall(callId, `Called ${userIdList.join(', ')}`, userIdList.join(', '), mediaType, userIdList.length > 1);
     show('outgoing');
     status(`Calling ${userIdList.join(', ')}…`);
     await startMedia(callId, mediaType, localStream);
@@ -154,8 +232,8 @@ $('dial-form').addEventListener('submit', async (ev) => {
 $('accept').addEventListener('click', async () => {
   const e = state.incoming;
   if (!e) return;
-  state.call = { callId: e.callId, label: `Call from ${e.callerId}` };
-  $('call-title').textContent = `${e.mediaType} call with ${e.callerId}`;
+  const others = [e.callerId, ...e.calleeIdList.filter((u) => u !== state.client.userId)];
+  beginCall(e.callId, `Call from ${e.callerId}`, others.join(', '), e.mediaType, e.calleeIdList.length > 1);
   try {
     await startMedia(e.callId, e.mediaType);
     await state.client.accept(e.callId);
@@ -177,16 +255,26 @@ $('hangup').addEventListener('click', async () => {
   endCall('You hung up');
 });
 
+// Both switch the local track and tell the others (setMediaState), who then show an avatar or a muted mark.
 $('mute').addEventListener('click', () => {
   state.micOn = !state.micOn;
-  state.media?.setMicrophone(state.micOn);
-  $('mute').textContent = state.micOn ? 'Mute' : 'Unmute';
+  updateControls();
+  state.media?.setMicrophone(state.micOn).catch((err) => status(`Could not tell the others: ${err.message}`));
 });
 
 $('camera').addEventListener('click', () => {
   state.camOn = !state.camOn;
-  state.media?.setCamera(state.camOn);
-  $('camera').textContent = state.camOn ? 'Camera off' : 'Camera on';
+  updateControls();
+  state.media?.setCamera(state.camOn).catch((err) => status(`Could not tell the others: ${err.message}`));
+});
+
+$('switch-audio').addEventListener('click', async () => {
+  if (!state.call) return;
+  try {
+    await state.client.switchMediaType({ callId: state.call.callId, mediaType: 'Audio' });
+  } catch (err) {
+    status(`Could not switch to audio: ${err.message}`);
+  }
 });
 
 $('invite-form').addEventListener('submit', async (ev) => {

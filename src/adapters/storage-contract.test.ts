@@ -245,6 +245,30 @@ describe.each([sqliteSubject(), pgSubject()])('$name storage', (subject) => {
       expect(await tx((t) => t.calls.liveCallIdsOf(APP, 'alice'))).toEqual([]);
     });
 
+    it("keeps members' camera and microphone and the call's media type as last written", async () => {
+      const c1 = makeCall('c1', { mediaType: 'Video' });
+      await tx((t) => t.calls.insert(c1));
+      const muted = makeCall('c1', {
+        mediaType: 'Audio',
+        acceptTime: NOW + 5,
+        members: [
+          { userId: 'alice', status: 'Calling', deviceId: 'd1', camera: false, microphone: true },
+          { userId: 'bob', status: 'Calling', deviceId: 'd2', microphone: false },
+        ],
+      });
+      await tx((t) => t.calls.update(muted));
+      expect(await tx((t) => t.calls.get(APP, 'c1'))).toEqual(muted);
+      expect(await tx((t) => t.calls.listLive())).toEqual([muted]);
+      const back = makeCall('c1', { mediaType: 'Video', members: [{ userId: 'alice', status: 'Calling', deviceId: 'd1', camera: true }] });
+      await tx((t) => t.calls.update(back));
+      const read = await tx((t) => t.calls.get(APP, 'c1'));
+      expect(read).toEqual(back);
+      // A field never set stays absent: not false, not null.
+      expect(read?.members[0]).not.toHaveProperty('microphone');
+      await tx((t) => t.calls.insertRecord(APP, makeRecord('c1', 100, { MediaType: 'Audio' })));
+      expect((await tx((t) => t.calls.getRecord(APP, 'c1')))?.MediaType).toBe('Audio');
+    });
+
     it('refuses a second call with the same id', async () => {
       await tx((t) => t.calls.insert(makeCall('c1')));
       await expect(tx((t) => t.calls.insert(makeCall('c1', { userData: 'other' })))).rejects.toThrow();

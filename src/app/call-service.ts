@@ -9,6 +9,7 @@ import type { Step } from '../domain/effects.js';
 import { endByServer } from '../domain/end-by-server.js';
 import { invite, join, type InviteStep } from '../domain/invite-join.js';
 import { hangup } from '../domain/hangup.js';
+import { setMediaState, switchMediaType } from '../domain/media.js';
 import { startCall } from '../domain/start-call.js';
 import type { Call, MediaType, Platform, RoomIdType } from '../domain/types.js';
 import { ERR, dialtoneError, isDialtoneError, type DialtoneError, type ErrorDef } from '../errors.js';
@@ -175,6 +176,16 @@ export class CallService {
     });
   }
 
+  /** `setMediaState`: the actor's own camera and/or microphone is on or off; the others in the call hear it. */
+  setMediaState(actor: Actor, callId: string, state: { camera?: boolean | undefined; microphone?: boolean | undefined }): Promise<void> {
+    return this.apply(actor, callId, (call) => setMediaState(call, { userId: actor.userId, ...state }));
+  }
+
+  /** `switchMediaType`: a connected 1-to-1 call becomes an audio or a video call. */
+  switchMediaType(actor: Actor, callId: string, mediaType: MediaType): Promise<void> {
+    return this.apply(actor, callId, (call) => switchMediaType(call, { userId: actor.userId, mediaType }));
+  }
+
   /**
    * `signal`: relays opaque WebRTC data to another member of the same call (to the device they
    * are in the call on). Refused (`-1203`) unless both are current members.
@@ -224,12 +235,15 @@ export class CallService {
     });
   }
 
-  /** Runs one op on a live call of the actor's app (`-1203` when it does not exist). */
+  /**
+   * Runs one op on a live call of the actor's app (`-1203` when it does not exist). A step that
+   * hands back the very call it was given changed nothing, and nothing is written.
+   */
   private async apply(actor: Actor, callId: string, op: (call: Call, now: number) => Step | DialtoneError): Promise<void> {
     await this.deps.runner.run(actor.sdkAppId, this.cause(actor), async (tx) => {
       const call = await loadLive(tx, actor.sdkAppId, callId, ERR.CLIENT_NOT_ALLOWED);
       const step = orThrow(op(call, this.deps.clock.now()));
-      await StepRunner.saveCall(tx, actor.sdkAppId, step, true);
+      if (step.call !== call) await StepRunner.saveCall(tx, actor.sdkAppId, step, true);
       return step;
     });
   }

@@ -27,7 +27,7 @@ function ringingMember(call: Call, userId: string): DialtoneError | undefined {
 export function accept(call: Call, input: AnswerInput): Step | DialtoneError {
   const refused = ringingMember(call, input.userId);
   if (refused) return refused;
-  const joined = inCall(input.userId, input.deviceId);
+  const joined = inCall(input.userId, input.deviceId, memberOf(call, input.userId));
   const after: Call = {
     ...call,
     acceptTime: connectedAt(call, input.now),

@@ -1,6 +1,6 @@
 /** Small pure helpers over a {@link Call} shared by the domain steps. */
 import type { CallbackCallInfo, Effect } from './effects.js';
-import type { Call, CallRecord, CallResult, CallbackUser, Member } from './types.js';
+import type { Call, CallMemberState, CallRecord, CallResult, CallbackUser, Member } from './types.js';
 
 /** The callback `UserList` for the current members. */
 export function userList(call: Call): CallbackUser[] {
@@ -26,6 +26,22 @@ export function clientInfo(call: Call): Record<string, unknown> {
     userData: call.userData,
     chatGroupId: call.chatGroupId,
     timeout: call.timeoutSeconds,
+  };
+}
+
+/**
+ * The current members as client events list them (`onCallState`, `onCallBegin`): status, and
+ * camera and microphone once each member has set them.
+ */
+export function memberStates(call: Call): CallMemberState[] {
+  return call.members.map((m) => ({ userId: m.userId, status: m.status, ...mediaOf(m) }));
+}
+
+/** A member's own camera and microphone state, only the parts they have set. */
+export function mediaOf(member: Member): Pick<Member, 'camera' | 'microphone'> {
+  return {
+    ...(member.camera !== undefined ? { camera: member.camera } : {}),
+    ...(member.microphone !== undefined ? { microphone: member.microphone } : {}),
   };
 }
 

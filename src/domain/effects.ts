@@ -19,7 +19,10 @@ export type ClientEventName =
   | 'onSignal'
   | 'onKickedOffline'
   | 'onUserSigExpired'
-  | 'onCallState';
+  | 'onCallState'
+  | 'onUserVideoAvailable'
+  | 'onUserAudioAvailable'
+  | 'onCallMediaTypeChanged';
 
 /** Send a client event to a user's connected devices. */
 export interface NotifyEffect {

@@ -3,7 +3,7 @@
  * ends (SPEC §5.2): a call ends when at most one member is `Calling` and nobody is `Waiting`,
  * or when nobody is `Calling` any more.
  */
-import { clientInfo, endEffects, memberOf, membersIn, userList } from './call-state.js';
+import { clientInfo, endEffects, mediaOf, memberOf, memberStates, membersIn, userList } from './call-state.js';
 import type { ClientEventName, Effect, NotifyEffect, Step } from './effects.js';
 import type { ActionType, Call, CallResult, EndReason, Member } from './types.js';
 
@@ -40,11 +40,19 @@ export function toMember(member: Member, event: ClientEventName, data: Record<st
 /**
  * Effects of `joined` entering the call (by `Accept` or `Join`): `onCallBegin` to them; to those
  * already in it, `onUserJoin` (and `onCallBegin` when this connects the call); the MemberChanged
- * callback. `before` is the call before the change, `after` with it.
+ * callback. `before` is the call before the change, `after` with it. `onCallBegin` also names the
+ * caller and lists the members with their camera and microphone, so whoever enters (a joiner
+ * too, who never heard `onCallReceived`) knows the call without asking.
  */
 export function enterEffects(before: Call, after: Call, joined: Member, action: 'Accept' | 'Join', now: number): Effect[] {
   const firstConnect = before.acceptTime === 0;
-  const begin = { callId: before.callId, mediaType: before.mediaType, info: clientInfo(after) };
+  const begin = {
+    callId: before.callId,
+    callerId: before.callerId,
+    mediaType: before.mediaType,
+    info: clientInfo(after),
+    members: memberStates(after),
+  };
   const effects: Effect[] = [toMember(joined, 'onCallBegin', begin)];
   for (const m of membersIn(before, 'Calling')) {
     if (firstConnect) effects.push(toMember(m, 'onCallBegin', begin));
@@ -61,9 +69,12 @@ export function enterEffects(before: Call, after: Call, joined: Member, action: 
   return effects;
 }
 
-/** A member who is in the call, on `deviceId` when one acted. */
-export function inCall(userId: string, deviceId: string | undefined): Member {
-  return { userId, status: 'Calling', ...(deviceId !== undefined ? { deviceId } : {}) };
+/**
+ * A member who is in the call, on `deviceId` when one acted. A ringing callee who accepts keeps
+ * the camera and microphone state they set while it rang (`was`).
+ */
+export function inCall(userId: string, deviceId: string | undefined, was?: Member): Member {
+  return { userId, status: 'Calling', ...(deviceId !== undefined ? { deviceId } : {}), ...(was ? mediaOf(was) : {}) };
 }
 
 /** When the call connected: already, or now with this first member entering. */

@@ -1,5 +1,5 @@
 /** A member's connection coming and going: heartbeat expiry is armed, and cleared on return. */
-import { clientInfo, memberOf } from './call-state.js';
+import { clientInfo, memberOf, memberStates } from './call-state.js';
 import type { Effect, Step } from './effects.js';
 import type { Call } from './types.js';
 
@@ -20,8 +20,8 @@ export function armHeartbeatExpiry(call: Call, userId: string, dueAt: number, go
 /**
  * `userId` connected on `deviceId`: clear their heartbeat expiry and tell that device where the
  * call stands: a ringing callee rings again (`onCallReceived`); a member in the call gets
- * `onCallState`. When the device the member was in the call on is gone, the call follows the
- * new one.
+ * `onCallState`, with every member's camera and microphone as last set. When the device the
+ * member was in the call on is gone, the call follows the new one.
  */
 export function resume(call: Call, userId: string, deviceId: string, previousDeviceOnline: boolean): Step {
   const member = memberOf(call, userId);
@@ -44,7 +44,7 @@ export function resume(call: Call, userId: string, deviceId: string, previousDev
     mediaType: call.mediaType,
     info: clientInfo(call),
     status: member.status,
-    members: call.members.map((m) => ({ userId: m.userId, status: m.status })),
+    members: memberStates(call),
     startTime: call.startTime,
     acceptTime: call.acceptTime,
   };

@@ -10,6 +10,7 @@ export { CALLBACK_COMMANDS } from '../protocol/wire.js';
 export type {
   ActionType,
   CallbackCommand,
+  CallMemberState,
   CallResult,
   CallType,
   EndReason,
@@ -29,6 +30,10 @@ export interface Member {
    * a robot caller.
    */
   deviceId?: string;
+  /** The member's own camera is on (`setMediaState`); absent until they first say. */
+  camera?: boolean;
+  /** The member's own microphone is on (`setMediaState`); absent until they first say. */
+  microphone?: boolean;
 }
 
 /** A live call's whole state. */
@@ -38,6 +43,7 @@ export interface Call {
   callerId: string;
   /** True when started by `start_call_by_robot`: the caller has no connection. */
   robotCaller: boolean;
+  /** The call's media type now: it starts as `calls` asked and may change by `switchMediaType`. */
   mediaType: MediaType;
   callType: CallType;
   /** Number for RoomIdType 1, string for 2. */

@@ -27,6 +27,18 @@ export type EndReason =
   | 'otherDeviceAccepted'
   | 'otherDeviceReject'
   | 'endByServer';
+/**
+ * A member as `onCallState` and `onCallBegin` list them (SPEC §4): their status and, once they
+ * have said so with `setMediaState`, whether their own camera and microphone are on.
+ */
+export interface CallMemberState {
+  userId: string;
+  status: MemberStatus;
+  /** Absent until the member first sets it. */
+  camera?: boolean;
+  /** Absent until the member first sets it. */
+  microphone?: boolean;
+}
 /** `1` numeric room id, `2` string room id. */
 export type RoomIdType = 1 | 2;
 /** Platform a client declared at connect; `RESTAPI` for REST-caused events. */

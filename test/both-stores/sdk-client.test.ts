@@ -48,6 +48,9 @@ async function signIn(userId: string, device?: string) {
     'onUserLeave',
     'onSignal',
     'onCallState',
+    'onUserVideoAvailable',
+    'onUserAudioAvailable',
+    'onCallMediaTypeChanged',
     'onKickedOffline',
     'onUserSigExpired',
     'onConnectionStateChanged',
@@ -144,6 +147,69 @@ describe('DialtoneClient', () => {
     await alice.client.hangup(callId);
     expect(await bob.next('onCallEnd')).toMatchObject({ callId, reason: 'hangup' });
     expect(await h.ended(callId)).toEqual(['Start', 'MC:bob:Accept', 'MC:alice:Hangup', 'End:NormalEnd']);
+  });
+
+  it('sets media state and switches the media type, keeping currentCall up to date on both sides', async () => {
+    const alice = await signIn('alice');
+    const bob = await signIn('bob');
+    expect(alice.client.currentCall).toBeNull();
+    await expect(alice.client.setMediaState({ camera: false })).rejects.toMatchObject({ code: ClientErrorCode.NOT_ALLOWED });
+    const { callId } = await alice.client.calls({ userIdList: ['bob'], mediaType: 'Video' });
+    expect(alice.client.currentCall).toMatchObject({ callId, callerId: 'alice', status: 'Calling', mediaType: 'Video' });
+    await bob.next('onCallReceived');
+    expect(bob.client.currentCall).toMatchObject({ callId, status: 'Waiting' });
+    // Before anyone answered: the caller's camera goes off (the callee learns it on entering).
+    await alice.client.setMediaState({ camera: false });
+    await bob.client.accept(callId);
+    expect(await bob.next('onCallBegin')).toMatchObject({
+      callId,
+      callerId: 'alice',
+      members: [
+        { userId: 'alice', status: 'Calling', camera: false },
+        { userId: 'bob', status: 'Calling' },
+      ],
+    });
+    expect(bob.client.currentCall?.members[0]).toEqual({ userId: 'alice', status: 'Calling', camera: false });
+    await alice.next('onCallBegin');
+
+    await bob.client.setMediaState({ microphone: false });
+    expect(await alice.next('onUserAudioAvailable')).toEqual({ callId, userId: 'bob', available: false });
+    expect(alice.client.currentCall?.members).toEqual([
+      { userId: 'alice', status: 'Calling', camera: false },
+      { userId: 'bob', status: 'Calling', microphone: false },
+    ]);
+    expect(bob.client.currentCall?.members[1]).toEqual({ userId: 'bob', status: 'Calling', microphone: false });
+    await alice.client.setMediaState({ callId, camera: true, microphone: true });
+    expect(await bob.next('onUserVideoAvailable')).toEqual({ callId, userId: 'alice', available: true });
+    expect(await bob.next('onUserAudioAvailable')).toEqual({ callId, userId: 'alice', available: true });
+    expect(bob.client.currentCall?.members[0]).toEqual({ userId: 'alice', status: 'Calling', camera: true, microphone: true });
+    await expect(alice.client.setMediaState({})).rejects.toMatchObject({ code: ClientErrorCode.INVALID_PARAM });
+
+    await bob.client.switchMediaType({ mediaType: 'Audio' });
+    const changed = { callId, oldMediaType: 'Video', newMediaType: 'Audio' };
+    expect(await alice.next('onCallMediaTypeChanged')).toEqual(changed);
+    expect(await bob.next('onCallMediaTypeChanged')).toEqual(changed);
+    expect(alice.client.currentCall?.mediaType).toBe('Audio');
+    expect(bob.client.currentCall?.mediaType).toBe('Audio');
+    // No echo of one's own media state.
+    expect(alice.events.some((e) => e.name === 'onUserVideoAvailable')).toBe(false);
+
+    await alice.client.hangup(callId);
+    expect(alice.client.currentCall).toBeNull();
+    await bob.next('onCallEnd');
+    expect(bob.client.currentCall).toBeNull();
+    expect((await h.record(callId)).MediaType).toBe('Audio');
+  });
+
+  it('switchMediaType is refused on a group call', async () => {
+    const alice = await signIn('alice');
+    const bob = await signIn('bob');
+    const carol = await signIn('carol');
+    const { callId } = await alice.client.calls({ userIdList: ['bob', 'carol'], mediaType: 'Video' });
+    await bob.next('onCallReceived');
+    await carol.next('onCallReceived');
+    await bob.client.accept(callId);
+    await expect(alice.client.switchMediaType({ callId, mediaType: 'Audio' })).rejects.toMatchObject({ code: ClientErrorCode.NOT_ALLOWED });
   });
 
   it('surfaces onKickedOffline and stops', async () => {

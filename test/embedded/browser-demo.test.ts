@@ -99,6 +99,59 @@ describe('demo page', () => {
     expect(await bob.textContent('#recent-list')).toContain('Call from alice');
   }, 60_000);
 
+  it("alice's camera goes off and on: bob sees her avatar, then her video; switched to audio, both pages show the audio call", async () => {
+    const alice = await signIn('alice');
+    const bob = await signIn('bob');
+    await dial(alice, 'bob');
+    await bob.waitForSelector('body[data-state=incoming]');
+    await bob.click('#accept');
+    await remoteVideosPlaying(alice, 1);
+    await remoteVideosPlaying(bob, 1);
+    const aliceTile = 'figure.remote[data-user="alice"]';
+    expect(await bob.isVisible(`${aliceTile} .avatar`)).toBe(false);
+
+    await alice.click('#camera');
+    await bob.waitForSelector(`${aliceTile}.camera-off .avatar`, { state: 'visible' });
+    expect(await bob.textContent(`${aliceTile} .avatar .initial`)).toBe('A');
+    expect(await bob.textContent(`${aliceTile} .avatar .name`)).toBe('alice');
+    // Not a black video under it: the video is hidden while the avatar shows.
+    expect(await bob.$eval(`${aliceTile} video`, (v) => getComputedStyle(v).visibility)).toBe('hidden');
+    // alice's own camera is really off, and her own tile says so.
+    expect(
+      await alice.$eval('#local-video', (v) => (v as HTMLVideoElement & { srcObject: MediaStream }).srcObject.getVideoTracks()[0]!.enabled),
+    ).toBe(false);
+    expect(await alice.isVisible('figure.local .avatar')).toBe(true);
+    await bob.screenshot({ path: `${ARTIFACTS}/bob-sees-alice-camera-off.png` });
+
+    await alice.click('#camera');
+    await bob.waitForSelector(`${aliceTile}:not(.camera-off) video`, { state: 'visible' });
+    expect(await bob.isVisible(`${aliceTile} .avatar`)).toBe(false);
+
+    // The switch is offered in a connected 1-to-1 video call; either side may use it.
+    expect(await bob.isVisible('#switch-audio')).toBe(true);
+    await alice.click('#switch-audio');
+    for (const page of [alice, bob]) {
+      await page.waitForSelector('body[data-media=Audio]');
+      expect(await page.textContent('#call-title')).toContain('Audio call');
+      expect(await page.textContent('#status')).toContain('Switched to an audio call');
+      expect(await page.isVisible('#switch-audio')).toBe(false);
+      expect(await page.isVisible('#camera')).toBe(false);
+      expect(await page.isVisible('figure.remote .avatar')).toBe(true);
+    }
+    // alice's camera is released.
+    await alice.waitForFunction(
+      () =>
+        (document.querySelector('#local-video') as HTMLVideoElement & { srcObject: MediaStream }).srcObject.getVideoTracks().length === 0,
+    );
+    await alice.screenshot({ path: `${ARTIFACTS}/alice-switched-to-audio.png` });
+
+    await bob.click('#hangup');
+    await alice.waitForSelector('body[data-state=idle]');
+    const callId = (h.receiver.ofCommand('Call.CallbackAfterStartCall')[0]!.body.CallInfo as { CallId: string }).CallId;
+    expect(await h.ended(callId)).toEqual(['Start', 'MC:bob:Accept', 'MC:bob:Hangup', 'End:NormalEnd']);
+    expect(await h.record(callId)).toMatchObject({ MediaType: 'Audio', CallResult: 'NormalEnd' });
+  }, 90_000);
+
   it('bob rejects: alice is told', async () => {
     const alice = await signIn('alice');
     const bob = await signIn('bob');

@@ -17,7 +17,11 @@ import {
   type WebSocketConstructor,
   type InitOptions,
   type CallsParams,
+  type CurrentCall,
+  type MediaStateParams,
+  type SwitchMediaTypeParams,
 } from './types.js';
+import { afterEvent, started, withMediaState } from './current-call.js';
 
 type Handler<E extends ClientEventName> = (data: ClientEvents[E]) => void;
 
@@ -42,6 +46,7 @@ export class DialtoneClient {
   private heartbeat: ReturnType<typeof setInterval> | undefined;
   private ended = false;
   private reconnecting = false;
+  private current: CurrentCall | null = null;
 
   private constructor(
     private readonly opts: Required<Omit<InitOptions, 'WebSocket'>>,
@@ -75,9 +80,21 @@ export class DialtoneClient {
     return this.opts.userId;
   }
 
+  /**
+   * The call this user is in, or is being rung for, as this device knows it (`null` when none):
+   * its members with their camera and microphone, its media type. Kept up to date from the
+   * events and this client's own ops before handlers run; replaced by `onCallState` after a
+   * reconnection. Read-only: each change makes a new object.
+   */
+  get currentCall(): CurrentCall | null {
+    return this.current;
+  }
+
   /** Starts a call; resolves with its id and room. */
-  calls(params: CallsParams): Promise<{ callId: string; roomId: number | string; roomIdType: 1 | 2 }> {
-    return this.request('calls', params) as Promise<{ callId: string; roomId: number | string; roomIdType: 1 | 2 }>;
+  async calls(params: CallsParams): Promise<{ callId: string; roomId: number | string; roomIdType: 1 | 2 }> {
+    const answer = (await this.request('calls', params)) as { callId: string; roomId: number | string; roomIdType: 1 | 2 };
+    this.current = started(this.opts.userId, params, answer, Date.now());
+    return answer;
   }
 
   /** Accepts a call ringing for this user. */
@@ -88,16 +105,45 @@ export class DialtoneClient {
   /** Rejects a call ringing for this user. */
   async reject(callId: string): Promise<void> {
     await this.request('reject', { callId });
+    this.leftCall(callId);
   }
 
   /** Declines as busy: the caller hears `onUserLineBusy`. */
   async ignore(callId: string): Promise<void> {
     await this.request('ignore', { callId });
+    this.leftCall(callId);
   }
 
   /** Leaves the call (cancels it, as the caller before anyone answered). `interrupt`: media failed. */
   async hangup(callId: string, options: { interrupt?: boolean } = {}): Promise<void> {
     await this.request('hangup', options.interrupt ? { callId, reason: 'interrupt' } : { callId });
+    this.leftCall(callId);
+  }
+
+  /**
+   * Tells the other members that this user's own camera and/or microphone is on or off (they hear
+   * `onUserVideoAvailable` / `onUserAudioAvailable`; the server keeps it for those who come later).
+   * Only signalling: to stop sending, use `CallMedia.setCamera` / `setMicrophone`, which do both.
+   * `callId` defaults to the current call's. Rejects with `-1202` when neither is given, `-1203`
+   * when not in the call (or, without `callId`, in none).
+   */
+  async setMediaState(params: MediaStateParams): Promise<void> {
+    const callId = this.callIdOf(params.callId);
+    const state = {
+      ...(params.camera !== undefined ? { camera: params.camera } : {}),
+      ...(params.microphone !== undefined ? { microphone: params.microphone } : {}),
+    };
+    await this.request('setMediaState', { callId, ...state });
+    if (this.current?.callId === callId) this.current = withMediaState(this.current, this.opts.userId, state);
+  }
+
+  /**
+   * Switches a connected 1-to-1 call to audio or video; both members hear `onCallMediaTypeChanged`.
+   * `callId` defaults to the current call's. Rejects with `-1203` for a group call, one not
+   * connected yet, or (without `callId`) when there is no current call.
+   */
+  async switchMediaType(params: SwitchMediaTypeParams): Promise<void> {
+    await this.request('switchMediaType', { callId: this.callIdOf(params.callId), mediaType: params.mediaType });
   }
 
   /** Rings more users into the call; resolves with those actually rung. */
@@ -143,6 +189,18 @@ export class DialtoneClient {
   destroy(): void {
     this.end();
     this.ws?.close(1000, 'destroyed');
+  }
+
+  /** `callId`, or the current call's; `NOT_ALLOWED` (-1203) when there is none. */
+  private callIdOf(callId: string | undefined): string {
+    const id = callId ?? this.current?.callId;
+    if (id === undefined) throw new DialtoneClientError(ClientErrorCode.NOT_ALLOWED, 'not in a call: give callId');
+    return id;
+  }
+
+  /** This user left `callId` by their own op: it is no longer the current call. */
+  private leftCall(callId: string): void {
+    if (this.current?.callId === callId) this.current = null;
   }
 
   private end(): void {
@@ -278,6 +336,11 @@ export class DialtoneClient {
 
   private emit<E extends ClientEventName>(event: E, data: ClientEvents[E]): void {
     if (event === 'onKickedOffline' || event === 'onUserSigExpired') this.end();
+    try {
+      this.current = afterEvent(this.current, event, data, this.opts.userId, Date.now());
+    } catch {
+      // A malformed event leaves the current call as it was.
+    }
     for (const h of this.handlers.get(event) ?? []) {
       try {
         h(data);

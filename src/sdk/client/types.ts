@@ -3,10 +3,16 @@
  * class. Apart from the client so that `webrtc.ts` and the index can use it without a cycle.
  */
 
-import type { EndReason, MediaType, Platform as ServerPlatform } from '../../protocol/wire.js';
+import type { CallMemberState, EndReason, MediaType, Platform as ServerPlatform } from '../../protocol/wire.js';
 
 // The wire vocabulary is shared with the server through protocol/ (type-only: nothing of the server is bundled).
 export type { EndReason, MediaType };
+
+/**
+ * A member of a call: `Waiting` (ringing) or `Calling` (in it), and whether their own camera and
+ * microphone are on, once they have said so (absent until then: treat as on).
+ */
+export type CallMember = CallMemberState;
 /** Platform declared at connect (sent as `OptPlatform` in callbacks). */
 export type Platform = Exclude<ServerPlatform, 'RESTAPI'>;
 
@@ -26,10 +32,41 @@ export interface CallUserEvent {
   userId: string;
 }
 
+/**
+ * A call as the client knows it ({@link DialtoneClient.currentCall}), in the shape of
+ * `onCallState`. Times are unix ms: the server's when they came with `onCallState`, otherwise this
+ * device's clock when it learned of the start or the connection.
+ */
+export interface CurrentCall {
+  callId: string;
+  callerId: string;
+  /** The call's media type now (it changes with `onCallMediaTypeChanged`). */
+  mediaType: MediaType;
+  info: CallInfo;
+  /** This user's own status: `Waiting` while it rings for them, `Calling` once in it. */
+  status: 'Calling' | 'Waiting';
+  /** Current members, this user included, with their camera and microphone as last heard. */
+  members: CallMember[];
+  startTime: number;
+  /** 0 until the call connected. */
+  acceptTime: number;
+}
+
+/** `onUserVideoAvailable` / `onUserAudioAvailable`: a member's camera / microphone went on or off. */
+export interface MediaAvailableEvent {
+  callId: string;
+  userId: string;
+  available: boolean;
+}
+
 /** Every event the client emits, with its payload. */
 export interface ClientEvents {
   onCallReceived: { callId: string; callerId: string; calleeIdList: string[]; mediaType: MediaType; info: CallInfo };
-  onCallBegin: { callId: string; mediaType: MediaType; info: CallInfo };
+  /**
+   * The call connected for this user. `callerId` and `members` (with their camera and microphone)
+   * come from Dialtone servers that have them (this version on); older ones leave them out.
+   */
+  onCallBegin: { callId: string; callerId?: string; mediaType: MediaType; info: CallInfo; members?: CallMember[] };
   /** `totalTime` in seconds. */
   onCallEnd: { callId: string; mediaType: MediaType; reason: EndReason; userId: string; totalTime: number };
   onCallNotConnected: { callId: string; mediaType: MediaType; reason: EndReason; userId: string };
@@ -40,17 +77,14 @@ export interface ClientEvents {
   onUserJoin: CallUserEvent;
   onUserLeave: CallUserEvent;
   onSignal: { callId: string; fromUserId: string; data: unknown };
-  /** Sent after a reconnection to a member of a live call. Times are unix ms. */
-  onCallState: {
-    callId: string;
-    callerId: string;
-    mediaType: MediaType;
-    info: CallInfo;
-    status: 'Calling' | 'Waiting';
-    members: { userId: string; status: 'Calling' | 'Waiting' }[];
-    startTime: number;
-    acceptTime: number;
-  };
+  /** Sent after a reconnection to a member of a live call. Times are unix ms (the server's). */
+  onCallState: CurrentCall;
+  /** Another member's camera went on or off (`setMediaState`). */
+  onUserVideoAvailable: MediaAvailableEvent;
+  /** Another member's microphone went on or off (`setMediaState`). */
+  onUserAudioAvailable: MediaAvailableEvent;
+  /** A member switched the call's media type (`switchMediaType`); every member hears it, the switcher too. */
+  onCallMediaTypeChanged: { callId: string; oldMediaType: MediaType; newMediaType: MediaType };
   onKickedOffline: Record<string, never>;
   onUserSigExpired: Record<string, never>;
   /** SDK-local: the connection's state changed. */
@@ -130,4 +164,21 @@ export interface CallsParams {
   timeout?: number;
   userData?: string;
   chatGroupId?: string;
+}
+
+/** Arguments of {@link DialtoneClient.setMediaState}: give `camera`, `microphone` or both. */
+export interface MediaStateParams {
+  /** Default: the current call's. */
+  callId?: string;
+  /** This user's own camera is on. */
+  camera?: boolean;
+  /** This user's own microphone is on. */
+  microphone?: boolean;
+}
+
+/** Arguments of {@link DialtoneClient.switchMediaType}. */
+export interface SwitchMediaTypeParams {
+  /** Default: the current call's. */
+  callId?: string;
+  mediaType: MediaType;
 }

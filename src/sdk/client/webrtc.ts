@@ -3,6 +3,12 @@
  * 4), negotiated through `signal`. Members already in the call offer to each newcomer (they hear
  * `onUserJoin`); the newcomer answers: exactly one side offers, so offers never collide. An
  * audio call asks for audio only.
+ *
+ * Camera and microphone switches both stop the local track and tell the server
+ * (`setMediaState`), so the others can show an avatar rather than a black picture. A switch of
+ * the call to audio (`onCallMediaTypeChanged`) releases the camera and stops sending video
+ * without renegotiating; back to video, the camera is opened again and sent on the same
+ * connections.
  */
 import type { DialtoneClient } from './client.js';
 import type { MediaType } from './types.js';
@@ -34,8 +40,28 @@ export class CallMedia {
   private readonly peers = new Map<string, RTCPeerConnection>();
   private readonly unsubscribe: (() => void)[] = [];
   private readonly inbox = new Map<string, Promise<void>>();
+  private type: MediaType;
+  private cameraOn = true;
+  private microphoneOn = true;
 
-  constructor(private readonly opts: CallMediaOptions) {}
+  constructor(private readonly opts: CallMediaOptions) {
+    this.type = opts.mediaType;
+  }
+
+  /** The call's media type now: as given, then as `onCallMediaTypeChanged` says. */
+  get mediaType(): MediaType {
+    return this.type;
+  }
+
+  /** Whether this device's camera is on (as last set with {@link CallMedia.setCamera}). */
+  get camera(): boolean {
+    return this.cameraOn;
+  }
+
+  /** Whether this device's microphone is on (as last set with {@link CallMedia.setMicrophone}). */
+  get microphone(): boolean {
+    return this.microphoneOn;
+  }
 
   /** Opens the camera/microphone and starts answering and offering. */
   async start(): Promise<MediaStream> {
@@ -60,31 +86,83 @@ export class CallMedia {
     const onEnd = (e: { callId: string }) => {
       if (e.callId === callId) this.stop();
     };
+    const onTypeChanged = (e: { callId: string; newMediaType: MediaType }) => {
+      if (e.callId === callId) void this.switchTo(e.newMediaType).catch(() => undefined);
+    };
     client
       .on('onUserJoin', onJoin)
       .on('onUserLeave', onLeave)
       .on('onSignal', onSignal)
       .on('onCallEnd', onEnd)
-      .on('onCallNotConnected', onEnd);
+      .on('onCallNotConnected', onEnd)
+      .on('onCallMediaTypeChanged', onTypeChanged);
     this.unsubscribe.push(() => {
       client
         .off('onUserJoin', onJoin)
         .off('onUserLeave', onLeave)
         .off('onSignal', onSignal)
         .off('onCallEnd', onEnd)
-        .off('onCallNotConnected', onEnd);
+        .off('onCallNotConnected', onEnd)
+        .off('onCallMediaTypeChanged', onTypeChanged);
     });
     return this.localStream;
   }
 
-  /** Mutes or unmutes the microphone. */
-  setMicrophone(on: boolean): void {
+  /**
+   * Mutes or unmutes the microphone: the local track stops or resumes at once, and the other
+   * members are told (`setMediaState`, they hear `onUserAudioAvailable`). Resolves once the server
+   * has it; rejects with its error (the track is switched either way).
+   */
+  async setMicrophone(on: boolean): Promise<void> {
+    this.microphoneOn = on;
     for (const t of this.localStream?.getAudioTracks() ?? []) t.enabled = on;
+    await this.opts.client.setMediaState({ callId: this.opts.callId, microphone: on });
   }
 
-  /** Turns the camera on or off. */
-  setCamera(on: boolean): void {
+  /**
+   * Turns the camera on or off: the local track stops or resumes at once, and the other members
+   * are told (`setMediaState`, they hear `onUserVideoAvailable`). Resolves once the server has it;
+   * rejects with its error (the track is switched either way).
+   */
+  async setCamera(on: boolean): Promise<void> {
+    this.cameraOn = on;
     for (const t of this.localStream?.getVideoTracks() ?? []) t.enabled = on;
+    await this.opts.client.setMediaState({ callId: this.opts.callId, camera: on });
+  }
+
+  /**
+   * Follows the call's media type. To audio: the camera is released and the video senders send
+   * nothing. To video: the camera opens again and goes out on the connections' existing video
+   * senders. A call that began as audio has none, so it stays without video here: adding them
+   * needs a renegotiation this helper does not make yet.
+   */
+  private async switchTo(mediaType: MediaType): Promise<void> {
+    if (mediaType === this.type) return;
+    this.type = mediaType;
+    const videoSenders = [...this.peers.values()].flatMap((pc) =>
+      pc
+        .getTransceivers()
+        .filter((t) => t.receiver.track.kind === 'video' && t.currentDirection !== 'stopped')
+        .map((t) => t.sender),
+    );
+    if (mediaType === 'Audio') {
+      await Promise.all(videoSenders.map((s) => s.replaceTrack(null)));
+      for (const t of this.localStream?.getVideoTracks() ?? []) {
+        t.stop();
+        this.localStream?.removeTrack(t);
+      }
+      return;
+    }
+    if (videoSenders.length === 0 || !this.localStream) return;
+    const [track] = (await navigator.mediaDevices.getUserMedia({ video: true })).getVideoTracks();
+    if (!track) return;
+    if (this.type !== 'Video') {
+      track.stop();
+      return;
+    }
+    track.enabled = this.cameraOn;
+    this.localStream.addTrack(track);
+    await Promise.all(videoSenders.map((s) => s.replaceTrack(track)));
   }
 
   /** Closes every connection and releases the camera/microphone. */

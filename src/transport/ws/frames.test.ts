@@ -21,15 +21,24 @@ describe('opArgs', () => {
 
   it('refuses arguments the schema does not accept, naming the field', () => {
     expect(opArgs.accept({})).toMatchObject({ ok: false, reason: expect.stringContaining('callId') });
+    expect(opArgs.setMediaState({ callId: 'c1', camera: 'off' })).toEqual({ ok: false, reason: 'camera must be true or false' });
+    expect(opArgs.switchMediaType({ callId: 'c1', mediaType: 'audio' })).toEqual({
+      ok: false,
+      reason: 'mediaType must be one of Audio, Video',
+    });
   });
 });
 
 describe('OpArgs', () => {
   it('is the type each schema describes', () => {
-    expectTypeOf<OpName>().toEqualTypeOf<'calls' | 'accept' | 'reject' | 'ignore' | 'hangup' | 'inviteUser' | 'join' | 'signal' | 'ping'>();
+    expectTypeOf<OpName>().toEqualTypeOf<
+      'calls' | 'accept' | 'reject' | 'ignore' | 'hangup' | 'inviteUser' | 'join' | 'signal' | 'setMediaState' | 'switchMediaType' | 'ping'
+    >();
     expectTypeOf<OpArgs['hangup']>().toEqualTypeOf<{ callId: string; reason?: 'interrupt' }>();
     expectTypeOf<OpArgs['inviteUser']>().toEqualTypeOf<{ callId: string; userIdList: string[]; timeout?: number }>();
     expectTypeOf<OpArgs['signal']>().toEqualTypeOf<{ callId: string; toUserId: string; data: unknown }>();
     expectTypeOf<OpArgs['calls']['roomIdType']>().toEqualTypeOf<1 | 2 | undefined>();
+    expectTypeOf<OpArgs['setMediaState']>().toEqualTypeOf<{ callId: string; camera?: boolean; microphone?: boolean }>();
+    expectTypeOf<OpArgs['switchMediaType']>().toEqualTypeOf<{ callId: string; mediaType: 'Audio' | 'Video' }>();
   });
 });

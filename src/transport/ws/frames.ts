@@ -45,6 +45,8 @@ export const OP_SCHEMAS = {
   }),
   join: Type.Object({ callId: CallId }),
   signal: Type.Object({ callId: CallId, toUserId: UserId(), data: Type.Unknown() }),
+  setMediaState: Type.Object({ callId: CallId, camera: Type.Optional(Type.Boolean()), microphone: Type.Optional(Type.Boolean()) }),
+  switchMediaType: Type.Object({ callId: CallId, mediaType: Type.Union([Type.Literal('Audio'), Type.Literal('Video')]) }),
   ping: Type.Object({}),
 };
 

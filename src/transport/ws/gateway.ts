@@ -105,6 +105,14 @@ export class Gateway {
         await deps.calls.signal(actorOf(conn), args.callId, args.toUserId, args.data);
         return {};
       },
+      setMediaState: async (conn, args) => {
+        await deps.calls.setMediaState(actorOf(conn), args.callId, { camera: args.camera, microphone: args.microphone });
+        return {};
+      },
+      switchMediaType: async (conn, args) => {
+        await deps.calls.switchMediaType(actorOf(conn), args.callId, args.mediaType);
+        return {};
+      },
       ping: async () => ({}),
     };
   }
