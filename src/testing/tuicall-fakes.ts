@@ -159,6 +159,9 @@ export class FakePlatform implements EnginePlatform {
   speaker: string | undefined;
   canChooseSpeaker = true;
   withReplaceTrack = false;
+  /** Sessions made have `setCamera`/`setMicrophone` (as `CallMedia` has), recorded in `switches`. */
+  withSwitches = false;
+  readonly switches: string[] = [];
   /** The next getUserMedia fails with this. */
   failNext: Error | undefined;
   /** The next connect fails with this. */
@@ -206,6 +209,12 @@ export class FakePlatform implements EnginePlatform {
           m.stopped = true;
         },
         ...(this.withReplaceTrack ? { replaceTrack: async (t: TrackLike) => void m.replaced.push(t) } : {}),
+        ...(this.withSwitches
+          ? {
+              setCamera: async (on: boolean) => void this.switches.push(`camera:${on}`),
+              setMicrophone: async (on: boolean) => void this.switches.push(`microphone:${on}`),
+            }
+          : {}),
       },
     };
     this.medias.push(m);

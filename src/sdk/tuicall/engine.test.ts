@@ -460,6 +460,18 @@ describe('camera and microphone', () => {
     ]);
   });
 
+  it("goes through the call media's own switches when it has them (CallMedia keeps the state), still once per change", async () => {
+    const s = await signedIn('alice');
+    s.platform.withSwitches = true;
+    await s.engine.calls({ userIDList: ['bob'], type: 2 });
+    await s.engine.closeCamera();
+    await s.engine.closeCamera();
+    await s.engine.closeMicrophone();
+    await s.engine.openCamera('localVideo');
+    expect(s.platform.switches).toEqual(['camera:false', 'microphone:false', 'camera:true']);
+    expect(s.client.argsOf('setMediaState')).toEqual([]);
+  });
+
   it('works locally with a client that cannot tell the server yet', async () => {
     const s = await signedIn('alice', { withMediaOps: false });
     await s.engine.calls({ userIDList: ['bob'], type: 2 });
@@ -528,7 +540,14 @@ describe('switching media type', () => {
     expect(seen).toEqual([[E.ERROR, { code: 60001, message: 'switchCallMediaType failed: not a 1-to-1 call (Dialtone -1203)' }]]);
   });
 
-  it('without server support, or back to video without a camera track, it fails with ERROR 60001/60002', async () => {
+  it('back to video asks the server for a call that began as video', async () => {
+    const { client, engine } = await connected();
+    client.emit('onCallMediaTypeChanged', { callId: 'call-1', oldMediaType: 'Video', newMediaType: 'Audio' });
+    await engine.switchCallMediaType(2);
+    expect(client.argsOf('switchMediaType')).toEqual([{ callId: 'call-1', mediaType: 'Video' }]);
+  });
+
+  it('without server support, or to video in a call that began as audio, it fails with ERROR 60001/60002', async () => {
     const s = await signedIn('alice', { withMediaOps: false });
     await s.engine.calls({ userIDList: ['bob'], type: 1 });
     s.client.emit('onCallBegin', { callId: 'call-1', mediaType: 'Audio', info });

@@ -130,6 +130,8 @@ interface Call {
   role: 'caller' | 'callee';
   status: Status;
   mediaType: MediaType;
+  /** Whether the connections were set up with video (a call that began as audio cannot switch to video). */
+  withVideo: boolean;
   callerId: string;
   roomId: number | string;
   roomIdType: 1 | 2;
@@ -690,7 +692,8 @@ export class TUICallEngine {
   /**
    * Switches the connected 1-to-1 call to audio (1) or video (2) for everyone (SPEC §4
    * `switchMediaType`); failures are also the `ERROR` event with code 60001 (to audio) or 60002
-   * (to video). Back to video works only while this call still has its camera track.
+   * (to video). Back to video works for a call that began as video (`CallMedia` reopens the
+   * camera on the same connections); a call that began as audio would need a renegotiation.
    */
   async switchCallMediaType(newMediaType: number): Promise<void> {
     const mediaType = toMediaType(newMediaType);
@@ -704,8 +707,8 @@ export class TUICallEngine {
         throw new TUICallError(TUIErrorCode.ERR_FAILED, 'switchCallMediaType: not in a connected call');
       if (!client.switchMediaType)
         throw new TUICallError(TUIErrorCode.ERR_FAILED, 'switchCallMediaType: this Dialtone client cannot switch media types');
-      if (mediaType === 'Video' && liveTracks(this.local, 'video').length === 0 && !call.media?.replaceTrack) {
-        throw new TUICallError(TUIErrorCode.ERR_FAILED, 'switchCallMediaType: this call has no camera track to switch back to');
+      if (mediaType === 'Video' && !call.withVideo) {
+        throw new TUICallError(TUIErrorCode.ERR_FAILED, 'switchCallMediaType: a call that began as audio cannot switch to video yet');
       }
       await client.switchMediaType({ callId: call.callId, mediaType });
     } catch (err) {
@@ -809,6 +812,7 @@ export class TUICallEngine {
       roomIdType: 1,
       chatGroupId: '',
       ...p,
+      withVideo: p.mediaType === 'Video',
       remotes: new Map(),
       sent: {},
       closing: false,
@@ -872,15 +876,25 @@ export class TUICallEngine {
     this.localViewId = undefined;
   }
 
+  /**
+   * Tells the other members that this device's camera or microphone changed (SPEC §4
+   * `setMediaState`), once per change: through the call's media when it can (so that `CallMedia`
+   * knows the state too, e.g. for a camera reopened after a switch back to video), else through
+   * the client; nothing when neither can.
+   */
   private async sendMediaState(call: Call, state: { camera?: boolean; microphone?: boolean }): Promise<void> {
     const client = this.client;
-    if (!client?.setMediaState) return;
-    const changed: { camera?: boolean; microphone?: boolean } = {};
-    if (state.camera !== undefined && call.sent.camera !== state.camera) changed.camera = state.camera;
-    if (state.microphone !== undefined && call.sent.microphone !== state.microphone) changed.microphone = state.microphone;
-    if (Object.keys(changed).length === 0) return;
-    Object.assign(call.sent, changed);
-    await client.setMediaState({ callId: call.callId, ...changed }).catch((err: unknown) => this.log(2, 'setMediaState failed', err));
+    const media = call.media;
+    const tell = async (kind: 'camera' | 'microphone', on: boolean) => {
+      if (call.sent[kind] === on) return;
+      const viaMedia = kind === 'camera' ? media?.setCamera?.bind(media) : media?.setMicrophone?.bind(media);
+      if (!viaMedia && !client?.setMediaState) return;
+      call.sent[kind] = on;
+      const done = viaMedia ? viaMedia(on) : client!.setMediaState!({ callId: call.callId, [kind]: on });
+      await done.catch((err: unknown) => this.log(2, 'setMediaState failed', err));
+    };
+    if (state.camera !== undefined) await tell('camera', state.camera);
+    if (state.microphone !== undefined) await tell('microphone', state.microphone);
   }
 
   // ————— local media —————
@@ -1100,6 +1114,8 @@ export class TUICallEngine {
     switch (event) {
       case 'onCallBegin': {
         const e = d as unknown as EngineClientEvents['onCallBegin'];
+        // A joiner learns the media type only now; the members' offers follow it.
+        if (call.status === 'joining') call.withVideo = e.mediaType === 'Video';
         call.status = 'connected';
         if (e.callerId) call.callerId = e.callerId;
         call.roomId = e.info.roomId;

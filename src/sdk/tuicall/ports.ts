@@ -89,6 +89,10 @@ export interface CallMediaSession {
   stop(): void;
   /** Puts a new track in place of the one of its kind without renegotiating, where supported. */
   replaceTrack?(track: TrackLike): Promise<void>;
+  /** Camera on or off: switches the local track and tells the server (`CallMedia.setCamera`), where supported. */
+  setCamera?(on: boolean): Promise<void>;
+  /** Microphone on or off, likewise (`CallMedia.setMicrophone`). */
+  setMicrophone?(on: boolean): Promise<void>;
 }
 
 /** Options of {@link EnginePlatform.createCallMedia}. */
