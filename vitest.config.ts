@@ -1,7 +1,7 @@
 import { configDefaults, defineConfig } from 'vitest/config';
 
 /**
- * Two projects: every test on the embedded SQLite store, and the tests in `test/both-stores/`
+ * Projects: every test on the embedded SQLite store, and the tests in `test/both-stores/`
  * again on PostgreSQL + Redis (cluster mode), so both modes keep the same behaviour. Tests about
  * one mode only run once, in the sqlite project: `test/embedded/` (the SQLite file, restarting one
  * process, the browser demo) and `test/cluster/` (which start their own cluster processes). (The
