@@ -1,7 +1,7 @@
-import { defineConfig } from 'vitest/config';
+import { configDefaults, defineConfig } from 'vitest/config';
 
 /**
- * Two projects: every test on the embedded SQLite store, and the tests in `test/both-stores/`
+ * Projects: every test on the embedded SQLite store, and the tests in `test/both-stores/`
  * again on PostgreSQL + Redis (cluster mode), so both modes keep the same behaviour. Tests about
  * one mode only run once, in the sqlite project: `test/embedded/` (the SQLite file, restarting one
  * process, the browser demo) and `test/cluster/` (which start their own cluster processes). (The
@@ -9,6 +9,12 @@ import { defineConfig } from 'vitest/config';
  * itself, repository by repository, in the sqlite project.)
  */
 const BOTH_STORES = ['test/both-stores/**/*.test.ts'];
+/**
+ * Tencent's call UI in real browsers (test/tuicallkit/): a project of its own, since it needs the
+ * example app's own dependencies (examples/tuicallkit-vue; `.ci/run` installs them, and the tests
+ * do when they are missing). `vitest run --project sqlite` leaves it out.
+ */
+const TUICALLKIT = ['test/tuicallkit/**/*.test.ts'];
 
 export default defineConfig({
   test: {
@@ -18,7 +24,11 @@ export default defineConfig({
     setupFiles: ['test/no-leftovers.ts'],
     hookTimeout: 20_000,
     projects: [
-      { extends: true, test: { name: 'sqlite', include: ['src/**/*.test.ts', 'test/**/*.test.ts'] } },
+      {
+        extends: true,
+        test: { name: 'sqlite', include: ['src/**/*.test.ts', 'test/**/*.test.ts'], exclude: [...configDefaults.exclude, ...TUICALLKIT] },
+      },
+      { extends: true, test: { name: 'tuicallkit', include: TUICALLKIT } },
       { extends: true, test: { name: 'cluster', include: BOTH_STORES, env: { DIALTONE_TEST_STORE: 'cluster' } } },
     ],
   },

@@ -373,9 +373,10 @@ function closeError(code: number, reason: string, opened: boolean): DialtoneClie
 async function defaultWebSocket(): Promise<WebSocketConstructor> {
   const global = (globalThis as { WebSocket?: WebSocketConstructor }).WebSocket;
   if (global) return global;
-  // Node without a global WebSocket (Node 20): the `ws` package. A variable keeps bundlers from
-  // pulling it into the browser build.
-  const name = 'ws';
-  const mod = (await import(name)) as { default: WebSocketConstructor };
+  // Node without a global WebSocket (Node 20): the `ws` package. The name is computed at run time:
+  // a constant would be folded by some bundlers (Vite's Rolldown), which then try to resolve `ws`
+  // in a browser app that has no reason to install it, and fail the build.
+  const name = ['w', 's'].join('');
+  const mod = (await import(/* @vite-ignore */ name)) as { default: WebSocketConstructor };
   return mod.default;
 }

@@ -4,7 +4,7 @@ import type { AppRegistry } from '../../../app/app-registry.js';
 import { refuseDevEndpoints, registerDemo } from '../demo.js';
 import { registerHealth } from './health.js';
 import { registerMetrics, type MetricsSource } from './metrics.js';
-import { registerSdkBundle } from './sdk.js';
+import { registerSdkBundles } from './sdk.js';
 
 /** What {@link registerRoutes} serves. */
 export interface RoutesOptions {
@@ -12,16 +12,16 @@ export interface RoutesOptions {
   metrics: MetricsSource;
   /** Bearer token `/metrics` asks for; none: open. */
   metricsToken: string | undefined;
-  /** File of the client SDK's browser build. */
-  sdkBundle: URL;
+  /** Folder of the SDK's browser builds (`dist/sdk/`, with a trailing slash). */
+  sdkDir: URL;
   /** Dev mode: the demo page and its UserSig endpoint; otherwise they are refused. */
   dev: boolean;
 }
 
-/** Adds `/healthz`, `/sdk/dialtone-client.js`, `/metrics`, and the demo (dev mode) or its refusal. */
+/** Adds `/healthz`, `/sdk/*.js` (the client SDK and the TUICallEngine stand-in), `/metrics`, and the demo (dev mode) or its refusal. */
 export function registerRoutes(http: FastifyInstance, opts: RoutesOptions): void {
   registerHealth(http);
-  registerSdkBundle(http, opts.sdkBundle);
+  registerSdkBundles(http, opts.sdkDir);
   registerMetrics(http, opts.metrics, opts.metricsToken);
   if (opts.dev) registerDemo(http, opts.apps);
   else refuseDevEndpoints(http);

@@ -13,7 +13,7 @@ import { ERR } from '../../../errors.js';
 import { MAX_REST_BODY_BYTES, createHttp } from '../fastify.js';
 import { registerHealth } from './health.js';
 import { registerMetrics } from './metrics.js';
-import { registerSdkBundle } from './sdk.js';
+import { registerSdkBundles } from './sdk.js';
 
 let http: FastifyInstance | undefined;
 let dir: string | undefined;
@@ -57,18 +57,38 @@ describe('HTTP routes', () => {
 
   it('serves the SDK bundle, read on each request, and a 404 saying how to build it when missing', async () => {
     dir = mkdtempSync(join(tmpdir(), 'dialtone-sdk-'));
-    const bundle = pathToFileURL(join(dir, 'dialtone-client.js'));
     const h = server();
-    registerSdkBundle(h, bundle);
+    registerSdkBundles(h, pathToFileURL(`${dir}/`));
     const missing = await h.inject({ method: 'GET', url: '/sdk/dialtone-client.js' });
     expect(missing.statusCode).toBe(404);
     expect(missing.body).toContain('npm run build');
-    writeFileSync(bundle, 'export {};');
+    writeFileSync(join(dir, 'dialtone-client.js'), 'export {};');
     const res = await h.inject({ method: 'GET', url: '/sdk/dialtone-client.js' });
     expect(res.statusCode).toBe(200);
     expect(res.headers['content-type']).toBe('text/javascript; charset=utf-8');
     expect(res.headers['cache-control']).toBe('no-cache');
     expect(res.body).toBe('export {};');
+  });
+
+  it('serves the TUICallEngine stand-in and the chat stub beside it, each its own file, and nothing else from the folder', async () => {
+    dir = mkdtempSync(join(tmpdir(), 'dialtone-sdk-'));
+    const h = server();
+    registerSdkBundles(h, pathToFileURL(`${dir}/`));
+    for (const file of ['tuicall-engine.js', 'tuicall-chat-stub.js']) {
+      const missing = await h.inject({ method: 'GET', url: `/sdk/${file}` });
+      expect(missing.statusCode).toBe(404);
+      expect(missing.body).toContain(file);
+      writeFileSync(join(dir, file), `export const name = '${file}';`);
+    }
+    writeFileSync(join(dir, 'secret.js'), 'nope');
+    const engine = await h.inject({ method: 'GET', url: '/sdk/tuicall-engine.js' });
+    expect(engine.statusCode).toBe(200);
+    expect(engine.headers['content-type']).toBe('text/javascript; charset=utf-8');
+    expect(engine.body).toBe("export const name = 'tuicall-engine.js';");
+    const stub = await h.inject({ method: 'GET', url: '/sdk/tuicall-chat-stub.js' });
+    expect(stub.statusCode).toBe(200);
+    expect(stub.body).toBe("export const name = 'tuicall-chat-stub.js';");
+    expect((await h.inject({ method: 'GET', url: '/sdk/secret.js' })).statusCode).toBe(404);
   });
 });
 

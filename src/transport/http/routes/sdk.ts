@@ -1,15 +1,25 @@
-/** `GET /sdk/dialtone-client.js`: the browser build of the client SDK. */
+/**
+ * `GET /sdk/<name>.js`: the browser builds of the client SDK (`dialtone-client.js`) and of the
+ * stand-ins for Tencent's call UI (`tuicall-engine.js`, `tuicall-chat-stub.js`, SPEC §8).
+ */
 import type { FastifyInstance } from 'fastify';
 import { existsSync, readFileSync } from 'node:fs';
 
+/** The bundles `npm run build` makes in `dist/sdk/`, each served at `/sdk/<file>`. */
+export const SDK_BUNDLES = ['dialtone-client.js', 'tuicall-engine.js', 'tuicall-chat-stub.js'] as const;
+
 /**
- * Adds the SDK route, serving the file at `bundle` (made by `npm run build`). It is read on each
- * request, so a rebuild is served without a restart; a missing file is a 404 saying so.
+ * Adds the SDK routes, serving each of {@link SDK_BUNDLES} from the folder `dir` (made by
+ * `npm run build`). Files are read on each request, so a rebuild is served without a restart; a
+ * missing file is a 404 saying so.
  */
-export function registerSdkBundle(http: FastifyInstance, bundle: URL): void {
-  http.get('/sdk/dialtone-client.js', async (_req, reply) => {
-    const code = existsSync(bundle) ? readFileSync(bundle) : undefined;
-    if (!code) return reply.code(404).type('text/plain').send('the SDK bundle is missing: run npm run build');
-    return reply.type('text/javascript; charset=utf-8').header('cache-control', 'no-cache').send(code);
-  });
+export function registerSdkBundles(http: FastifyInstance, dir: URL): void {
+  for (const file of SDK_BUNDLES) {
+    const bundle = new URL(file, dir);
+    http.get(`/sdk/${file}`, async (_req, reply) => {
+      const code = existsSync(bundle) ? readFileSync(bundle) : undefined;
+      if (!code) return reply.code(404).type('text/plain').send(`the SDK bundle ${file} is missing: run npm run build`);
+      return reply.type('text/javascript; charset=utf-8').header('cache-control', 'no-cache').send(code);
+    });
+  }
 }
