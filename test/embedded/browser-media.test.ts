@@ -90,6 +90,18 @@ async function open(userId: string): Promise<Page> {
       dt.intervals.delete(id);
       clear(id);
     };
+    // A camera that opens only when the test says (`holdCamera` / `releaseCamera`): a slow camera.
+    const getUserMedia = navigator.mediaDevices.getUserMedia.bind(navigator.mediaDevices);
+    navigator.mediaDevices.getUserMedia = async (c?: MediaStreamConstraints) => {
+      if (dt.hold && c?.video && !c.audio) {
+        dt.cameraWaiting = true;
+        await dt.hold;
+      }
+      return getUserMedia(c);
+    };
+    dt.holdCamera = () => {
+      dt.hold = new Promise<void>((r) => (dt.releaseCamera = r));
+    };
     const Context = window.AudioContext;
     (window as any).AudioContext = class extends Context {
       constructor(...args: ConstructorParameters<typeof Context>) {
@@ -351,5 +363,33 @@ describe('CallMedia in the browser', () => {
     await videoFlowing(bob, 'alice');
     await videoFlowing(alice, 'bob');
     await bob.screenshot({ path: `${ARTIFACTS}/bob-video-again.png` });
+  }, 120_000);
+
+  it("the answerer's camera opens late: alice's video reaches bob at once, bob's follows when his camera opens", async () => {
+    const { alice, bob } = await connect('Audio');
+    expect(await loud(alice, 'bob')).toBeGreaterThan(0);
+    // bob answers alice's offers; his camera opens only once alice's video already reaches him.
+    await bob.evaluate(() => (window as any).dt.holdCamera());
+    await alice.evaluate(() => (window as any).dt.client.switchMediaType({ mediaType: 'Video' }));
+    await bob.waitForFunction(() => (window as any).dt.cameraWaiting);
+    await videoFlowing(bob, 'alice');
+    await bob.evaluate(() => (window as any).dt.releaseCamera());
+    await videoFlowing(alice, 'bob');
+    await videoFlowing(bob, 'alice');
+    await alice.screenshot({ path: `${ARTIFACTS}/alice-after-bob-slow-camera.png` });
+  }, 120_000);
+
+  it("the offerer's camera opens late: bob's video reaches alice at once, alice's follows when her camera opens", async () => {
+    const { alice, bob } = await connect('Audio');
+    expect(await loud(bob, 'alice')).toBeGreaterThan(0);
+    // alice offers to bob; bob's camera is ready first, and bob switches.
+    await alice.evaluate(() => (window as any).dt.holdCamera());
+    await bob.evaluate(() => (window as any).dt.client.switchMediaType({ mediaType: 'Video' }));
+    await alice.waitForFunction(() => (window as any).dt.cameraWaiting);
+    await videoFlowing(alice, 'bob');
+    await alice.evaluate(() => (window as any).dt.releaseCamera());
+    await videoFlowing(bob, 'alice');
+    await videoFlowing(alice, 'bob');
+    await bob.screenshot({ path: `${ARTIFACTS}/bob-after-alice-slow-camera.png` });
   }, 120_000);
 });

@@ -9,9 +9,12 @@
  * (`setMediaState`), so the others can show an avatar rather than a black picture. A switch of
  * the call to audio (`onCallMediaTypeChanged`) releases the camera and stops sending video
  * without renegotiating; back to video, the camera is opened again and sent on the same
- * connections. A call that began as audio has no video on its connections yet: its offerer adds
- * a video transceiver and offers again, and the answerer, whose camera opens at the same moment
- * (both hear the event), waits for its camera before it answers, so video goes both ways.
+ * connections. A call that began as audio has no video on its connections yet: once its camera
+ * is open, the offerer adds a video transceiver and offers again. The answerer (both hear the
+ * event, so its camera opens at the same time) puts its camera on the offered transceiver if it
+ * is open, so the answer carries video back; if its camera is ready before any offer came, or
+ * only after it answered, it asks the offerer for a new offer (`renegotiate`). A new offer waits
+ * for the answer to the previous one (one negotiation at a time per connection).
  *
  * Device changes replace the track on every sender (`RTCRtpSender.replaceTrack`): no
  * renegotiation, the others keep receiving on the same stream. Volume and network quality are
@@ -25,7 +28,11 @@ import type { MediaType } from './types.js';
 import { VolumeMeter } from './volume.js';
 
 /** Messages the helper relays through `signal`. */
-type SignalMessage = { kind: 'offer' | 'answer'; sdp: string } | { kind: 'ice'; candidate: RTCIceCandidateInit };
+type SignalMessage =
+  | { kind: 'offer' | 'answer'; sdp: string }
+  | { kind: 'ice'; candidate: RTCIceCandidateInit }
+  /** From the answering side: its media changed in a way only a new offer can carry. */
+  | { kind: 'renegotiate' };
 
 /** Default of {@link CallMediaOptions.volumeIntervalMs}, ms. */
 export const DEFAULT_VOLUME_INTERVAL_MS = 500;
@@ -81,6 +88,8 @@ export class CallMedia {
   private readonly peers = new Map<string, RTCPeerConnection>();
   /** Peers this side offered to: it makes every offer of that connection. */
   private readonly offerer = new Set<string>();
+  /** Peers owed a new offer once the answer to the current one arrives. */
+  private readonly offerAgain = new Set<string>();
   private readonly unsubscribe: (() => void)[] = [];
   private readonly inbox = new Map<string, Promise<void>>();
   private readonly events = new Emitter<CallMediaEvents>((event, count) => this.listenersChanged(event, count));
@@ -88,8 +97,6 @@ export class CallMedia {
   private cameraOn = true;
   private microphoneOn = true;
   private stopped = false;
-  /** The camera being opened for a switch to video, so an offer arriving meanwhile can wait for it. */
-  private cameraOpening: Promise<MediaStreamTrack | undefined> | undefined;
   /** Devices chosen before there was a track to switch. */
   private wantedCamera: string | undefined;
   private wantedMicrophone: string | undefined;
@@ -335,10 +342,7 @@ export class CallMedia {
       return;
     }
     if (!this.localStream || this.stopped) return;
-    const opening = this.openCamera();
-    this.cameraOpening = opening;
-    const track = await opening;
-    if (this.cameraOpening === opening) this.cameraOpening = undefined;
+    const track = await this.openCamera();
     if (!track) return;
     if (this.type !== 'Video' || this.stopped || !this.localStream) {
       track.stop();
@@ -363,27 +367,28 @@ export class CallMedia {
   }
 
   /**
-   * Sends `track`, new in the local stream, to every member: on the connection's video
-   * transceivers where it has some, else, on connections this side offers, on a new one with a
-   * new offer; the other side's offer (it is switching too) finds the track when it comes.
+   * Sends `track`, new in the local stream, to every member, one connection's negotiation step
+   * at a time: on the connection's video transceivers where it has some, else (on connections
+   * this side offers) on a new one. When that needs a new offer, the offerer makes it; the
+   * answerer asks its offerer for one (`renegotiate`), so offers still come from one side only.
    */
   private async sendVideo(track: MediaStreamTrack): Promise<void> {
     await Promise.all(
-      [...this.peers].map(async ([userId, pc]) => {
-        const transceivers = videoTransceivers(pc);
-        if (transceivers.length > 0) {
-          const redirected = transceivers.map((t) => this.attachVideo(t)).some(Boolean);
-          await Promise.all(transceivers.map((t) => (t.sender.track === track ? undefined : t.sender.replaceTrack(track))));
-          if (redirected && this.offerer.has(userId)) await this.enqueue(userId, () => this.offerTo(userId));
-          return;
-        }
-        if (!this.offerer.has(userId)) return;
-        await this.enqueue(userId, async () => {
+      [...this.peers].map(([userId, pc]) =>
+        this.enqueue(userId, async () => {
           if (this.peers.get(userId) !== pc || this.localStream?.getVideoTracks()[0] !== track) return;
-          pc.addTransceiver(track, { direction: 'sendrecv', streams: [this.localStream] });
-          await this.offerTo(userId);
-        });
-      }),
+          const transceivers = videoTransceivers(pc);
+          let renegotiate = transceivers.map((t) => this.attachVideo(t)).some(Boolean);
+          await Promise.all(transceivers.map((t) => (t.sender.track === track ? undefined : t.sender.replaceTrack(track))));
+          if (transceivers.length === 0) {
+            if (this.offerer.has(userId)) pc.addTransceiver(track, { direction: 'sendrecv', streams: [this.localStream] });
+            renegotiate = true;
+          }
+          if (!renegotiate) return;
+          if (this.offerer.has(userId)) await this.offerWhenStable(userId);
+          else await this.send(userId, { kind: 'renegotiate' });
+        }),
+      ),
     );
   }
 
@@ -444,11 +449,24 @@ export class CallMedia {
     return pc;
   }
 
+  /**
+   * Offers to `userId`. In a video call, a connection without video (it began as audio, and this
+   * side has no camera yet) offers to receive it, so the other side can send its camera at once.
+   */
   private async offerTo(userId: string): Promise<void> {
     const pc = this.peer(userId);
     this.offerer.add(userId);
+    if (this.type === 'Video' && videoTransceivers(pc).length === 0) pc.addTransceiver('video', { direction: 'recvonly' });
     await pc.setLocalDescription(await pc.createOffer());
     await this.send(userId, { kind: 'offer', sdp: pc.localDescription!.sdp });
+  }
+
+  /** Offers now if no offer of this connection awaits its answer, else right after that answer. Runs inside {@link CallMedia.enqueue}. */
+  private async offerWhenStable(userId: string): Promise<void> {
+    const pc = this.peers.get(userId);
+    if (!pc) return;
+    if (pc.signalingState === 'stable') await this.offerTo(userId);
+    else this.offerAgain.add(userId);
   }
 
   private async onSignal(from: string, msg: SignalMessage): Promise<void> {
@@ -460,6 +478,9 @@ export class CallMedia {
       await this.send(from, { kind: 'answer', sdp: pc.localDescription!.sdp });
     } else if (msg.kind === 'answer') {
       await pc.setRemoteDescription({ type: 'answer', sdp: msg.sdp });
+      if (this.offerAgain.delete(from)) await this.offerTo(from);
+    } else if (msg.kind === 'renegotiate') {
+      if (this.offerer.has(from)) await this.offerWhenStable(from);
     } else if (msg.kind === 'ice') {
       await pc.addIceCandidate(msg.candidate).catch(() => undefined);
     }
@@ -467,15 +488,16 @@ export class CallMedia {
 
   /**
    * In a video call, an offer may bring a video transceiver that sends nothing yet (the other
-   * side renegotiated after a switch from audio): the camera goes on it, waiting for it to open
-   * if the switch is opening it right now, so the answer carries video back.
+   * side renegotiated after a switch from audio): the camera, if open, goes on it, so the answer
+   * carries video back. A camera still opening is not waited for: the answer goes at once (the
+   * other side's video flows sooner), and the camera asks for a new offer when it is ready.
    */
   private async answerVideo(pc: RTCPeerConnection): Promise<void> {
     if (this.type !== 'Video') return;
     const idle = videoTransceivers(pc).filter((t) => !t.sender.track);
     if (idle.length === 0) return;
-    const track = this.localStream?.getVideoTracks()[0] ?? (await this.cameraOpening);
-    if (!track || this.type !== 'Video' || track.readyState === 'ended') return;
+    const track = this.localStream?.getVideoTracks()[0];
+    if (!track || track.readyState === 'ended') return;
     for (const t of idle) this.attachVideo(t);
     await Promise.all(idle.map((t) => (t.sender.track ? undefined : t.sender.replaceTrack(track))));
   }
@@ -495,6 +517,7 @@ export class CallMedia {
     this.peers.get(userId)?.close();
     this.peers.delete(userId);
     this.offerer.delete(userId);
+    this.offerAgain.delete(userId);
     this.counters.delete(userId);
     this.remoteStreams.delete(userId);
     this.opts.onRemoteGone?.(userId);
