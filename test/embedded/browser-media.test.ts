@@ -53,9 +53,9 @@ afterEach(async () => {
 /**
  * A page of the server's origin signed in as `userId`, with `window.dt`: the client, the call's
  * `CallMedia` once there is one, every `volume` and `networkQuality` event it heard (with the
- * page's time), and a `<video>` per remote member playing their stream (with sound).
+ * page's time), and (unless `play` is false) a `<video>` per remote member playing their stream (with sound).
  */
-async function open(userId: string): Promise<Page> {
+async function open(userId: string, play = true): Promise<Page> {
   const context = await browser.newContext();
   contexts.push(context);
   const page = await context.newPage();
@@ -67,88 +67,92 @@ async function open(userId: string): Promise<Page> {
   // A module script, not an import() inside evaluate: the test's own transform would rewrite that.
   await page.addScriptTag({ type: 'module', content: "import * as sdk from '/sdk/dialtone-client.js'; window.sdk = sdk;" });
   await page.waitForFunction(() => (window as any).sdk);
-  await page.evaluate(async (userId) => {
-    const sdk = (window as any).sdk;
-    const sig = await (await fetch(`/dev/usersig?userId=${encodeURIComponent(userId)}`)).json();
-    const client = await sdk.DialtoneClient.init({ server: location.origin, sdkAppId: sig.sdkAppId, userId, userSig: sig.userSig });
-    const dt: any = { sdk, client, media: undefined, incoming: undefined, volumes: [], qualities: [] };
-    (window as any).dt = dt;
-    client.on('onCallReceived', (e: any) => (dt.incoming = e));
-    dt.onVolume = (e: any) => dt.volumes.push({ ...e, at: performance.now() });
-    dt.onQuality = (e: any) => dt.qualities.push({ ...e, at: performance.now() });
-    // What CallMedia starts from here on (the client's own heartbeat started before): intervals
-    // still running, and audio contexts made.
-    dt.intervals = new Set();
-    dt.contexts = [];
-    const { setInterval: set, clearInterval: clear } = window;
-    (window as any).setInterval = (...args: Parameters<typeof set>) => {
-      const id = set(...args);
-      dt.intervals.add(id);
-      return id;
-    };
-    (window as any).clearInterval = (id: number) => {
-      dt.intervals.delete(id);
-      clear(id);
-    };
-    // A camera that opens only when the test says (`holdCamera` / `releaseCamera`): a slow camera.
-    const getUserMedia = navigator.mediaDevices.getUserMedia.bind(navigator.mediaDevices);
-    navigator.mediaDevices.getUserMedia = async (c?: MediaStreamConstraints) => {
-      if (dt.hold && c?.video && !c.audio) {
-        dt.cameraWaiting = true;
-        await dt.hold;
-      }
-      return getUserMedia(c);
-    };
-    dt.holdCamera = () => {
-      dt.hold = new Promise<void>((r) => (dt.releaseCamera = r));
-    };
-    const Context = window.AudioContext;
-    (window as any).AudioContext = class extends Context {
-      constructor(...args: ConstructorParameters<typeof Context>) {
-        super(...args);
-        dt.contexts.push(this);
-      }
-    };
-    dt.attach = async (callId: string, mediaType: string, localStream?: MediaStream) => {
-      const media = new sdk.CallMedia({
-        client,
-        callId,
-        mediaType,
-        ...(localStream ? { localStream } : {}),
-        onRemoteStream: (from: string, stream: MediaStream) => {
-          let video = document.querySelector<HTMLVideoElement>(`video[data-user="${from}"]`);
-          if (!video) {
-            video = document.createElement('video');
-            video.dataset.user = from;
-            video.autoplay = true;
-            video.playsInline = true;
-            video.width = 320;
-            document.getElementById('videos')!.append(video);
-          }
-          if (video.srcObject !== stream) video.srcObject = stream;
-        },
-      });
-      media.on('volume', dt.onVolume).on('networkQuality', dt.onQuality);
-      dt.media = media;
-      await media.start();
-    };
-    dt.call = async (callee: string, mediaType: string) => {
-      const local = await navigator.mediaDevices.getUserMedia({ audio: true, video: mediaType === 'Video' });
-      const { callId } = await client.calls({ userIdList: [callee], mediaType });
-      await dt.attach(callId, mediaType, local);
-    };
-    dt.answer = async () => {
-      await dt.attach(dt.incoming.callId, dt.incoming.mediaType);
-      await client.accept(dt.incoming.callId);
-    };
-  }, userId);
+  await page.evaluate(
+    async ([userId, play]) => {
+      const sdk = (window as any).sdk;
+      const sig = await (await fetch(`/dev/usersig?userId=${encodeURIComponent(userId)}`)).json();
+      const client = await sdk.DialtoneClient.init({ server: location.origin, sdkAppId: sig.sdkAppId, userId, userSig: sig.userSig });
+      const dt: any = { sdk, client, media: undefined, incoming: undefined, volumes: [], qualities: [] };
+      (window as any).dt = dt;
+      client.on('onCallReceived', (e: any) => (dt.incoming = e));
+      dt.onVolume = (e: any) => dt.volumes.push({ ...e, at: performance.now() });
+      dt.onQuality = (e: any) => dt.qualities.push({ ...e, at: performance.now() });
+      // What CallMedia starts from here on (the client's own heartbeat started before): intervals
+      // still running, and audio contexts made.
+      dt.intervals = new Set();
+      dt.contexts = [];
+      const { setInterval: set, clearInterval: clear } = window;
+      (window as any).setInterval = (...args: Parameters<typeof set>) => {
+        const id = set(...args);
+        dt.intervals.add(id);
+        return id;
+      };
+      (window as any).clearInterval = (id: number) => {
+        dt.intervals.delete(id);
+        clear(id);
+      };
+      // A camera that opens only when the test says (`holdCamera` / `releaseCamera`): a slow camera.
+      const getUserMedia = navigator.mediaDevices.getUserMedia.bind(navigator.mediaDevices);
+      navigator.mediaDevices.getUserMedia = async (c?: MediaStreamConstraints) => {
+        if (dt.hold && c?.video && !c.audio) {
+          dt.cameraWaiting = true;
+          await dt.hold;
+        }
+        return getUserMedia(c);
+      };
+      dt.holdCamera = () => {
+        dt.hold = new Promise<void>((r) => (dt.releaseCamera = r));
+      };
+      const Context = window.AudioContext;
+      (window as any).AudioContext = class extends Context {
+        constructor(...args: ConstructorParameters<typeof Context>) {
+          super(...args);
+          dt.contexts.push(this);
+        }
+      };
+      dt.attach = async (callId: string, mediaType: string, localStream?: MediaStream) => {
+        const media = new sdk.CallMedia({
+          client,
+          callId,
+          mediaType,
+          ...(localStream ? { localStream } : {}),
+          onRemoteStream: (from: string, stream: MediaStream) => {
+            if (!play) return;
+            let video = document.querySelector<HTMLVideoElement>(`video[data-user="${from}"]`);
+            if (!video) {
+              video = document.createElement('video');
+              video.dataset.user = from;
+              video.autoplay = true;
+              video.playsInline = true;
+              video.width = 320;
+              document.getElementById('videos')!.append(video);
+            }
+            if (video.srcObject !== stream) video.srcObject = stream;
+          },
+        });
+        media.on('volume', dt.onVolume).on('networkQuality', dt.onQuality);
+        dt.media = media;
+        await media.start();
+      };
+      dt.call = async (callee: string, mediaType: string) => {
+        const local = await navigator.mediaDevices.getUserMedia({ audio: true, video: mediaType === 'Video' });
+        const { callId } = await client.calls({ userIdList: [callee], mediaType });
+        await dt.attach(callId, mediaType, local);
+      };
+      dt.answer = async () => {
+        await dt.attach(dt.incoming.callId, dt.incoming.mediaType);
+        await client.accept(dt.incoming.callId);
+      };
+    },
+    [userId, play] as const,
+  );
   return page;
 }
 
-/** alice calls bob with `mediaType`, bob answers. */
-async function connect(mediaType: 'Audio' | 'Video'): Promise<{ alice: Page; bob: Page }> {
+/** alice calls bob with `mediaType`, bob answers; `bobPlays` false: bob's page plays nothing it receives. */
+async function connect(mediaType: 'Audio' | 'Video', bobPlays = true): Promise<{ alice: Page; bob: Page }> {
   const alice = await open('alice');
-  const bob = await open('bob');
+  const bob = await open('bob', bobPlays);
   await alice.evaluate((m) => (window as any).dt.call('bob', m), mediaType);
   await bob.waitForFunction(() => (window as any).dt.incoming);
   await bob.evaluate(() => (window as any).dt.answer());
@@ -281,11 +285,13 @@ describe('CallMedia in the browser', () => {
   }, 120_000);
 
   it('voice volume of both members and network quality arrive; measuring stops with the last listener', async () => {
-    const { alice, bob } = await connect('Video');
+    const { alice, bob } = await connect('Video', false);
     await videoFlowing(alice, 'bob');
     // The fake microphone beeps: alice hears bob's beeps and her own.
     expect(await loud(alice, 'bob')).toBeGreaterThan(0);
     expect(await loud(alice, 'alice')).toBeGreaterThan(0);
+    // bob's page plays nothing of alice (as an engine playing audio its own way might): measured all the same.
+    expect(await bob.evaluate(() => document.querySelectorAll('video, audio').length)).toBe(0);
     expect(await loud(bob, 'alice')).toBeGreaterThan(0);
     const volumes = await alice.evaluate(() => (window as any).dt.volumes as { userId: string; volume: number }[]);
     expect(volumes.every((v) => Number.isInteger(v.volume) && v.volume >= 0 && v.volume <= 100)).toBe(true);

@@ -57,6 +57,8 @@ interface Tap {
   source: MediaStreamAudioSourceNode;
   analyser: AnalyserNode;
   buffer: Float32Array<ArrayBuffer>;
+  /** The muted player that makes Chromium deliver a remote track's audio to Web Audio. */
+  player: HTMLAudioElement | undefined;
 }
 
 /**
@@ -73,8 +75,11 @@ export class VolumeMeter {
   /**
    * The volume (0–100) of `track`, measured under `key` (a user id), over the last window. A
    * new track under the same key replaces the old one's analyser. A track that has ended reads 0.
+   * `remote`: the track comes from a peer connection. Chromium hands such a track's audio to Web
+   * Audio only while a media element plays it, so a muted one is kept playing it here (silent:
+   * the page's own player is what is heard).
    */
-  read(key: string, track: MediaStreamTrack): number {
+  read(key: string, track: MediaStreamTrack, remote = false): number {
     if (track.readyState === 'ended') {
       this.drop(key);
       return 0;
@@ -92,7 +97,14 @@ export class VolumeMeter {
       const analyser = this.context.createAnalyser();
       analyser.fftSize = windowSize(this.intervalMs, this.context.sampleRate);
       source.connect(analyser);
-      tap = { track, source, analyser, buffer: new Float32Array(analyser.fftSize) };
+      let player: HTMLAudioElement | undefined;
+      if (remote && typeof Audio !== 'undefined') {
+        player = new Audio();
+        player.muted = true;
+        player.srcObject = new MediaStream([track]);
+        void player.play().catch(() => undefined);
+      }
+      tap = { track, source, analyser, buffer: new Float32Array(analyser.fftSize), player };
       this.taps.set(key, tap);
     }
     tap.analyser.getFloatTimeDomainData(tap.buffer);
@@ -115,6 +127,10 @@ export class VolumeMeter {
     const tap = this.taps.get(key);
     if (!tap) return;
     tap.source.disconnect();
+    if (tap.player) {
+      tap.player.pause();
+      tap.player.srcObject = null;
+    }
     this.taps.delete(key);
   }
 }

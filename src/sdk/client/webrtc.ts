@@ -564,12 +564,12 @@ export class CallMedia {
     if (!meter) return;
     const readings: CallMediaEvents['volume'][] = [];
     const keep = new Set<string>();
-    const read = (key: string, userId: string, track: MediaStreamTrack | undefined) => {
+    const read = (key: string, userId: string, track: MediaStreamTrack | undefined, remote: boolean) => {
       if (!track) return;
       keep.add(key);
       let volume = 0;
       try {
-        volume = meter.read(key, track);
+        volume = meter.read(key, track, remote);
       } catch {
         // No Web Audio here (or the track cannot be tapped): silence.
       }
@@ -578,8 +578,8 @@ export class CallMedia {
     const local = this.localStream?.getAudioTracks()[0];
     // A muted microphone reads 0 without waiting for the analyser's window to drain.
     if (local && !this.microphoneOn) readings.push({ userId: this.opts.client.userId, volume: 0 });
-    else read('local', this.opts.client.userId, local);
-    for (const [userId, stream] of this.remoteStreams) read(`remote:${userId}`, userId, stream.getAudioTracks()[0]);
+    else read('local', this.opts.client.userId, local, false);
+    for (const [userId, stream] of this.remoteStreams) read(`remote:${userId}`, userId, stream.getAudioTracks()[0], true);
     meter.retain(keep);
     for (const r of readings) this.events.emit('volume', r);
   }
