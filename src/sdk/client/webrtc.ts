@@ -295,7 +295,7 @@ export class CallMedia {
    * `HTMLMediaElement.setSinkId`: on every element added with {@link CallMedia.addOutput} and on
    * every `<audio>`/`<video>` of the page whose `srcObject` is one of {@link CallMedia.remoteStreams},
    * now and as members' streams arrive. Resolves `true` once they play there; `false`, changing
-   * nothing, where the browser cannot choose an output (no `setSinkId`: Firefox before 116, Safari);
+   * nothing, where the browser cannot choose an output (it has no `HTMLMediaElement.setSinkId`);
    * rejects with an `Error` naming the device when the browser refuses it (an unknown device:
    * `cause` is the browser's `NotFoundError`). Volume metering plays nothing, so no
    * `AudioContext` output needs moving.
