@@ -209,6 +209,16 @@ describe('CallMedia in the browser', () => {
     expect(devices.microphones.length).toBeGreaterThanOrEqual(2);
     expect(devices.speakers.length).toBeGreaterThanOrEqual(2);
     expect(devices.cameras.every((d: { kind: string }) => d.kind === 'videoinput')).toBe(true);
+    // A plug or unplug (the browser's devicechange, dispatched here: fake devices never change)
+    // brings the new list.
+    const changed = await alice.evaluate(
+      () =>
+        new Promise<{ cameras: unknown[]; microphones: unknown[]; speakers: unknown[] }>((resolve) => {
+          (window as any).dt.media.on('devicechange', resolve);
+          navigator.mediaDevices.dispatchEvent(new Event('devicechange'));
+        }),
+    );
+    expect(changed).toEqual(devices);
 
     // The fake camera is the only one: the switch opens it again, which is the same path (a new
     // track replaces the old on the sender; the old one is stopped).

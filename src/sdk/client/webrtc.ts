@@ -238,7 +238,7 @@ export class CallMedia {
     this.wantedCamera = deviceId;
     const old = this.localStream?.getVideoTracks()[0];
     if (!old) return undefined;
-    const stream = await mediaDevices().getUserMedia({ video: { ...old.getConstraints(), deviceId: { exact: deviceId } } });
+    const stream = await mediaDevices().getUserMedia({ video: { ...otherConstraints(old), deviceId: { exact: deviceId } } });
     const track = stream.getVideoTracks()[0]!;
     await this.replaceOrStop(track);
     return track;
@@ -253,7 +253,7 @@ export class CallMedia {
     this.wantedMicrophone = deviceId;
     const old = this.localStream?.getAudioTracks()[0];
     if (!old) return undefined;
-    const stream = await mediaDevices().getUserMedia({ audio: { ...old.getConstraints(), deviceId: { exact: deviceId } } });
+    const stream = await mediaDevices().getUserMedia({ audio: { ...otherConstraints(old), deviceId: { exact: deviceId } } });
     const track = stream.getAudioTracks()[0]!;
     await this.replaceOrStop(track);
     return track;
@@ -404,8 +404,12 @@ export class CallMedia {
     return true;
   }
 
-  /** Replaces the local track of `track`'s kind; stops `track` when that fails. */
+  /** Replaces the local track of `track`'s kind; stops `track` when that fails or the call's media stopped meanwhile. */
   private async replaceOrStop(track: MediaStreamTrack): Promise<void> {
+    if (this.stopped) {
+      track.stop();
+      return;
+    }
     try {
       await this.replaceTrack(track);
     } catch (err) {
@@ -629,6 +633,12 @@ function videoTransceivers(pc: RTCPeerConnection): RTCRtpTransceiver[] {
   return pc
     .getTransceivers()
     .filter((t) => t.receiver.track.kind === 'video' && t.currentDirection !== 'stopped' && t.direction !== 'stopped');
+}
+
+/** A track's constraints but those that pick the device, which a switch replaces. */
+function otherConstraints(track: MediaStreamTrack): MediaTrackConstraints {
+  const { deviceId: _deviceId, groupId: _groupId, facingMode: _facingMode, ...rest } = track.getConstraints();
+  return rest;
 }
 
 /** Whether this browser can choose a media element's output device. */
