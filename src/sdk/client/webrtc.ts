@@ -1,20 +1,43 @@
 /**
  * WebRTC for a Dialtone call: one `RTCPeerConnection` per other member (a mesh, for groups up to
  * 4), negotiated through `signal`. Members already in the call offer to each newcomer (they hear
- * `onUserJoin`); the newcomer answers: exactly one side offers, so offers never collide. An
- * audio call asks for audio only.
+ * `onUserJoin`); the newcomer answers. That side stays the offerer of the connection for its
+ * whole life, renegotiations included, so offers never collide. An audio call asks for audio
+ * only.
  *
  * Camera and microphone switches both stop the local track and tell the server
  * (`setMediaState`), so the others can show an avatar rather than a black picture. A switch of
  * the call to audio (`onCallMediaTypeChanged`) releases the camera and stops sending video
  * without renegotiating; back to video, the camera is opened again and sent on the same
- * connections.
+ * connections. A call that began as audio has no video on its connections yet: once its camera
+ * is open, the offerer adds a video transceiver and offers again. The answerer (both hear the
+ * event, so its camera opens at the same time) puts its camera on the offered transceiver if it
+ * is open, so the answer carries video back; if its camera is ready before any offer came, or
+ * only after it answered, it asks the offerer for a new offer (`renegotiate`). A new offer waits
+ * for the answer to the previous one (one negotiation at a time per connection).
+ *
+ * Device changes replace the track on every sender (`RTCRtpSender.replaceTrack`): no
+ * renegotiation, the others keep receiving on the same stream. Volume and network quality are
+ * measured only while a page listens for them (volume.ts, stats.ts); devices.ts lists devices.
  */
 import type { DialtoneClient } from './client.js';
+import { enumerateDevices, mediaDevices, watchDevices, type DeviceList } from './devices.js';
+import { Emitter } from './emitter.js';
+import { gradeNetwork, readStats, type InboundCounters, type NetworkQuality, type StatsEntry } from './stats.js';
 import type { MediaType } from './types.js';
+import { VolumeMeter } from './volume.js';
 
 /** Messages the helper relays through `signal`. */
-type SignalMessage = { kind: 'offer' | 'answer'; sdp: string } | { kind: 'ice'; candidate: RTCIceCandidateInit };
+type SignalMessage =
+  | { kind: 'offer' | 'answer'; sdp: string }
+  | { kind: 'ice'; candidate: RTCIceCandidateInit }
+  /** From the answering side: its media changed in a way only a new offer can carry. */
+  | { kind: 'renegotiate' };
+
+/** Default of {@link CallMediaOptions.volumeIntervalMs}, ms. */
+export const DEFAULT_VOLUME_INTERVAL_MS = 500;
+/** Default of {@link CallMediaOptions.networkQualityIntervalMs}, ms. */
+export const DEFAULT_NETWORK_QUALITY_INTERVAL_MS = 2000;
 
 /** Options of {@link CallMedia}. */
 export interface CallMediaOptions {
@@ -29,7 +52,32 @@ export interface CallMediaOptions {
   onRemoteGone?: (userId: string) => void;
   /** A stream already opened (e.g. before dialing); default: opened by {@link CallMedia.start}. */
   localStream?: MediaStream;
+  /** How often `volume` events come while listened to, ms. Default 500. */
+  volumeIntervalMs?: number;
+  /** How often `networkQuality` events come while listened to, ms. Default 2000. */
+  networkQualityIntervalMs?: number;
 }
+
+/** Events of {@link CallMedia} (`media.on(name, handler)`). */
+export interface CallMediaEvents {
+  /**
+   * How loud a member is, 0 (silence, or -60 dBFS and below) to 100 (full scale), logarithmic:
+   * every remote member with audio and this user (`userId` = the client's own) once per interval
+   * (`volumeIntervalMs`, default 500 ms), all of one reading back to back.
+   */
+  volume: { userId: string; volume: number };
+  /**
+   * The quality of the connection to a member, once per interval (`networkQualityIntervalMs`,
+   * default 2 s): 0 unknown, 1 excellent, 2 good, 3 poor, 4 bad, 5 very bad, 6 down (TRTC's scale;
+   * thresholds in stats.ts and docs/CLIENT.md).
+   */
+  networkQuality: { userId: string; quality: NetworkQuality };
+  /** A camera, microphone or speaker was plugged in or out: the new list. */
+  devicechange: DeviceList;
+}
+
+/** `HTMLMediaElement` where the browser can choose its output device. */
+type SinkElement = HTMLMediaElement & { setSinkId(id: string): Promise<void>; sinkId: string };
 
 /** Local and remote media of one call. */
 export class CallMedia {
@@ -38,14 +86,36 @@ export class CallMedia {
   /** Remote streams by user id. */
   readonly remoteStreams = new Map<string, MediaStream>();
   private readonly peers = new Map<string, RTCPeerConnection>();
+  /** Peers this side offered to: it makes every offer of that connection. */
+  private readonly offerer = new Set<string>();
+  /** Peers owed a new offer once the answer to the current one arrives. */
+  private readonly offerAgain = new Set<string>();
   private readonly unsubscribe: (() => void)[] = [];
   private readonly inbox = new Map<string, Promise<void>>();
+  private readonly events = new Emitter<CallMediaEvents>((event, count) => this.listenersChanged(event, count));
   private type: MediaType;
   private cameraOn = true;
   private microphoneOn = true;
+  private stopped = false;
+  /** Devices chosen before there was a track to switch. */
+  private wantedCamera: string | undefined;
+  private wantedMicrophone: string | undefined;
+  private speaker: string | undefined;
+  private readonly outputs = new Set<HTMLMediaElement>();
+  private volumeTimer: ReturnType<typeof setInterval> | undefined;
+  private meter: VolumeMeter | undefined;
+  private qualityTimer: ReturnType<typeof setInterval> | undefined;
+  private qualityBusy = false;
+  private readonly counters = new Map<string, InboundCounters>();
+  private stopWatchingDevices: (() => void) | undefined;
 
   constructor(private readonly opts: CallMediaOptions) {
     this.type = opts.mediaType;
+  }
+
+  /** This machine's cameras, microphones and speakers (labels need camera or microphone access first). */
+  static enumerateDevices(): Promise<DeviceList> {
+    return enumerateDevices();
   }
 
   /** The call's media type now: as given, then as `onCallMediaTypeChanged` says. */
@@ -63,25 +133,51 @@ export class CallMedia {
     return this.microphoneOn;
   }
 
-  /** Opens the camera/microphone and starts answering and offering. */
+  /** The camera in use (or chosen for when video starts): its `deviceId`; undefined for the browser's default. */
+  get cameraId(): string | undefined {
+    return this.localStream?.getVideoTracks()[0]?.getSettings().deviceId ?? this.wantedCamera;
+  }
+
+  /** The microphone in use (or chosen for when the stream opens): its `deviceId`; undefined for the browser's default. */
+  get microphoneId(): string | undefined {
+    return this.localStream?.getAudioTracks()[0]?.getSettings().deviceId ?? this.wantedMicrophone;
+  }
+
+  /** The speaker set with {@link CallMedia.setSpeaker}; undefined for the browser's default output. */
+  get speakerId(): string | undefined {
+    return this.speaker;
+  }
+
+  /** Listens for `volume`, `networkQuality` or `devicechange`; measuring runs only while listened to. */
+  on<E extends keyof CallMediaEvents>(event: E, handler: (data: CallMediaEvents[E]) => void): this {
+    this.events.on(event, handler);
+    return this;
+  }
+
+  /** Stops listening; the last listener gone, that measuring stops. */
+  off<E extends keyof CallMediaEvents>(event: E, handler: (data: CallMediaEvents[E]) => void): this {
+    this.events.off(event, handler);
+    return this;
+  }
+
+  /** Opens the camera/microphone (the devices chosen so far, else the defaults) and starts answering and offering. */
   async start(): Promise<MediaStream> {
     this.localStream =
-      this.opts.localStream ?? (await navigator.mediaDevices.getUserMedia({ audio: true, video: this.opts.mediaType === 'Video' }));
+      this.opts.localStream ??
+      (await mediaDevices().getUserMedia({
+        audio: this.wantedMicrophone ? { deviceId: { exact: this.wantedMicrophone } } : true,
+        video: this.opts.mediaType === 'Video' ? this.videoConstraints() : false,
+      }));
     const { client, callId } = this.opts;
     const onJoin = (e: { callId: string; userId: string }) => {
-      if (e.callId === callId) void this.offerTo(e.userId);
+      if (e.callId === callId) void this.enqueue(e.userId, () => this.offerTo(e.userId));
     };
     const onLeave = (e: { callId: string; userId: string }) => {
       if (e.callId === callId) this.close(e.userId);
     };
     const onSignal = (e: { callId: string; fromUserId: string; data: unknown }) => {
-      if (e.callId !== callId) return;
       // One peer's messages are handled in order: a candidate must wait for its offer.
-      const prev = this.inbox.get(e.fromUserId) ?? Promise.resolve();
-      this.inbox.set(
-        e.fromUserId,
-        prev.then(() => this.onSignal(e.fromUserId, e.data as SignalMessage)).catch(() => undefined),
-      );
+      if (e.callId === callId) void this.enqueue(e.fromUserId, () => this.onSignal(e.fromUserId, e.data as SignalMessage));
     };
     const onEnd = (e: { callId: string }) => {
       if (e.callId === callId) this.stop();
@@ -131,21 +227,113 @@ export class CallMedia {
   }
 
   /**
+   * Sends the camera `deviceId` (from {@link CallMedia.enumerateDevices}) instead of the current
+   * one, without renegotiating: the new camera opens with the old track's constraints, replaces
+   * it on every connection, and the old one is stopped; a camera turned off stays off. Without a
+   * camera track (an audio call, or before {@link CallMedia.start}) the choice is kept for when
+   * the camera opens, and it resolves with `undefined`. Resolves with the new track; rejects with
+   * the browser's error (`NotFoundError`, `NotReadableError`, …), the old camera still sending.
+   */
+  async switchCamera(deviceId: string): Promise<MediaStreamTrack | undefined> {
+    this.wantedCamera = deviceId;
+    const old = this.localStream?.getVideoTracks()[0];
+    if (!old) return undefined;
+    const stream = await mediaDevices().getUserMedia({ video: { ...otherConstraints(old), deviceId: { exact: deviceId } } });
+    const track = stream.getVideoTracks()[0]!;
+    await this.replaceOrStop(track);
+    return track;
+  }
+
+  /**
+   * Sends the microphone `deviceId` instead of the current one, without renegotiating, as
+   * {@link CallMedia.switchCamera} does for the camera (a muted microphone stays muted). Before
+   * {@link CallMedia.start} the choice is kept for when the stream opens, resolving `undefined`.
+   */
+  async switchMicrophone(deviceId: string): Promise<MediaStreamTrack | undefined> {
+    this.wantedMicrophone = deviceId;
+    const old = this.localStream?.getAudioTracks()[0];
+    if (!old) return undefined;
+    const stream = await mediaDevices().getUserMedia({ audio: { ...otherConstraints(old), deviceId: { exact: deviceId } } });
+    const track = stream.getAudioTracks()[0]!;
+    await this.replaceOrStop(track);
+    return track;
+  }
+
+  /**
+   * Puts `track` (from any source: another device, a canvas, a screen) in place of the local
+   * track of its kind, on every connection, without renegotiating. The old track is stopped and
+   * leaves {@link CallMedia.localStream}, which gains the new one; the new track takes the
+   * camera's or microphone's on/off state (`enabled`). A video track in an audio call is refused
+   * (`Error`): switch the call to video first. Rejects with the browser's error when a
+   * connection cannot take the track; the old track then stays.
+   */
+  async replaceTrack(track: MediaStreamTrack): Promise<void> {
+    const stream = this.localStream;
+    if (!stream) throw new Error('CallMedia.replaceTrack: call start() first');
+    const kind = track.kind === 'video' ? 'video' : 'audio';
+    if (kind === 'video' && this.type !== 'Video') throw new Error('CallMedia.replaceTrack: this is an audio call, it sends no video');
+    const old = kind === 'video' ? stream.getVideoTracks()[0] : stream.getAudioTracks()[0];
+    if (old === track) return;
+    track.enabled = kind === 'video' ? this.cameraOn : this.microphoneOn;
+    if (!old && kind === 'video') {
+      stream.addTrack(track);
+      await this.sendVideo(track);
+      return;
+    }
+    const senders = [...this.peers.values()].flatMap((pc) => pc.getSenders().filter((s) => s.track === old));
+    await Promise.all(senders.map((s) => s.replaceTrack(track)));
+    if (old) {
+      stream.removeTrack(old);
+      old.stop();
+    }
+    stream.addTrack(track);
+  }
+
+  /**
+   * Plays the call's remote audio through the output `deviceId` (a speaker of
+   * {@link CallMedia.enumerateDevices}; `''` is the browser's default), with
+   * `HTMLMediaElement.setSinkId`: on every element added with {@link CallMedia.addOutput} and on
+   * every `<audio>`/`<video>` of the page whose `srcObject` is one of {@link CallMedia.remoteStreams},
+   * now and as members' streams arrive. Resolves `true` once they play there; `false`, changing
+   * nothing, where the browser cannot choose an output (it has no `HTMLMediaElement.setSinkId`);
+   * rejects with an `Error` naming the device when the browser refuses it (an unknown device:
+   * `cause` is the browser's `NotFoundError`). Volume metering plays nothing, so no
+   * `AudioContext` output needs moving.
+   */
+  async setSpeaker(deviceId: string): Promise<boolean> {
+    if (!sinkSupported()) return false;
+    try {
+      await Promise.all(this.outputElements().map((el) => el.setSinkId(deviceId)));
+    } catch (err) {
+      throw new Error(`CallMedia.setSpeaker: cannot play through device ${JSON.stringify(deviceId)}: ${(err as Error).message}`, {
+        cause: err,
+      });
+    }
+    this.speaker = deviceId;
+    return true;
+  }
+
+  /**
+   * Adds an element that plays this call's audio (e.g. `new Audio()` a page keeps out of the
+   * document) to those {@link CallMedia.setSpeaker} moves; the speaker already chosen applies to
+   * it at once. Returns the function that removes it again.
+   */
+  addOutput(element: HTMLMediaElement): () => void {
+    this.outputs.add(element);
+    if (this.speaker !== undefined && sinkSupported()) void (element as SinkElement).setSinkId(this.speaker).catch(() => undefined);
+    return () => this.outputs.delete(element);
+  }
+
+  /**
    * Follows the call's media type. To audio: the camera is released and the video senders send
    * nothing. To video: the camera opens again and goes out on the connections' existing video
-   * senders. A call that began as audio has none, so it stays without video here: adding them
-   * needs a renegotiation this helper does not make yet.
+   * senders; a connection without any (a call that began as audio) is renegotiated.
    */
   private async switchTo(mediaType: MediaType): Promise<void> {
     if (mediaType === this.type) return;
     this.type = mediaType;
-    const videoSenders = [...this.peers.values()].flatMap((pc) =>
-      pc
-        .getTransceivers()
-        .filter((t) => t.receiver.track.kind === 'video' && t.currentDirection !== 'stopped')
-        .map((t) => t.sender),
-    );
     if (mediaType === 'Audio') {
+      const videoSenders = [...this.peers.values()].flatMap((pc) => videoTransceivers(pc).map((t) => t.sender));
       await Promise.all(videoSenders.map((s) => s.replaceTrack(null)));
       for (const t of this.localStream?.getVideoTracks() ?? []) {
         t.stop();
@@ -153,21 +341,91 @@ export class CallMedia {
       }
       return;
     }
-    if (videoSenders.length === 0 || !this.localStream) return;
-    const [track] = (await navigator.mediaDevices.getUserMedia({ video: true })).getVideoTracks();
+    if (!this.localStream || this.stopped) return;
+    const track = await this.openCamera();
     if (!track) return;
-    if (this.type !== 'Video') {
+    if (this.type !== 'Video' || this.stopped || !this.localStream) {
       track.stop();
       return;
     }
     track.enabled = this.cameraOn;
     this.localStream.addTrack(track);
-    await Promise.all(videoSenders.map((s) => s.replaceTrack(track)));
+    await this.sendVideo(track);
   }
 
-  /** Closes every connection and releases the camera/microphone. */
+  /** The camera for a switch to video (the one chosen, else the default); undefined when it cannot open. */
+  private async openCamera(): Promise<MediaStreamTrack | undefined> {
+    try {
+      return (await mediaDevices().getUserMedia({ video: this.videoConstraints() })).getVideoTracks()[0];
+    } catch {
+      return undefined;
+    }
+  }
+
+  private videoConstraints(): MediaTrackConstraints | true {
+    return this.wantedCamera ? { deviceId: { exact: this.wantedCamera } } : true;
+  }
+
+  /**
+   * Sends `track`, new in the local stream, to every member, one connection's negotiation step
+   * at a time: on the connection's video transceivers where it has some, else (on connections
+   * this side offers) on a new one. When that needs a new offer, the offerer makes it; the
+   * answerer asks its offerer for one (`renegotiate`), so offers still come from one side only.
+   */
+  private async sendVideo(track: MediaStreamTrack): Promise<void> {
+    await Promise.all(
+      [...this.peers].map(([userId, pc]) =>
+        this.enqueue(userId, async () => {
+          if (this.peers.get(userId) !== pc || this.localStream?.getVideoTracks()[0] !== track) return;
+          const transceivers = videoTransceivers(pc);
+          let renegotiate = transceivers.map((t) => this.attachVideo(t)).some(Boolean);
+          await Promise.all(transceivers.map((t) => (t.sender.track === track ? undefined : t.sender.replaceTrack(track))));
+          if (transceivers.length === 0) {
+            if (this.offerer.has(userId)) pc.addTransceiver(track, { direction: 'sendrecv', streams: [this.localStream] });
+            renegotiate = true;
+          }
+          if (!renegotiate) return;
+          if (this.offerer.has(userId)) await this.offerWhenStable(userId);
+          else await this.send(userId, { kind: 'renegotiate' });
+        }),
+      ),
+    );
+  }
+
+  /**
+   * Makes `t` send (direction and stream, not the track itself: callers replace it); true when
+   * its direction changed, which needs a new offer.
+   */
+  private attachVideo(t: RTCRtpTransceiver): boolean {
+    if (this.localStream) t.sender.setStreams?.(this.localStream);
+    if (t.direction === 'recvonly') t.direction = 'sendrecv';
+    else if (t.direction === 'inactive') t.direction = 'sendonly';
+    else return false;
+    return true;
+  }
+
+  /** Replaces the local track of `track`'s kind; stops `track` when that fails or the call's media stopped meanwhile. */
+  private async replaceOrStop(track: MediaStreamTrack): Promise<void> {
+    if (this.stopped) {
+      track.stop();
+      return;
+    }
+    try {
+      await this.replaceTrack(track);
+    } catch (err) {
+      track.stop();
+      throw err;
+    }
+  }
+
+  /** Closes every connection, stops measuring and releases the camera/microphone. */
   stop(): void {
+    this.stopped = true;
     for (const u of this.unsubscribe.splice(0)) u();
+    this.stopVolume();
+    this.stopQuality();
+    this.stopWatchingDevices?.();
+    this.stopWatchingDevices = undefined;
     for (const userId of [...this.peers.keys()]) this.close(userId);
     for (const t of this.localStream?.getTracks() ?? []) t.stop();
   }
@@ -182,30 +440,77 @@ export class CallMedia {
       if (e.candidate) void this.send(userId, { kind: 'ice', candidate: e.candidate.toJSON() });
     };
     pc.ontrack = (e) => {
-      const stream = e.streams[0] ?? new MediaStream([e.track]);
+      let stream = e.streams[0];
+      if (!stream) {
+        // A track sent without a stream: it joins the member's stream, which a page already shows.
+        stream = this.remoteStreams.get(userId) ?? new MediaStream();
+        if (!stream.getTracks().includes(e.track)) stream.addTrack(e.track);
+      }
       this.remoteStreams.set(userId, stream);
       this.opts.onRemoteStream?.(userId, stream);
+      if (this.speaker !== undefined) void this.setSpeaker(this.speaker).catch(() => undefined);
     };
     return pc;
   }
 
+  /**
+   * Offers to `userId`. In a video call, a connection without video (it began as audio, and this
+   * side has no camera yet) offers to receive it, so the other side can send its camera at once.
+   */
   private async offerTo(userId: string): Promise<void> {
     const pc = this.peer(userId);
+    this.offerer.add(userId);
+    if (this.type === 'Video' && videoTransceivers(pc).length === 0) pc.addTransceiver('video', { direction: 'recvonly' });
     await pc.setLocalDescription(await pc.createOffer());
     await this.send(userId, { kind: 'offer', sdp: pc.localDescription!.sdp });
+  }
+
+  /** Offers now if no offer of this connection awaits its answer, else right after that answer. Runs inside {@link CallMedia.enqueue}. */
+  private async offerWhenStable(userId: string): Promise<void> {
+    const pc = this.peers.get(userId);
+    if (!pc) return;
+    if (pc.signalingState === 'stable') await this.offerTo(userId);
+    else this.offerAgain.add(userId);
   }
 
   private async onSignal(from: string, msg: SignalMessage): Promise<void> {
     const pc = this.peer(from);
     if (msg.kind === 'offer') {
       await pc.setRemoteDescription({ type: 'offer', sdp: msg.sdp });
+      await this.answerVideo(pc);
       await pc.setLocalDescription(await pc.createAnswer());
       await this.send(from, { kind: 'answer', sdp: pc.localDescription!.sdp });
     } else if (msg.kind === 'answer') {
       await pc.setRemoteDescription({ type: 'answer', sdp: msg.sdp });
+      if (this.offerAgain.delete(from)) await this.offerTo(from);
+    } else if (msg.kind === 'renegotiate') {
+      if (this.offerer.has(from)) await this.offerWhenStable(from);
     } else if (msg.kind === 'ice') {
       await pc.addIceCandidate(msg.candidate).catch(() => undefined);
     }
+  }
+
+  /**
+   * In a video call, an offer may bring a video transceiver that sends nothing yet (the other
+   * side renegotiated after a switch from audio): the camera, if open, goes on it, so the answer
+   * carries video back. A camera still opening is not waited for: the answer goes at once (the
+   * other side's video flows sooner), and the camera asks for a new offer when it is ready.
+   */
+  private async answerVideo(pc: RTCPeerConnection): Promise<void> {
+    if (this.type !== 'Video') return;
+    const idle = videoTransceivers(pc).filter((t) => !t.sender.track);
+    if (idle.length === 0) return;
+    const track = this.localStream?.getVideoTracks()[0];
+    if (!track || track.readyState === 'ended') return;
+    for (const t of idle) this.attachVideo(t);
+    await Promise.all(idle.map((t) => (t.sender.track ? undefined : t.sender.replaceTrack(track))));
+  }
+
+  /** Runs `task` after the peer's earlier signalling work: one negotiation step at a time. */
+  private enqueue(userId: string, task: () => Promise<void>): Promise<void> {
+    const next = (this.inbox.get(userId) ?? Promise.resolve()).then(task).catch(() => undefined);
+    this.inbox.set(userId, next);
+    return next;
   }
 
   private async send(userId: string, msg: SignalMessage): Promise<void> {
@@ -215,7 +520,128 @@ export class CallMedia {
   private close(userId: string): void {
     this.peers.get(userId)?.close();
     this.peers.delete(userId);
+    this.offerer.delete(userId);
+    this.offerAgain.delete(userId);
+    this.counters.delete(userId);
     this.remoteStreams.delete(userId);
     this.opts.onRemoteGone?.(userId);
   }
+
+  /** Elements {@link CallMedia.setSpeaker} moves: those added, and the page's players of remote streams. */
+  private outputElements(): SinkElement[] {
+    const out = new Set<HTMLMediaElement>(this.outputs);
+    if (typeof document !== 'undefined') {
+      const streams = new Set<MediaProvider>(this.remoteStreams.values());
+      for (const el of document.querySelectorAll<HTMLMediaElement>('audio, video'))
+        if (el.srcObject && streams.has(el.srcObject)) out.add(el);
+    }
+    return [...out] as SinkElement[];
+  }
+
+  /** Starts or stops a measure as its first listener comes or its last goes. */
+  private listenersChanged(event: keyof CallMediaEvents, count: number): void {
+    const on = count > 0 && !this.stopped;
+    if (event === 'volume') {
+      if (on && !this.volumeTimer) {
+        const interval = this.opts.volumeIntervalMs ?? DEFAULT_VOLUME_INTERVAL_MS;
+        this.meter = new VolumeMeter(interval);
+        this.volumeTimer = setInterval(() => this.readVolumes(), interval);
+      } else if (!on) this.stopVolume();
+    } else if (event === 'networkQuality') {
+      if (on && !this.qualityTimer) {
+        this.qualityTimer = setInterval(
+          () => void this.readQuality(),
+          this.opts.networkQualityIntervalMs ?? DEFAULT_NETWORK_QUALITY_INTERVAL_MS,
+        );
+      } else if (!on) this.stopQuality();
+    } else if (event === 'devicechange') {
+      if (on && !this.stopWatchingDevices) this.stopWatchingDevices = watchDevices((list) => this.events.emit('devicechange', list));
+      else if (!on) {
+        this.stopWatchingDevices?.();
+        this.stopWatchingDevices = undefined;
+      }
+    }
+  }
+
+  private readVolumes(): void {
+    const meter = this.meter;
+    if (!meter) return;
+    const readings: CallMediaEvents['volume'][] = [];
+    const keep = new Set<string>();
+    const read = (key: string, userId: string, track: MediaStreamTrack | undefined, remote: boolean) => {
+      if (!track) return;
+      keep.add(key);
+      let volume = 0;
+      try {
+        volume = meter.read(key, track, remote);
+      } catch {
+        // No Web Audio here (or the track cannot be tapped): silence.
+      }
+      readings.push({ userId, volume });
+    };
+    const local = this.localStream?.getAudioTracks()[0];
+    // A muted microphone reads 0 without waiting for the analyser's window to drain.
+    if (local && !this.microphoneOn) readings.push({ userId: this.opts.client.userId, volume: 0 });
+    else read('local', this.opts.client.userId, local, false);
+    for (const [userId, stream] of this.remoteStreams) read(`remote:${userId}`, userId, stream.getAudioTracks()[0], true);
+    meter.retain(keep);
+    for (const r of readings) this.events.emit('volume', r);
+  }
+
+  private async readQuality(): Promise<void> {
+    if (this.qualityBusy) return;
+    this.qualityBusy = true;
+    try {
+      const grades = await Promise.all(
+        [...this.peers].map(async ([userId, pc]) => {
+          let sample;
+          try {
+            const report = await pc.getStats();
+            const read = readStats(report.values() as Iterable<StatsEntry>, this.counters.get(userId) ?? new Map());
+            this.counters.set(userId, read.counters);
+            sample = read.sample;
+          } catch {
+            // A closed connection has no stats: graded by its state alone.
+          }
+          return { userId, pc, quality: gradeNetwork(pc.connectionState, sample) };
+        }),
+      );
+      for (const g of grades) {
+        if (this.qualityTimer && this.peers.get(g.userId) === g.pc)
+          this.events.emit('networkQuality', { userId: g.userId, quality: g.quality });
+      }
+    } finally {
+      this.qualityBusy = false;
+    }
+  }
+
+  private stopVolume(): void {
+    if (this.volumeTimer) clearInterval(this.volumeTimer);
+    this.volumeTimer = undefined;
+    this.meter?.close();
+    this.meter = undefined;
+  }
+
+  private stopQuality(): void {
+    if (this.qualityTimer) clearInterval(this.qualityTimer);
+    this.qualityTimer = undefined;
+  }
+}
+
+/** The connection's video transceivers still in use. */
+function videoTransceivers(pc: RTCPeerConnection): RTCRtpTransceiver[] {
+  return pc
+    .getTransceivers()
+    .filter((t) => t.receiver.track.kind === 'video' && t.currentDirection !== 'stopped' && t.direction !== 'stopped');
+}
+
+/** A track's constraints but those that pick the device, which a switch replaces. */
+function otherConstraints(track: MediaStreamTrack): MediaTrackConstraints {
+  const { deviceId: _deviceId, groupId: _groupId, facingMode: _facingMode, ...rest } = track.getConstraints();
+  return rest;
+}
+
+/** Whether this browser can choose a media element's output device. */
+function sinkSupported(): boolean {
+  return typeof HTMLMediaElement !== 'undefined' && typeof (HTMLMediaElement.prototype as Partial<SinkElement>).setSinkId === 'function';
 }
