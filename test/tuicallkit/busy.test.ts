@@ -19,7 +19,10 @@ describe("Tencent's call UI on Dialtone: a busy callee", () => {
     const alice = await ui.signIn('alice');
     await alice.fill('#callees', 'bob');
     await alice.click('#video-call');
-    await alice.getByText(/line busy/i).first().waitFor({ timeout: 15_000 });
+    await alice
+      .getByText(/line busy/i)
+      .first()
+      .waitFor({ timeout: 15_000 });
     await alice.screenshot({ path: `${ARTIFACTS}/busy-1-alice-line-busy.png` });
     await idle(alice);
     expect(await alice.textContent('#status')).toBe('idle');

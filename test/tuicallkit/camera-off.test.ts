@@ -18,7 +18,7 @@ function avatarOver(page: Page, userId: string) {
 }
 
 describe("Tencent's call UI on Dialtone: a camera turned off and on", () => {
-  it("alice turns her camera off: bob sees her avatar instead of her video; on again: her video", async () => {
+  it('alice turns her camera off: bob sees her avatar instead of her video; on again: her video', async () => {
     const alice = await ui.signIn('alice');
     const bob = await ui.signIn('bob');
     await alice.fill('#callees', 'bob');

@@ -39,7 +39,13 @@ function buildExample(): void {
     execFileSync('npm', ['ci', '--no-audit', '--no-fund'], { cwd: EXAMPLE, stdio: 'pipe' });
   }
   const built = join(EXAMPLE, 'dist', 'index.html');
-  const inputs = [ENGINE, join(EXAMPLE, 'src'), join(EXAMPLE, 'index.html'), join(EXAMPLE, 'vite.config.js'), join(EXAMPLE, 'package-lock.json')];
+  const inputs = [
+    ENGINE,
+    join(EXAMPLE, 'src'),
+    join(EXAMPLE, 'index.html'),
+    join(EXAMPLE, 'vite.config.js'),
+    join(EXAMPLE, 'package-lock.json'),
+  ];
   if (existsSync(built) && statSync(built).mtimeMs > Math.max(...inputs.map(newest))) return;
   execFileSync(process.execPath, [join(EXAMPLE, 'node_modules', 'vite', 'bin', 'vite.js'), 'build', '--logLevel', 'warn'], {
     cwd: EXAMPLE,
