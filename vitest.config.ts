@@ -28,7 +28,8 @@ export default defineConfig({
         extends: true,
         test: { name: 'sqlite', include: ['src/**/*.test.ts', 'test/**/*.test.ts'], exclude: [...configDefaults.exclude, ...TUICALLKIT] },
       },
-      { extends: true, test: { name: 'tuicallkit', include: TUICALLKIT } },
+      // Browser tests run one file after another: several browsers at once overload two cores.
+      { extends: true, test: { name: 'tuicallkit', include: TUICALLKIT, fileParallelism: false } },
       { extends: true, test: { name: 'cluster', include: BOTH_STORES, env: { DIALTONE_TEST_STORE: 'cluster' } } },
     ],
   },
