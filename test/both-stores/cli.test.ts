@@ -245,7 +245,11 @@ describe('dialtone CLI', () => {
         },
       ];
       for (const c of cases) {
-        const runs = await Promise.all(commands.map((args) => runCli(c.json ? [...args, '--json'] : args, { ...env, ...c.env })));
+        // All start at once: on a loaded machine one may need longer than runCli's default 20 s;
+        // the two rounds together stay within the test's own bound.
+        const runs = await Promise.all(
+          commands.map((args) => runCli(c.json ? [...args, '--json'] : args, { ...env, ...c.env }, CLI_PROCESSES_TIMEOUT_MS / 2 - 5_000)),
+        );
         runs.forEach((r, i) => {
           const what = `${commands[i]!.join(' ')} with ${JSON.stringify(c.env)}`;
           expect(r.code, what).toBe(1);

@@ -18,7 +18,8 @@ export function runCli(args: string[], env: Record<string, string | undefined>, 
   return new Promise((resolve) => {
     execFile(process.execPath, [DIALTONE_BIN, ...args], { env: cliEnv(env), timeout: timeoutMs }, (err, stdout, stderr) => {
       const code = err ? (typeof err.code === 'number' ? err.code : 1) : 0;
-      resolve({ code, stdout, stderr });
+      // Say so when the process was killed, so the failure does not read as a silent exit.
+      resolve({ code, stdout, stderr: err?.killed ? `${stderr}[killed after ${timeoutMs} ms]\n` : stderr });
     });
   });
 }
