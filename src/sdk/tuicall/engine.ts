@@ -49,6 +49,14 @@ import type {
 } from './ports.js';
 import { profileChat, trtcCloudStub, type Profile, type ProfileChat, type TRTCCloudStub } from './stubs.js';
 
+/** A member who leaves the call's way out: the engine event it becomes and how its data maps. */
+const DEPARTURES = {
+  onUserLeave: [TUICallEvent.USER_LEAVE, mapUser],
+  onUserReject: [TUICallEvent.REJECT, mapUser],
+  onUserLineBusy: [TUICallEvent.LINE_BUSY, mapUser],
+  onUserNoResponse: [TUICallEvent.NO_RESP, mapNoResponse],
+} as const;
+
 /** Dialtone's own settings of the engine (`configureDialtone`). */
 export interface DialtoneOptions {
   /** Server base URL, e.g. `https://calls.example.com`. Default: the page's origin. */
@@ -1143,28 +1151,14 @@ export class TUICallEngine {
         this.recompute(call, this.remote(call, e.userId));
         return;
       }
-      case 'onUserLeave': {
+      case 'onUserLeave':
+      case 'onUserReject':
+      case 'onUserLineBusy':
+      case 'onUserNoResponse': {
         const e = d as unknown as EngineClientEvents['onUserLeave'];
         this.drop(call, e.userId);
-        this.emit(TUICallEvent.USER_LEAVE, mapUser(e));
-        return;
-      }
-      case 'onUserReject': {
-        const e = d as unknown as EngineClientEvents['onUserReject'];
-        this.drop(call, e.userId);
-        this.emit(TUICallEvent.REJECT, mapUser(e));
-        return;
-      }
-      case 'onUserLineBusy': {
-        const e = d as unknown as EngineClientEvents['onUserLineBusy'];
-        this.drop(call, e.userId);
-        this.emit(TUICallEvent.LINE_BUSY, mapUser(e));
-        return;
-      }
-      case 'onUserNoResponse': {
-        const e = d as unknown as EngineClientEvents['onUserNoResponse'];
-        this.drop(call, e.userId);
-        this.emit(TUICallEvent.NO_RESP, mapNoResponse(e));
+        const [name, map] = DEPARTURES[event];
+        this.emit(name, map(e));
         return;
       }
       case 'onUserInviting': {
