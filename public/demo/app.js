@@ -157,10 +157,12 @@ function setMediaType(mediaType) {
   updateControls();
 }
 
-/** Shows the controls that fit the call: "switch to audio" only in a connected 1-to-1 video call. */
+/** Shows the controls that fit the call: switching only in a connected 1-to-1 call, to the other type. */
 function updateControls() {
   const call = state.call;
-  $('switch-audio').hidden = !(call && call.connected && !call.group && call.mediaType === 'Video');
+  const switchable = call && call.connected && !call.group;
+  $('switch-audio').hidden = !(switchable && call.mediaType === 'Video');
+  $('switch-video').hidden = !(switchable && call.mediaType === 'Audio');
   $('mute').textContent = state.micOn ? 'Mute' : 'Unmute';
   $('camera').textContent = state.camOn ? 'Camera off' : 'Camera on';
   document.querySelector('figure.local').classList.toggle('camera-off', !state.camOn);
@@ -268,14 +270,20 @@ $('camera').addEventListener('click', () => {
   state.media?.setCamera(state.camOn).catch((err) => status(`Could not tell the others: ${err.message}`));
 });
 
-$('switch-audio').addEventListener('click', async () => {
-  if (!state.call) return;
-  try {
-    await state.client.switchMediaType({ callId: state.call.callId, mediaType: 'Audio' });
-  } catch (err) {
-    status(`Could not switch to audio: ${err.message}`);
-  }
-});
+for (const [button, mediaType] of [
+  ['switch-audio', 'Audio'],
+  ['switch-video', 'Video'],
+]) {
+  // Both sides' media follow the change (CallMedia opens or releases the camera).
+  $(button).addEventListener('click', async () => {
+    if (!state.call) return;
+    try {
+      await state.client.switchMediaType({ callId: state.call.callId, mediaType });
+    } catch (err) {
+      status(`Could not switch to ${mediaType.toLowerCase()}: ${err.message}`);
+    }
+  });
+}
 
 $('invite-form').addEventListener('submit', async (ev) => {
   ev.preventDefault();

@@ -7,6 +7,7 @@ import { TUICallEngine } from '../sdk/tuicall/engine.js';
 import type {
   CallMediaParams,
   CallMediaSession,
+  MediaMeasures,
   ConnectParams,
   DeviceInfo,
   EngineClient,
@@ -142,6 +143,8 @@ export interface FakeMedia {
   stopped: boolean;
   replaced: TrackLike[];
   session: CallMediaSession;
+  /** Emits a measure to the engine's listeners, as `CallMedia` does each reading. */
+  measure<E extends keyof MediaMeasures>(event: E, data: MediaMeasures[E]): void;
 }
 
 /** A platform of fakes, recording everything. */
@@ -195,7 +198,11 @@ export class FakePlatform implements EnginePlatform {
     return () => (this.deviceListener = undefined);
   }
   createCallMedia(_client: EngineClient, params: CallMediaParams): CallMediaSession {
+    const listeners = new Map<string, Set<(d: unknown) => void>>();
     const m: FakeMedia = {
+      measure: (event, data) => {
+        for (const h of listeners.get(event) ?? []) h(data);
+      },
       params,
       started: false,
       stopped: false,
@@ -207,7 +214,13 @@ export class FakePlatform implements EnginePlatform {
         },
         stop: () => {
           m.stopped = true;
+          listeners.clear();
         },
+        on: (event, handler) => {
+          if (!listeners.has(event)) listeners.set(event, new Set());
+          listeners.get(event)!.add(handler as (d: unknown) => void);
+        },
+        off: (event, handler) => listeners.get(event)?.delete(handler as (d: unknown) => void),
         ...(this.withReplaceTrack ? { replaceTrack: async (t: TrackLike) => void m.replaced.push(t) } : {}),
         ...(this.withSwitches
           ? {

@@ -138,6 +138,35 @@ describe('demo page', () => {
     expect(await h.record(callId)).toMatchObject({ MediaType: 'Audio', CallResult: 'NormalEnd' });
   }, 90_000);
 
+  it('an audio call switched to video: both pages then see each other, the call is recorded Video', async () => {
+    const alice = await signIn('alice');
+    const bob = await signIn('bob');
+    await dial(alice, 'bob', 'Audio');
+    await bob.waitForSelector('body[data-state=incoming]');
+    await bob.click('#accept');
+    for (const page of [alice, bob]) await page.waitForSelector('#switch-video', { state: 'visible', timeout: 40_000 });
+    expect(await alice.isVisible('#switch-audio')).toBe(false);
+
+    await bob.click('#switch-video');
+    for (const page of [alice, bob]) {
+      await page.waitForSelector('body[data-media=Video]');
+      expect(await page.textContent('#call-title')).toContain('Video call');
+      expect(await page.isVisible('#switch-video')).toBe(false);
+    }
+    // The connections began without video: renegotiated, each side's camera reaches the other.
+    await remoteVideosPlaying(alice, 1);
+    await remoteVideosPlaying(bob, 1);
+    expect(
+      await alice.$eval('#local-video', (v) => (v as HTMLVideoElement & { srcObject: MediaStream }).srcObject.getVideoTracks().length),
+    ).toBe(1);
+    await bob.screenshot({ path: `${ARTIFACTS}/bob-switched-to-video.png` });
+
+    await alice.click('#hangup');
+    await bob.waitForSelector('body[data-state=idle]');
+    const callId = (h.receiver.ofCommand('Call.CallbackAfterStartCall')[0]!.body.CallInfo as { CallId: string }).CallId;
+    expect(await h.record(callId)).toMatchObject({ MediaType: 'Video', CallResult: 'NormalEnd' });
+  }, 90_000);
+
   it('bob rejects: alice is told', async () => {
     const alice = await signIn('alice');
     const bob = await signIn('bob');

@@ -300,12 +300,15 @@ describe('CallMedia in the browser', () => {
     expect(volumes.every((v) => Number.isInteger(v.volume) && v.volume >= 0 && v.volume <= 100)).toBe(true);
     expect(new Set(volumes.map((v) => v.userId))).toEqual(new Set(['alice', 'bob']));
 
-    // Network quality every 2 s by default; once connected, loopback is excellent to poor at worst.
-    for (const [page, other] of [
+    // Network quality every 2 s by default; once connected, loopback is excellent to poor at worst:
+    // each side's grade of the other, and of its own uplink (from the other's receiver reports).
+    for (const [page, user] of [
       [alice, 'bob'],
       [bob, 'alice'],
+      [alice, 'alice'],
+      [bob, 'bob'],
     ] as const) {
-      const q = await page.waitForFunction((u) => (window as any).dt.qualities.find((e: any) => e.userId === u && e.quality !== 0), other, {
+      const q = await page.waitForFunction((u) => (window as any).dt.qualities.find((e: any) => e.userId === u && e.quality !== 0), user, {
         timeout: MEDIA_TIMEOUT,
         polling: 200,
       });

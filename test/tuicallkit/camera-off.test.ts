@@ -5,7 +5,7 @@
  */
 import type { Page } from 'playwright-core';
 import { describe, expect, it } from 'vitest';
-import { ARTIFACTS, button, idle, startedCallId, useTuiCallKit, videoPlaying } from './helpers.js';
+import { aliceCallsBob, ARTIFACTS, button, idle, startedCallId, useTuiCallKit, videoPlaying } from './helpers.js';
 
 const ui = useTuiCallKit();
 
@@ -19,13 +19,7 @@ function avatarOver(page: Page, userId: string) {
 
 describe("Tencent's call UI on Dialtone: a camera turned off and on", () => {
   it('alice turns her camera off: bob sees her avatar instead of her video; on again: her video', async () => {
-    const alice = await ui.signIn('alice');
-    const bob = await ui.signIn('bob');
-    await alice.fill('#callees', 'bob');
-    await alice.click('#video-call');
-    await button(bob, 'Accept').click();
-    await videoPlaying(alice, 'bob');
-    await videoPlaying(bob, 'alice');
+    const { alice, bob } = await aliceCallsBob(ui, 'video');
     await avatarOver(bob, 'alice').waitFor({ state: 'hidden', timeout: 15_000 });
     await bob.screenshot({ path: `${ARTIFACTS}/camera-1-bob-sees-video.png` });
 

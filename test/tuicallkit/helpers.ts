@@ -72,8 +72,11 @@ function serveExample(): Promise<Server> {
 export interface TuiCallKit {
   /** The current test's Dialtone server, callback receiver and clock. */
   readonly h: Harness;
-  /** A page of the example signed in as `userId` against the current test's server. */
-  signIn(userId: string): Promise<Page>;
+  /**
+   * A page of the example signed in as `userId` against the current test's server; `initScript`
+   * runs in the page before its own scripts (to observe what the page cannot show).
+   */
+  signIn(userId: string, initScript?: () => void): Promise<Page>;
 }
 
 /** Registers the hooks of a browser test file (browser and site per file, server per test). */
@@ -107,9 +110,10 @@ export function useTuiCallKit(): TuiCallKit {
     get h() {
       return h;
     },
-    async signIn(userId: string): Promise<Page> {
+    async signIn(userId: string, initScript?: () => void): Promise<Page> {
       const context = await browser.newContext({ locale: 'en-US', viewport: { width: 900, height: 700 } });
       contexts.push(context);
+      if (initScript) await context.addInitScript(initScript);
       const page = await context.newPage();
       page.on('pageerror', (err) => console.error(`[${userId}] page error: ${err.message}`));
       await page.goto(siteUrl);
@@ -157,4 +161,25 @@ export async function startedCallId(h: Harness, n = 0): Promise<string> {
   const starts = () => h.receiver.received.filter((r) => r.query.get('CallbackCommand') === 'Call.CallbackAfterStartCall');
   await waitFor(() => starts().length > n, 10_000, `StartCall callback #${n}`);
   return (starts()[n]!.body.CallInfo as { CallId: string }).CallId;
+}
+
+/**
+ * alice (her page made with `aliceInit`, see {@link TuiCallKit.signIn}) calls bob with the example's
+ * button for `media`, bob accepts; resolves once the call is up: both videos playing, or for
+ * audio both pages in the call view.
+ */
+export async function aliceCallsBob(ui: TuiCallKit, media: 'video' | 'audio', aliceInit?: () => void): Promise<{ alice: Page; bob: Page }> {
+  const alice = await ui.signIn('alice', aliceInit);
+  const bob = await ui.signIn('bob');
+  await alice.fill('#callees', 'bob');
+  await alice.click(`#${media}-call`);
+  await button(bob, 'Accept').click();
+  if (media === 'video') {
+    await videoPlaying(alice, 'bob');
+    await videoPlaying(bob, 'alice');
+  } else {
+    await status(alice, 'calling-c2c-audio');
+    for (const page of [alice, bob]) await button(page, 'Hang up').waitFor();
+  }
+  return { alice, bob };
 }

@@ -4,19 +4,13 @@
  * button of its own). Both pages show the audio view; the record and the EndCall say `Audio`.
  */
 import { describe, expect, it } from 'vitest';
-import { ARTIFACTS, button, idle, startedCallId, status, useTuiCallKit, videoPlaying } from './helpers.js';
+import { aliceCallsBob, ARTIFACTS, button, idle, startedCallId, status, useTuiCallKit } from './helpers.js';
 
 const ui = useTuiCallKit();
 
 describe("Tencent's call UI on Dialtone: switching a video call to audio", () => {
   it('alice and bob in a video call, alice switches to audio: both show the audio view, the call is recorded Audio', async () => {
-    const alice = await ui.signIn('alice');
-    const bob = await ui.signIn('bob');
-    await alice.fill('#callees', 'bob');
-    await alice.click('#video-call');
-    await button(bob, 'Accept').click();
-    await videoPlaying(alice, 'bob');
-    await videoPlaying(bob, 'alice');
+    const { alice, bob } = await aliceCallsBob(ui, 'video');
     for (const page of [alice, bob]) await button(page, 'Camera').waitFor();
     await alice.screenshot({ path: `${ARTIFACTS}/switch-1-alice-video.png` });
     await alice.click('#to-audio');

@@ -4,7 +4,16 @@
  * Chromium's and Firefox's.
  */
 import { describe, expect, it } from 'vitest';
-import { gradeNetwork, NetworkQuality, QUALITY_THRESHOLDS, readStats, type NetworkSample, type StatsEntry } from './stats.js';
+import {
+  gradeNetwork,
+  NetworkQuality,
+  QUALITY_THRESHOLDS,
+  readStats,
+  readUplink,
+  worstKnown,
+  type NetworkSample,
+  type StatsEntry,
+} from './stats.js';
 
 /** A Chromium-like report: the transport names the selected pair; audio and video inbound. */
 function chromium(o: { rtt?: number; audio?: [number, number]; video?: [number, number]; jitter?: [number, number] }): StatsEntry[] {
@@ -102,5 +111,31 @@ describe('network quality', () => {
     expect(gradeNetwork('connecting', sample({ rttMs: 5 }))).toBe(NetworkQuality.Unknown);
     expect(gradeNetwork('connected', undefined)).toBe(NetworkQuality.Unknown);
     expect(gradeNetwork('connected', readStats([], new Map()).sample)).toBe(NetworkQuality.Unknown);
+  });
+
+  it("grades this device's uplink from the other side's receiver reports", () => {
+    const report: StatsEntry[] = [
+      ...chromium({ rtt: 0.01 }),
+      { id: 'RIV', type: 'remote-inbound-rtp', kind: 'video', roundTripTime: 0.02, fractionLost: 0.1, jitter: 0.005 },
+      { id: 'RIA2', type: 'remote-inbound-rtp', kind: 'audio', roundTripTime: 0.015, fractionLost: 0.01, jitter: 0.03 },
+    ];
+    const up = readUplink(report);
+    // The largest of each measure across the streams sent (the fixture's RIA has rtt 0.7 s).
+    expect(up.rttMs).toBeCloseTo(700, 9);
+    expect(up.lossPercent).toBeCloseTo(10, 9);
+    expect(up.jitterMs).toBeCloseTo(30, 9);
+    expect(gradeNetwork('connected', up)).toBe(NetworkQuality.VeryBad);
+    const clean = readUplink([
+      { id: 'R', type: 'remote-inbound-rtp', kind: 'audio', roundTripTime: 0.002, fractionLost: 0, jitter: 0.001 },
+    ]);
+    expect(gradeNetwork('connected', clean)).toBe(NetworkQuality.Excellent);
+    // No receiver report yet: unknown, never "down" for lack of inbound packets.
+    expect(gradeNetwork('connected', readUplink(chromium({}).filter((e) => e.type !== 'remote-inbound-rtp')))).toBe(NetworkQuality.Unknown);
+  });
+
+  it("this device's quality is the worst known uplink grade, unknown when none is known", () => {
+    expect(worstKnown([NetworkQuality.Good, NetworkQuality.Unknown, NetworkQuality.Bad])).toBe(NetworkQuality.Bad);
+    expect(worstKnown([NetworkQuality.Unknown, NetworkQuality.Unknown])).toBe(NetworkQuality.Unknown);
+    expect(worstKnown([])).toBe(NetworkQuality.Unknown);
   });
 });

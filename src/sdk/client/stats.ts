@@ -11,6 +11,10 @@
  * - packet loss: of the packets expected since the previous report, across every `inbound-rtp`
  *   stream, the share lost (`packetsLost` and `packetsReceived` deltas);
  * - jitter: the largest `inbound-rtp` `jitter`.
+ *
+ * This device's own uplink ({@link readUplink}) is graded the same way from what the other side
+ * reports about the packets it receives from here (`remote-inbound-rtp`, i.e. RTCP receiver
+ * reports): round-trip time, `fractionLost` and `jitter`.
  */
 
 /** TRTC's network quality scale. */
@@ -110,6 +114,40 @@ export function readStats(entries: Iterable<StatsEntry>, previous: InboundCounte
   if (received + lost > 0) sample.lossPercent = (lost / (received + lost)) * 100;
   if (jitter !== undefined) sample.jitterMs = jitter * 1000;
   return { sample, counters };
+}
+
+/**
+ * What the other side says about the media this device sends on one connection: the largest
+ * `remote-inbound-rtp` round-trip time, `fractionLost` (as percent) and jitter across the
+ * streams sent. Without any `remote-inbound-rtp` (no receiver report yet) every measure is
+ * absent, so the grade is unknown.
+ */
+export function readUplink(entries: Iterable<StatsEntry>): NetworkSample {
+  let rtt: number | undefined;
+  let loss: number | undefined;
+  let jitter: number | undefined;
+  const max = (a: number | undefined, b: number | undefined) => (b === undefined ? a : Math.max(a ?? 0, b));
+  for (const e of entries) {
+    if (e.type !== 'remote-inbound-rtp') continue;
+    rtt = max(rtt, num(e.roundTripTime));
+    loss = max(loss, num(e.fractionLost));
+    jitter = max(jitter, num(e.jitter));
+  }
+  // Not an inbound measure: "nothing received" must not grade the uplink as down.
+  const sample: NetworkSample = { packetsReceived: 0, hasInbound: false };
+  if (rtt !== undefined) sample.rttMs = rtt * 1000;
+  if (loss !== undefined) sample.lossPercent = loss * 100;
+  if (jitter !== undefined) sample.jitterMs = jitter * 1000;
+  return sample;
+}
+
+/**
+ * This device's own quality from its connections' uplink grades: the worst known one (TRTC
+ * reports one local quality, not one per member), unknown when none is known yet.
+ */
+export function worstKnown(grades: readonly NetworkQuality[]): NetworkQuality {
+  const known = grades.filter((g) => g !== NetworkQuality.Unknown);
+  return known.length === 0 ? NetworkQuality.Unknown : (Math.max(...known) as NetworkQuality);
 }
 
 /** The grade (1–5) of one measure against its thresholds. */

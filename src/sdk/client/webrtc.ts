@@ -23,7 +23,7 @@
 import type { DialtoneClient } from './client.js';
 import { enumerateDevices, mediaDevices, watchDevices, type DeviceList } from './devices.js';
 import { Emitter } from './emitter.js';
-import { gradeNetwork, readStats, type InboundCounters, type NetworkQuality, type StatsEntry } from './stats.js';
+import { gradeNetwork, readStats, readUplink, worstKnown, type InboundCounters, type NetworkQuality, type StatsEntry } from './stats.js';
 import type { MediaType } from './types.js';
 import { VolumeMeter } from './volume.js';
 
@@ -69,7 +69,9 @@ export interface CallMediaEvents {
   /**
    * The quality of the connection to a member, once per interval (`networkQualityIntervalMs`,
    * default 2 s): 0 unknown, 1 excellent, 2 good, 3 poor, 4 bad, 5 very bad, 6 down (TRTC's scale;
-   * thresholds in stats.ts and docs/CLIENT.md).
+   * thresholds in stats.ts and docs/CLIENT.md). After the members' grades of one reading comes
+   * this device's own (`userId` = the client's own): its uplink, the worst of what the members'
+   * receiver reports say about the media sent to them.
    */
   networkQuality: { userId: string; quality: NetworkQuality };
   /** A camera, microphone or speaker was plugged in or out: the new list. */
@@ -342,14 +344,17 @@ export class CallMedia {
       return;
     }
     if (!this.localStream || this.stopped) return;
-    const track = await this.openCamera();
+    // A camera the page already added (e.g. a preview opened for the switch) is the one sent.
+    const existing = liveVideo(this.localStream);
+    const track = existing ?? (await this.openCamera());
     if (!track) return;
-    if (this.type !== 'Video' || this.stopped || !this.localStream) {
-      track.stop();
+    if (this.type !== 'Video' || this.stopped || !this.localStream || (!existing && liveVideo(this.localStream))) {
+      // Switched back meanwhile, stopped, or the page added its camera while this one opened.
+      if (!existing) track.stop();
       return;
     }
     track.enabled = this.cameraOn;
-    this.localStream.addTrack(track);
+    if (!existing) this.localStream.addTrack(track);
     await this.sendVideo(track);
   }
 
@@ -595,21 +600,23 @@ export class CallMedia {
       const grades = await Promise.all(
         [...this.peers].map(async ([userId, pc]) => {
           let sample;
+          let uplink;
           try {
-            const report = await pc.getStats();
-            const read = readStats(report.values() as Iterable<StatsEntry>, this.counters.get(userId) ?? new Map());
+            const entries = [...((await pc.getStats()).values() as Iterable<StatsEntry>)];
+            const read = readStats(entries, this.counters.get(userId) ?? new Map());
             this.counters.set(userId, read.counters);
             sample = read.sample;
+            uplink = readUplink(entries);
           } catch {
             // A closed connection has no stats: graded by its state alone.
           }
-          return { userId, pc, quality: gradeNetwork(pc.connectionState, sample) };
+          return { userId, pc, quality: gradeNetwork(pc.connectionState, sample), uplink: gradeNetwork(pc.connectionState, uplink) };
         }),
       );
-      for (const g of grades) {
-        if (this.qualityTimer && this.peers.get(g.userId) === g.pc)
-          this.events.emit('networkQuality', { userId: g.userId, quality: g.quality });
-      }
+      const current = grades.filter((g) => this.peers.get(g.userId) === g.pc);
+      if (!this.qualityTimer || current.length === 0) return;
+      for (const g of current) this.events.emit('networkQuality', { userId: g.userId, quality: g.quality });
+      this.events.emit('networkQuality', { userId: this.opts.client.userId, quality: worstKnown(current.map((g) => g.uplink)) });
     } finally {
       this.qualityBusy = false;
     }
@@ -626,6 +633,11 @@ export class CallMedia {
     if (this.qualityTimer) clearInterval(this.qualityTimer);
     this.qualityTimer = undefined;
   }
+}
+
+/** The stream's first video track that has not ended. */
+function liveVideo(stream: MediaStream): MediaStreamTrack | undefined {
+  return stream.getVideoTracks().find((t) => t.readyState !== 'ended');
 }
 
 /** The connection's video transceivers still in use. */

@@ -2,7 +2,8 @@
  * The engine stand-in's browser side: a `DialtoneClient` for signalling, a `CallMedia` per call,
  * `getUserMedia` and the device list, remote video drawn into the elements the UI names (by id)
  * and remote audio played through detached `<audio>` elements, as Tencent's engine does (the UI
- * gives no element for audio).
+ * gives no element for audio). Those elements are the call's outputs (`CallMedia.addOutput`), so
+ * the speaker is chosen by `CallMedia.setSpeaker`.
  */
 import { DialtoneClient } from '../client/client.js';
 import { CallMedia } from '../client/webrtc.js';
@@ -69,10 +70,12 @@ function style(video: HTMLVideoElement, options: RenderOptions): void {
 
 /** The platform of a browser page. */
 export function browserPlatform(): EnginePlatform {
-  const audios = new Map<string, HTMLAudioElement>();
+  const audios = new Map<string, { element: HTMLAudioElement; release: () => void }>();
   let muted = false;
+  /** The speaker chosen, for the next call's media when chosen between calls. */
   let speaker: string | undefined;
-  type Sinkable = HTMLAudioElement & { setSinkId?: (id: string) => Promise<void> };
+  /** The media of the call in progress (one at a time, as the engine keeps one call). */
+  let media: CallMedia | undefined;
 
   return {
     async connect(p) {
@@ -104,7 +107,7 @@ export function browserPlatform(): EnginePlatform {
     createCallMedia(client, p) {
       const raw = clients.get(client);
       if (!raw) throw new Error('createCallMedia needs a client made by connect');
-      return new CallMedia({
+      const created = new CallMedia({
         client: raw,
         callId: p.callId,
         mediaType: p.mediaType,
@@ -113,6 +116,16 @@ export function browserPlatform(): EnginePlatform {
         onRemoteStream: (userId, stream) => p.onRemoteStream(userId, stream as unknown as StreamLike),
         onRemoteGone: (userId) => p.onRemoteGone(userId),
       });
+      media = created;
+      // No element yet: this only records the choice, which the call's outputs then take.
+      if (speaker !== undefined) void created.setSpeaker(speaker).catch(() => undefined);
+      // The engine ends a call's media only through `stop`: that is when it stops being current.
+      const stop = created.stop.bind(created);
+      created.stop = () => {
+        if (media === created) media = undefined;
+        stop();
+      };
+      return created;
     },
     renderVideo(domId, stream, options) {
       const el = document.getElementById(domId);
@@ -145,34 +158,40 @@ export function browserPlatform(): EnginePlatform {
       else for (const v of el.querySelectorAll<HTMLVideoElement>(`video[${VIDEO_MARK}]`)) v.remove();
     },
     playAudio(userId, stream) {
-      let audio = audios.get(userId) as Sinkable | undefined;
+      let audio = audios.get(userId);
       if (!audio) {
-        audio = new Audio() as Sinkable;
-        audio.autoplay = true;
+        const element = new Audio();
+        element.autoplay = true;
+        audio = { element, release: media?.addOutput(element) ?? (() => undefined) };
         audios.set(userId, audio);
-        if (speaker && audio.setSinkId) void audio.setSinkId(speaker).catch(() => undefined);
       }
-      audio.muted = muted;
+      audio.element.muted = muted;
       const src = stream as unknown as MediaStream;
-      if (audio.srcObject !== src) audio.srcObject = src;
-      void audio.play().catch(() => undefined);
+      if (audio.element.srcObject !== src) audio.element.srcObject = src;
+      void audio.element.play().catch(() => undefined);
     },
     stopAudio(userId) {
       const audio = audios.get(userId);
       if (!audio) return;
-      audio.pause();
-      audio.srcObject = null;
+      audio.element.pause();
+      audio.element.srcObject = null;
+      audio.release();
       audios.delete(userId);
     },
     muteAudio(mute) {
       muted = mute;
-      for (const a of audios.values()) a.muted = mute;
+      for (const a of audios.values()) a.element.muted = mute;
     },
     async setSpeaker(deviceId) {
+      if (media) {
+        const done = await media.setSpeaker(deviceId);
+        if (done) speaker = deviceId;
+        return done;
+      }
+      // Between calls: kept for the next call's media, where the browser can choose at all.
       const proto = typeof HTMLMediaElement !== 'undefined' ? (HTMLMediaElement.prototype as { setSinkId?: unknown }) : {};
       if (typeof proto.setSinkId !== 'function') return false;
       speaker = deviceId;
-      for (const a of audios.values()) await (a as Sinkable).setSinkId?.(deviceId).catch(() => undefined);
       return true;
     },
     origin() {

@@ -547,20 +547,105 @@ describe('switching media type', () => {
     expect(client.argsOf('switchMediaType')).toEqual([{ callId: 'call-1', mediaType: 'Video' }]);
   });
 
-  it('without server support, or to video in a call that began as audio, it fails with ERROR 60001/60002', async () => {
+  it('without server support it fails with ERROR 60001 (to audio) or 60002 (to video)', async () => {
     const s = await signedIn('alice', { withMediaOps: false });
-    await s.engine.calls({ userIDList: ['bob'], type: 1 });
-    s.client.emit('onCallBegin', { callId: 'call-1', mediaType: 'Audio', info });
+    await s.engine.calls({ userIDList: ['bob'], type: 2 });
+    s.client.emit('onCallBegin', { callId: 'call-1', mediaType: 'Video', info });
     const seen = record(s.engine, [E.ERROR]);
     await expect(s.engine.switchCallMediaType(1)).rejects.toMatchObject({ code: -1 });
-    const withOps = await signedIn('alice');
-    await withOps.engine.calls({ userIDList: ['bob'], type: 1 });
-    withOps.client.emit('onCallBegin', { callId: 'call-1', mediaType: 'Audio', info });
-    const seen2 = record(withOps.engine, [E.ERROR]);
-    await expect(withOps.engine.switchCallMediaType(2)).rejects.toMatchObject({ code: -1 });
-    expect(seen.map(([, d]) => d.code)).toEqual([60001]);
-    expect(seen2.map(([, d]) => d.code)).toEqual([60002]);
-    expect(withOps.client.argsOf('switchMediaType')).toEqual([]);
+    await expect(s.engine.switchCallMediaType(2)).rejects.toMatchObject({ code: -1 });
+    expect(seen.map(([, d]) => d.code)).toEqual([60001, 60002]);
+  });
+
+  it('an audio call switched to video opens the camera, sends it through the media and shows it in localVideo', async () => {
+    const s = await signedIn('alice');
+    s.platform.withReplaceTrack = true;
+    s.platform.withSwitches = true;
+    await s.engine.calls({ userIDList: ['bob'], type: 1 });
+    s.client.emit('onCallBegin', { callId: 'call-1', mediaType: 'Audio', info });
+    await s.engine.switchCallMediaType(2);
+    expect(s.client.argsOf('switchMediaType')).toEqual([{ callId: 'call-1', mediaType: 'Video' }]);
+    const seen = record(s.engine, [E.CALL_TYPE_CHANGED, E.ERROR]);
+    s.client.emit('onCallMediaTypeChanged', { callId: 'call-1', oldMediaType: 'Audio', newMediaType: 'Video' });
+    expect(seen).toEqual([[E.CALL_TYPE_CHANGED, { callId: 'call-1', oldCallType: 1, newCallType: 2, type: 2 }]]);
+    await until(() => s.platform.drawn.has('localVideo'), 'the local view');
+    const camera = s.platform.media.replaced[0]!;
+    expect(camera.kind).toBe('video');
+    expect(camera.enabled).toBe(true);
+    expect(s.platform.opened.at(-1)!.video).toBeTruthy();
+    expect(s.platform.drawn.get('localVideo')!.options.mirror).toBe(true);
+    await until(() => s.platform.switches.includes('camera:true'), 'the camera state sent');
+  });
+
+  it("when the media's own camera for the switch is in the stream first, the engine's is released", async () => {
+    const s = await signedIn('alice');
+    s.platform.withReplaceTrack = true;
+    await s.engine.calls({ userIDList: ['bob'], type: 1 });
+    s.client.emit('onCallBegin', { callId: 'call-1', mediaType: 'Audio', info });
+    const local = s.platform.streams[0]!;
+    s.client.emit('onCallMediaTypeChanged', { callId: 'call-1', oldMediaType: 'Audio', newMediaType: 'Video' });
+    // The media opened its camera (CallMedia adds it to the same stream) before the engine's opened.
+    const mediaCamera = new FakeTrack('video');
+    local.addTrack(mediaCamera);
+    await until(() => s.platform.drawn.has('localVideo'), 'the local view');
+    const engineCamera = s.platform.streams.at(-1)!.getVideoTracks()[0]!;
+    expect(engineCamera).not.toBe(mediaCamera);
+    expect(engineCamera.readyState).toBe('ended');
+    expect(s.platform.media.replaced).toEqual([]);
+    expect(local.getVideoTracks()).toEqual([mediaCamera]);
+  });
+});
+
+describe('measures', () => {
+  it("one reading of the media's voice volumes is one USER_VOICE_VOLUME with a volumeMap", async () => {
+    const { platform, seen } = await connected();
+    seen.length = 0;
+    platform.media.measure('volume', { userId: 'bob', volume: 40 });
+    platform.media.measure('volume', { userId: 'alice', volume: 0 });
+    await Promise.resolve();
+    platform.media.measure('volume', { userId: 'bob', volume: 7 });
+    await Promise.resolve();
+    expect(seen).toEqual([
+      [
+        E.USER_VOICE_VOLUME,
+        {
+          volumeMap: [
+            { userId: 'bob', audioVolume: 40 },
+            { userId: 'alice', audioVolume: 0 },
+          ],
+        },
+      ],
+      [E.USER_VOICE_VOLUME, { volumeMap: [{ userId: 'bob', audioVolume: 7 }] }],
+    ]);
+  });
+
+  it('one reading of network quality (members, then this device) is one ON_USER_NETWORK_QUALITY_CHANGED', async () => {
+    const { platform, seen } = await connected();
+    seen.length = 0;
+    platform.media.measure('networkQuality', { userId: 'bob', quality: 2 });
+    platform.media.measure('networkQuality', { userId: 'alice', quality: 4 });
+    await Promise.resolve();
+    expect(seen).toEqual([
+      [
+        E.ON_USER_NETWORK_QUALITY_CHANGED,
+        {
+          networkQualityList: [
+            { userId: 'bob', quality: 2 },
+            { userId: 'alice', quality: 4 },
+          ],
+        },
+      ],
+    ]);
+  });
+
+  it('a reading that completes after the call ended is not passed on', async () => {
+    const { client, engine, platform, seen } = await connected();
+    const media = platform.media;
+    media.measure('volume', { userId: 'bob', volume: 40 });
+    await engine.hangup();
+    client.emit('onCallEnd', { callId: 'call-1', mediaType: 'Video', reason: 'hangup', userId: 'alice', totalTime: 3 });
+    await Promise.resolve();
+    expect(seen.filter(([n]) => n === E.USER_VOICE_VOLUME)).toEqual([]);
   });
 });
 

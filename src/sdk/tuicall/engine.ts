@@ -42,6 +42,7 @@ import type {
   EngineClientEventName,
   EngineClientEvents,
   EnginePlatform,
+  MediaMeasures,
   MemberMediaState,
   RenderOptions,
   StreamLike,
@@ -56,6 +57,9 @@ const DEPARTURES = {
   onUserLineBusy: [TUICallEvent.LINE_BUSY, mapUser],
   onUserNoResponse: [TUICallEvent.NO_RESP, mapNoResponse],
 } as const;
+
+/** The element id of the UI's own view (`openCamera('localVideo')`). */
+const LOCAL_VIEW_ID = 'localVideo';
 
 /** Dialtone's own settings of the engine (`configureDialtone`). */
 export interface DialtoneOptions {
@@ -138,8 +142,6 @@ interface Call {
   role: 'caller' | 'callee';
   status: Status;
   mediaType: MediaType;
-  /** Whether the connections were set up with video (a call that began as audio cannot switch to video). */
-  withVideo: boolean;
   callerId: string;
   roomId: number | string;
   roomIdType: 1 | 2;
@@ -151,6 +153,9 @@ interface Call {
   /** This side hung up or rejected: media is gone, only the server's closing event is awaited. */
   closing: boolean;
 }
+
+/** One reading of a measure, collected until the media's back-to-back events of it are in. */
+type Reading<T> = { items: T[]; flush: boolean };
 
 /** A `{ code: 0 }` answer, as the UI checks for. */
 function ok(data: Record<string, unknown> = {}): Record<string, unknown> {
@@ -196,6 +201,8 @@ export class TUICallEngine {
   };
   private videoProfile = '480p';
   private readonly devices: { camera?: string; microphone?: string; speaker?: string } = {};
+  /** The way the camera faces, once `switchCamera` chose (a chosen camera device wins). */
+  private facing: 'user' | 'environment' | undefined;
   private readonly permission = { audio: false, video: false };
   private logLevel = 1;
   /** Calls this device heard of, by group id and room id, for `joinInGroupCall`. */
@@ -506,8 +513,22 @@ export class TUICallEngine {
     await this.sendMediaState(call, { camera: false });
   }
 
-  /** Mobile only in Tencent's engine (front/back camera): a no-op on Dialtone until track replacement lands. */
-  async switchCamera(_cameraPosition: number): Promise<void> {}
+  /**
+   * Front (0) or back (1) camera, as phones have (`facingMode`); a camera that is not open yet
+   * opens facing that way. Where the browser has one camera it stays in use.
+   */
+  async switchCamera(cameraPosition: number): Promise<void> {
+    try {
+      if (cameraPosition !== 0 && cameraPosition !== 1) {
+        throw new TUICallError(TUIErrorCode.ERR_INVALID_PARAMETER, 'switchCamera takes 0 (front) or 1 (back)');
+      }
+      this.facing = cameraPosition === 0 ? 'user' : 'environment';
+      delete this.devices.camera;
+      await this.swapTrack('video');
+    } catch (err) {
+      throw this.fail(err, 'switchCamera');
+    }
+  }
 
   /** Video profile (`480p` default, `720p`, `1080p`; also `360p`, `540p`): applied to the camera at once where it can be. */
   async setVideoQuality(profile: string): Promise<void> {
@@ -672,36 +693,49 @@ export class TUICallEngine {
         return await this.platform.setSpeaker(deviceId);
       }
       const video = kind === 'videoinput';
-      if (video) this.devices.camera = deviceId;
-      else this.devices.microphone = deviceId;
-      const old = liveTracks(this.local, video ? 'video' : 'audio')[0];
-      if (!old || !this.local) return false;
-      const call = this.activeCall();
-      const inCall = call?.status === 'connected' || call?.status === 'joining';
-      if (inCall && !call?.media?.replaceTrack) return false;
-      const stream = await this.capture(
-        video ? { video: this.videoConstraints() } : { audio: this.audioConstraints() },
-        video ? 'camera' : 'microphone',
-      );
-      const track = (video ? stream.getVideoTracks() : stream.getAudioTracks())[0]!;
-      track.enabled = old.enabled;
-      if (inCall) await call!.media!.replaceTrack!(track);
-      this.local.removeTrack(old);
-      old.stop();
-      this.local.addTrack(track);
-      if (video && this.localViewId)
-        this.platform.renderVideo(this.localViewId, this.local, { mirror: true, ...this.render.all, ...this.render.local });
-      return true;
+      if (video) {
+        this.devices.camera = deviceId;
+        this.facing = undefined;
+      } else this.devices.microphone = deviceId;
+      return await this.swapTrack(video ? 'video' : 'audio');
     } catch (err) {
       throw this.fail(err, 'switchDevice');
     }
   }
 
   /**
+   * Opens the camera or microphone as now chosen in place of the open one, sent on every
+   * connection of a call (no renegotiation). False when none is open (the choice then applies
+   * when one opens) or a call's media cannot replace tracks.
+   */
+  private async swapTrack(kind: 'audio' | 'video'): Promise<boolean> {
+    const video = kind === 'video';
+    const old = liveTracks(this.local, kind)[0];
+    if (!old || !this.local) return false;
+    const call = this.activeCall();
+    const inCall = call?.status === 'connected' || call?.status === 'joining';
+    if (inCall && !call?.media?.replaceTrack) return false;
+    const stream = await this.capture(
+      video ? { video: this.videoConstraints() } : { audio: this.audioConstraints() },
+      video ? 'camera' : 'microphone',
+    );
+    const track = (video ? stream.getVideoTracks() : stream.getAudioTracks())[0]!;
+    track.enabled = old.enabled;
+    if (inCall) await call!.media!.replaceTrack!(track);
+    this.local.removeTrack(old);
+    old.stop();
+    this.local.addTrack(track);
+    if (video && this.localViewId)
+      this.platform.renderVideo(this.localViewId, this.local, { mirror: true, ...this.render.all, ...this.render.local });
+    return true;
+  }
+
+  /**
    * Switches the connected 1-to-1 call to audio (1) or video (2) for everyone (SPEC §4
    * `switchMediaType`); failures are also the `ERROR` event with code 60001 (to audio) or 60002
-   * (to video). Back to video works for a call that began as video (`CallMedia` reopens the
-   * camera on the same connections); a call that began as audio would need a renegotiation.
+   * (to video). To video, every member's camera opens (`CallMedia` renegotiates a call that began
+   * as audio) and each page's own view shows it in the element of the last `openCamera`, else
+   * the UI's `localVideo`.
    */
   async switchCallMediaType(newMediaType: number): Promise<void> {
     const mediaType = toMediaType(newMediaType);
@@ -715,9 +749,6 @@ export class TUICallEngine {
         throw new TUICallError(TUIErrorCode.ERR_FAILED, 'switchCallMediaType: not in a connected call');
       if (!client.switchMediaType)
         throw new TUICallError(TUIErrorCode.ERR_FAILED, 'switchCallMediaType: this Dialtone client cannot switch media types');
-      if (mediaType === 'Video' && !call.withVideo) {
-        throw new TUICallError(TUIErrorCode.ERR_FAILED, 'switchCallMediaType: a call that began as audio cannot switch to video yet');
-      }
       await client.switchMediaType({ callId: call.callId, mediaType });
     } catch (err) {
       const e = toTUIError(err, 'switchCallMediaType');
@@ -820,7 +851,6 @@ export class TUICallEngine {
       roomIdType: 1,
       chatGroupId: '',
       ...p,
-      withVideo: p.mediaType === 'Video',
       remotes: new Map(),
       sent: {},
       closing: false,
@@ -848,7 +878,41 @@ export class TUICallEngine {
       onRemoteGone: (userId) => this.onRemoteGone(call, userId),
     });
     call.media = media;
+    this.measure(call, media);
     await media.start();
+  }
+
+  /**
+   * Passes the media's measures on as the UI expects them: one `USER_VOICE_VOLUME`
+   * `{ volumeMap: [{ userId, audioVolume }] }` and one `ON_USER_NETWORK_QUALITY_CHANGED`
+   * `{ networkQualityList: [{ userId, quality }] }` per reading (the media emits one event per
+   * member, back to back; a microtask later the reading is complete).
+   */
+  private measure(call: Call, media: CallMediaSession): void {
+    if (!media.on) return;
+    const batch = <T>(emit: (items: T[]) => void) => {
+      const r: Reading<T> = { items: [], flush: false };
+      return (item: T) => {
+        r.items.push(item);
+        if (r.flush) return;
+        r.flush = true;
+        queueMicrotask(() => {
+          const items = r.items.splice(0);
+          r.flush = false;
+          if (this.current === call && !call.closing) emit(items);
+        });
+      };
+    };
+    const onVolume = batch<MediaMeasures['volume']>((items) =>
+      this.emit(TUICallEvent.USER_VOICE_VOLUME, { volumeMap: items.map((v) => ({ userId: v.userId, audioVolume: v.volume })) }),
+    );
+    const onQuality = batch<MediaMeasures['networkQuality']>((items) =>
+      this.emit(TUICallEvent.ON_USER_NETWORK_QUALITY_CHANGED, {
+        networkQualityList: items.map((q) => ({ userId: q.userId, quality: q.quality })),
+      }),
+    );
+    media.on('volume', onVolume);
+    media.on('networkQuality', onQuality);
   }
 
   /** The call this device is in, unless it already hung up. */
@@ -909,12 +973,13 @@ export class TUICallEngine {
 
   private videoConstraints(isFrontCamera?: boolean): MediaTrackConstraints {
     const p = VIDEO_ENCODER_MAP[this.videoProfile]!;
+    const facing = isFrontCamera === undefined ? this.facing : isFrontCamera ? 'user' : 'environment';
     return {
       width: { ideal: p.width },
       height: { ideal: p.height },
       frameRate: { ideal: p.frameRate },
       ...(this.devices.camera ? { deviceId: { exact: this.devices.camera } } : {}),
-      ...(isFrontCamera !== undefined && !this.devices.camera ? { facingMode: isFrontCamera ? 'user' : 'environment' } : {}),
+      ...(facing !== undefined && !this.devices.camera ? { facingMode: facing } : {}),
     };
   }
 
@@ -1122,8 +1187,6 @@ export class TUICallEngine {
     switch (event) {
       case 'onCallBegin': {
         const e = d as unknown as EngineClientEvents['onCallBegin'];
-        // A joiner learns the media type only now; the members' offers follow it.
-        if (call.status === 'joining') call.withVideo = e.mediaType === 'Video';
         call.status = 'connected';
         if (e.callerId) call.callerId = e.callerId;
         call.roomId = e.info.roomId;
@@ -1206,7 +1269,7 @@ export class TUICallEngine {
         const e = d as unknown as EngineClientEvents['onCallMediaTypeChanged'];
         call.mediaType = e.newMediaType;
         if (e.newMediaType === 'Audio') this.stopCamera();
-        else for (const t of liveTracks(this.local, 'video')) t.enabled = true;
+        else void this.cameraForVideo(call);
         this.emit(TUICallEvent.CALL_TYPE_CHANGED, mapMediaTypeChanged(e));
         for (const r of call.remotes.values()) this.recompute(call, r);
         return;
@@ -1254,6 +1317,38 @@ export class TUICallEngine {
     this.client = undefined;
     client?.destroy();
     if (event) this.emit(event, {});
+  }
+
+  /**
+   * The call became video: this page's camera goes on, is sent (the media renegotiates where the
+   * call began as audio) and is shown in the local view. The UI calls no `openCamera` after a
+   * switch, so the view is that of the last `openCamera`, else the UI's own `localVideo`. The
+   * media may open a camera for the switch at the same time: whichever is in the stream first is
+   * the one kept.
+   */
+  private async cameraForVideo(call: Call): Promise<void> {
+    try {
+      let track = liveTracks(this.local, 'video')[0];
+      if (!track) {
+        const stream = await this.capture({ video: this.videoConstraints() }, 'camera');
+        const opened = stream.getVideoTracks()[0]!;
+        track = liveTracks(this.local, 'video')[0];
+        if (track || this.current !== call || call.closing || call.mediaType !== 'Video' || !this.local) opened.stop();
+        else {
+          track = opened;
+          if (call.media?.replaceTrack) await call.media.replaceTrack(opened);
+          else this.local.addTrack(opened);
+        }
+      }
+      if (!track || this.current !== call || call.closing) return;
+      track.enabled = true;
+      this.localViewId ??= LOCAL_VIEW_ID;
+      this.platform.renderVideo(this.localViewId, this.local!, { mirror: true, ...this.render.all, ...this.render.local });
+      await this.sendMediaState(call, { camera: true });
+    } catch (err) {
+      this.log(2, 'opening the camera for the switch to video failed', err);
+      this.emit(TUICallEvent.ERROR, { code: toTUIError(err, 'switchCallMediaType').code, message: (err as Error)?.message ?? String(err) });
+    }
   }
 
   private stopCamera(): void {

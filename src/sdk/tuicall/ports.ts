@@ -93,6 +93,21 @@ export interface CallMediaSession {
   setCamera?(on: boolean): Promise<void>;
   /** Microphone on or off, likewise (`CallMedia.setMicrophone`). */
   setMicrophone?(on: boolean): Promise<void>;
+  /** Listens for the call's measures (`CallMedia.on`): voice volume and network quality. */
+  on?<E extends keyof MediaMeasures>(event: E, handler: (data: MediaMeasures[E]) => void): unknown;
+  /** Stops listening (`CallMedia.off`). */
+  off?<E extends keyof MediaMeasures>(event: E, handler: (data: MediaMeasures[E]) => void): unknown;
+}
+
+/**
+ * The measures a call's media reports (a subset of `CallMediaEvents`), each event one member (or
+ * this device, under its own user id), all of one reading back to back.
+ */
+export interface MediaMeasures {
+  /** 0 (silence) to 100. */
+  volume: { userId: string; volume: number };
+  /** TRTC's scale: 0 unknown, 1 excellent … 5 very bad, 6 down. */
+  networkQuality: { userId: string; quality: number };
 }
 
 /** Options of {@link EnginePlatform.createCallMedia}. */

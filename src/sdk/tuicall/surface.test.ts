@@ -55,6 +55,16 @@ const METHODS = [
   'getDevicePermission',
 ];
 
+/** `engine` (signed in with `client`) is in a connected video call with bob. */
+async function inVideoCall(engine: TUICallEngine, client: FakeClient): Promise<void> {
+  await engine.calls({ userIDList: ['bob'], type: 2 });
+  client.emit('onCallBegin', {
+    callId: 'call-1',
+    mediaType: 'Video',
+    info: { roomId: 1, roomIdType: 1, userData: '', chatGroupId: '', timeout: 30 },
+  });
+}
+
 describe('methods', () => {
   it('has every public method of the declarations, and the static ones', () => {
     const engine = new TUICallEngine({ SDKAppID: 1 }, new FakePlatform(new FakeClient('a')));
@@ -116,23 +126,28 @@ describe('methods', () => {
     expect(first.readyState).toBe('ended');
     expect(platform.drawn.get('preview')!.stream.getVideoTracks()).toEqual([platform.streams[1]!.getVideoTracks()[0]]);
     await engine.closeCamera();
-    await engine.calls({ userIDList: ['bob'], type: 2 });
-    client.emit('onCallBegin', {
-      callId: 'call-1',
-      mediaType: 'Video',
-      info: { roomId: 1, roomIdType: 1, userData: '', chatGroupId: '', timeout: 30 },
-    });
+    await inVideoCall(engine, client);
     expect(await engine.switchDevice({ deviceType: 'microphone', deviceId: 'mic2' })).toBe(false);
     await engine.hangup();
     platform.withReplaceTrack = true;
-    await engine.calls({ userIDList: ['bob'], type: 2 });
-    client.emit('onCallBegin', {
-      callId: 'call-1',
-      mediaType: 'Video',
-      info: { roomId: 1, roomIdType: 1, userData: '', chatGroupId: '', timeout: 30 },
-    });
+    await inVideoCall(engine, client);
     expect(await engine.switchDevice({ deviceType: 'microphone', deviceId: 'mic2' })).toBe(true);
     expect(platform.media.replaced.map((t) => t.kind)).toEqual(['audio']);
+  });
+
+  it('switchCamera opens the camera facing the other way and sends it in a call; a chosen camera device wins', async () => {
+    const { engine, platform, client } = await signedIn('alice');
+    platform.withReplaceTrack = true;
+    await inVideoCall(engine, client);
+    await engine.switchCamera(1);
+    expect(platform.opened.at(-1)!.video).toMatchObject({ facingMode: 'environment' });
+    expect(platform.media.replaced.map((t) => t.kind)).toEqual(['video']);
+    await engine.switchCamera(0);
+    expect(platform.opened.at(-1)!.video).toMatchObject({ facingMode: 'user' });
+    await engine.switchDevice({ deviceType: 'camera', deviceId: 'cam2' });
+    expect(platform.opened.at(-1)!.video).toMatchObject({ deviceId: { exact: 'cam2' } });
+    expect(platform.opened.at(-1)!.video).not.toHaveProperty('facingMode');
+    await expect(engine.switchCamera(7)).rejects.toMatchObject({ code: -1001 });
   });
 });
 
