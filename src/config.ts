@@ -32,6 +32,12 @@ export interface DialtoneConfig {
   metricsToken?: string;
   /** A member silent or disconnected this long leaves their call as `Offline`, ms. Default 30000. */
   heartbeatExpiryMs: number;
+  /**
+   * A member whose page closed its socket (a reload or a closed tab, close code 1000/1001) and
+   * whose device does not connect again within this many ms leaves as `Hangup`; 0 leaves it to
+   * the heartbeat expiry. Default 3000.
+   */
+  leaveGraceMs: number;
   /** pino level. Default `info`. */
   logLevel: string;
   /** `postgres://…`: store everything in PostgreSQL instead of the SQLite file (`DATABASE_URL`). */
@@ -77,6 +83,7 @@ export const DEFAULTS: DialtoneConfig = {
   restRateLimit: 200,
   callbackTimeoutMs: 2000,
   heartbeatExpiryMs: 30_000,
+  leaveGraceMs: 3_000,
   callbackRetentionDays: 7,
   logLevel: 'info',
   callbackAllow: [],
@@ -118,6 +125,7 @@ export function configFromEnv(env: NodeJS.ProcessEnv = process.env): DialtoneCon
   if (env.DIALTONE_HEARTBEAT_EXPIRY_MS) {
     config.heartbeatExpiryMs = integer('DIALTONE_HEARTBEAT_EXPIRY_MS', env.DIALTONE_HEARTBEAT_EXPIRY_MS, 1_000, 3_600_000);
   }
+  if (env.DIALTONE_LEAVE_GRACE_MS) config.leaveGraceMs = integer('DIALTONE_LEAVE_GRACE_MS', env.DIALTONE_LEAVE_GRACE_MS, 0, 3_600_000);
   if (env.DIALTONE_CALLBACK_RETENTION_DAYS) {
     config.callbackRetentionDays = integer('DIALTONE_CALLBACK_RETENTION_DAYS', env.DIALTONE_CALLBACK_RETENTION_DAYS, 1, 3650);
   }

@@ -128,7 +128,14 @@ export async function createServer(config: DialtoneConfig, overrides: ServerOver
     ...(bus ? { maxSleepMs: 1_000 } : {}),
   });
   const isOnline = (app: number, user: string, device: string) => clusterBus.isOnline(app, user, device);
-  const presence = new PresenceService({ storage, runner, clock, expiryMs: config.heartbeatExpiryMs, isOnline });
+  const presence = new PresenceService({
+    storage,
+    runner,
+    clock,
+    expiryMs: config.heartbeatExpiryMs,
+    leaveGraceMs: config.leaveGraceMs,
+    isOnline,
+  });
   // A change made here applies to the next attempt at once; other processes re-read within a second.
   const callbackConfig = new CallbackConfigService({ storage, clock, changed: (id) => dispatcher.configChanged(id) });
   const deliveries = new DeliveryService({

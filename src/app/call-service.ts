@@ -3,9 +3,9 @@
  * one domain step and saves it through {@link StepRunner}: state, timers, record and callbacks
  * commit together, and client events go out after commit.
  */
-import { accept, heartbeatExpired, ignore, reject, ringTimeout } from '../domain/answer.js';
+import { accept, graceExpired, heartbeatExpired, ignore, reject, ringTimeout } from '../domain/answer.js';
 import { memberOf } from '../domain/call-state.js';
-import type { Step } from '../domain/effects.js';
+import type { Step, TimerKind } from '../domain/effects.js';
 import { endByServer } from '../domain/end-by-server.js';
 import { invite, join, type InviteStep } from '../domain/invite-join.js';
 import { hangup } from '../domain/hangup.js';
@@ -18,6 +18,13 @@ import type { Ids } from './ids.js';
 import type { Notifier } from './notifier.js';
 import type { Clock, DueTimer, Storage, Tx } from './ports.js';
 import { StepRunner } from './step-runner.js';
+
+/** What each kind of timer does when it fires. */
+const TIMER_STEPS: Record<TimerKind, (call: Call, userId: string, now: number) => Step> = {
+  ring: ringTimeout,
+  offline: heartbeatExpired,
+  leave: graceExpired,
+};
 
 /** Who is acting, and from where: feeds `ClientIP`/`OptPlatform` of the callbacks it causes. */
 export interface Actor {
@@ -229,7 +236,7 @@ export class CallService {
       const call = await tx.calls.get(timer.sdkAppId, timer.callId);
       if (!call) return idle;
       const now = this.deps.clock.now();
-      const step = timer.kind === 'ring' ? ringTimeout(call, timer.userId, now) : heartbeatExpired(call, timer.userId, now);
+      const step = TIMER_STEPS[timer.kind](call, timer.userId, now);
       await StepRunner.saveCall(tx, timer.sdkAppId, step, true);
       return step;
     });

@@ -4,7 +4,7 @@
  * in time keeps their place and is told the call's state.
  */
 import { memberOf } from '../domain/call-state.js';
-import { armHeartbeatExpiry, resume } from '../domain/presence.js';
+import { armHeartbeatExpiry, armLeaveGrace, resume } from '../domain/presence.js';
 import type { Actor } from './call-service.js';
 import type { Clock, Storage } from './ports.js';
 import { StepRunner } from './step-runner.js';
@@ -19,6 +19,8 @@ export interface PresenceDeps {
   clock: Clock;
   /** Heartbeat expiry, ms. */
   expiryMs: number;
+  /** How long a member whose page closed its socket has to come back before they hang up, ms (SPEC §4; 0: no grace, the heartbeat expiry decides). */
+  leaveGraceMs: number;
   /** Whether a device of a user has a connection right now (to any process, in cluster mode). */
   isOnline: (sdkAppId: number, userId: string, deviceId: string) => boolean | Promise<boolean>;
 }
@@ -47,16 +49,21 @@ export class PresenceService {
   /**
    * A device's connection is gone; `lastSeen` is when it last showed life (unix ms). The expiry
    * is armed for each call the user is in on that device, or in any call when it was their last
-   * connection.
+   * connection. When the client closed it (`closedByClient`: a reload or a closed page) and it
+   * was their last connection, the leave grace is armed too: the sooner of the two decides.
    */
-  async disconnected(actor: Actor & { deviceId: string }, lastSeen: number, lastDevice: boolean): Promise<void> {
+  async disconnected(actor: Actor & { deviceId: string }, lastSeen: number, lastDevice: boolean, closedByClient = false): Promise<void> {
     const dueAt = lastSeen + this.deps.expiryMs;
+    const graceDueAt =
+      closedByClient && lastDevice && this.deps.leaveGraceMs > 0 ? this.deps.clock.now() + this.deps.leaveGraceMs : undefined;
     const callIds = await this.deps.storage.transaction((tx) => tx.calls.liveCallIdsOf(actor.sdkAppId, actor.userId));
     for (const callId of callIds) {
       await this.deps.runner.run(actor.sdkAppId, { clientIp: actor.clientIp, platform: actor.platform }, async (tx) => {
         const call = await tx.calls.get(actor.sdkAppId, callId);
         if (!call) return { callId, call: undefined, effects: [] };
-        return armHeartbeatExpiry(call, actor.userId, dueAt, lastDevice ? undefined : actor.deviceId);
+        const expiry = armHeartbeatExpiry(call, actor.userId, dueAt, lastDevice ? undefined : actor.deviceId);
+        if (graceDueAt === undefined) return expiry;
+        return { ...expiry, effects: [...expiry.effects, ...armLeaveGrace(call, actor.userId, graceDueAt, actor.deviceId).effects] };
       });
     }
   }

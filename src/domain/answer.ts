@@ -66,6 +66,16 @@ export function ringTimeout(call: Call, userId: string, now: number): Step {
   return leave(call, userId, 'noAnswer', now);
 }
 
+/**
+ * The leave grace of `userId` ran out (their page closed its socket and did not come back): they
+ * hang up. A no-op unless they are in the call.
+ */
+export function graceExpired(call: Call, userId: string, now: number): Step {
+  const member = memberOf(call, userId);
+  if (member?.status !== 'Calling') return { callId: call.callId, call, effects: [] };
+  return leave(call, userId, 'hangup', now);
+}
+
 /** The heartbeat of `userId` expired. A no-op unless they are in the call. */
 export function heartbeatExpired(call: Call, userId: string, now: number): Step {
   const member = memberOf(call, userId);

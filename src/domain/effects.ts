@@ -69,8 +69,11 @@ export type CallbackEffect =
       eventTime: number;
     };
 
-/** Kinds of server timer a call can own: a callee's ring timeout, a member's heartbeat expiry. */
-export type TimerKind = 'ring' | 'offline';
+/**
+ * Kinds of server timer a call can own: a callee's ring timeout, a member's heartbeat expiry, and
+ * the grace a member whose page closed its socket has to come back (`leave`, SPEC §4 Leaving).
+ */
+export type TimerKind = 'ring' | 'offline' | 'leave';
 
 /** Arm a timer (replacing one of the same kind and user). `dueAt` is unix ms. */
 export interface SetTimerEffect {

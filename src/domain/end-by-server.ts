@@ -2,6 +2,7 @@
 import { endEffects, membersIn } from './call-state.js';
 import type { Effect, Step } from './effects.js';
 import { toMember, totalTime } from './members.js';
+import { presenceTimersOff } from './presence.js';
 import type { Call } from './types.js';
 
 /** Ends `call` now: `NormalEnd` if it ever connected, otherwise `Cancel`. */
@@ -13,7 +14,7 @@ export function endByServer(call: Call, now: number): Step {
     effects.push(
       connected ? toMember(m, 'onCallEnd', { ...base, totalTime: totalTime(call, now) }) : toMember(m, 'onCallNotConnected', base),
     );
-    effects.push({ type: 'cancelTimer', kind: 'offline', userId: m.userId });
+    effects.push(...presenceTimersOff(m.userId));
   }
   for (const m of membersIn(call, 'Waiting')) effects.push(toMember(m, 'onCallNotConnected', base));
   effects.push(...endEffects(call, now, connected ? 'NormalEnd' : 'Cancel'));

@@ -3,6 +3,7 @@ import { ERR, dialtoneError, type DialtoneError } from '../errors.js';
 import { endEffects, memberOf, membersIn, userList } from './call-state.js';
 import type { Effect, Step } from './effects.js';
 import { leave } from './members.js';
+import { presenceTimersOff } from './presence.js';
 import type { Call } from './types.js';
 
 /** Input of {@link hangup}. */
@@ -44,7 +45,7 @@ function cancelByCaller(call: Call, now: number): Step {
     eventTime: now,
   });
   effects.push(...waiting.map((m) => ({ type: 'cancelTimer' as const, kind: 'ring' as const, userId: m.userId })));
-  effects.push({ type: 'cancelTimer', kind: 'offline', userId: call.callerId });
+  effects.push(...presenceTimersOff(call.callerId));
   effects.push(...endEffects(after, now, 'Cancel'));
   return { callId: call.callId, call: undefined, effects };
 }

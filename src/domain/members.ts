@@ -5,6 +5,7 @@
  */
 import { clientInfo, endEffects, mediaOf, memberOf, memberStates, membersIn, userList } from './call-state.js';
 import type { ClientEventName, Effect, NotifyEffect, Step } from './effects.js';
+import { presenceTimersOff } from './presence.js';
 import type { ActionType, Call, CallResult, EndReason, Member } from './types.js';
 
 /** Why a member leaves. */
@@ -97,7 +98,9 @@ export function leave(call: Call, userId: string, reason: LeaveReason, now: numb
   const rule = RULES[reason];
   const effects: Effect[] = [];
 
-  effects.push({ type: 'cancelTimer', kind: member.status === 'Waiting' ? 'ring' : 'offline', userId });
+  effects.push(
+    ...(member.status === 'Waiting' ? [{ type: 'cancelTimer' as const, kind: 'ring' as const, userId }] : presenceTimersOff(userId)),
+  );
   effects.push(...selfEvents(call, member, reason, now, deviceId));
 
   const after: Call = { ...call, members: call.members.filter((m) => m.userId !== userId) };
@@ -178,7 +181,7 @@ export function settle(call: Call, now: number, reason: LeaveReason, actorId: st
     });
   }
   effects.push(...waiting.map((m) => ({ type: 'cancelTimer' as const, kind: 'ring' as const, userId: m.userId })));
-  effects.push(...calling.map((m) => ({ type: 'cancelTimer' as const, kind: 'offline' as const, userId: m.userId })));
+  effects.push(...calling.flatMap((m) => presenceTimersOff(m.userId)));
   effects.push(...endEffects(final, now, resultOf(call, reason)));
   return { callId: call.callId, call: undefined, effects };
 }

@@ -1,7 +1,31 @@
-/** A member's connection coming and going: heartbeat expiry is armed, and cleared on return. */
+/**
+ * A member's connection coming and going: heartbeat expiry is armed (or, for a page that closed
+ * its socket, the shorter leave grace), and cleared on return.
+ */
 import { clientInfo, memberOf, memberStates } from './call-state.js';
 import type { Effect, Step } from './effects.js';
 import type { Call } from './types.js';
+
+/** Disarms both timers of a member's absence: for a member who leaves or returns. */
+export function presenceTimersOff(userId: string): Effect[] {
+  return [
+    { type: 'cancelTimer', kind: 'offline', userId },
+    { type: 'cancelTimer', kind: 'leave', userId },
+  ];
+}
+
+/**
+ * The last connection of `userId` was closed by the page itself (a reload or a closed tab): arm
+ * the leave grace at `dueAt` (unix ms) if they are in the call on `deviceId`. If that device does
+ * not come back by then, they leave as `Hangup` ({@link graceExpired}). Ringing callees and robot
+ * callers are left alone, as by {@link armHeartbeatExpiry}.
+ */
+export function armLeaveGrace(call: Call, userId: string, dueAt: number, deviceId: string): Step {
+  const member = memberOf(call, userId);
+  const robot = call.robotCaller && userId === call.callerId;
+  const applies = member?.status === 'Calling' && !robot && member.deviceId === deviceId;
+  return { callId: call.callId, call, effects: applies ? [{ type: 'setTimer', kind: 'leave', userId, dueAt }] : [] };
+}
 
 /**
  * A connection of `userId` is gone: arm their heartbeat expiry at `dueAt` (unix ms) if they are
@@ -51,9 +75,6 @@ export function resume(call: Call, userId: string, deviceId: string, previousDev
   return {
     callId: call.callId,
     call: after,
-    effects: [
-      { type: 'cancelTimer', kind: 'offline', userId },
-      { type: 'notify', userId, event: 'onCallState', data: state, onlyDevice: deviceId },
-    ],
+    effects: [...presenceTimersOff(userId), { type: 'notify', userId, event: 'onCallState', data: state, onlyDevice: deviceId }],
   };
 }

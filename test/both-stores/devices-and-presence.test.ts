@@ -120,6 +120,77 @@ describe('presence', () => {
     await alice.nextEvent('onCallEnd');
   });
 
+  /**
+   * Advances the clock a second at a time (at most 25 s, short of the 30 s expiry) until the call
+   * ended; resolves with how far the clock moved. The close is handled asynchronously, so the
+   * grace may be armed a step late: stepping never jumps past it.
+   */
+  async function advanceUntilEnded(callId: string): Promise<number> {
+    for (let moved = 1_000; moved <= 25_000; moved += 1_000) {
+      await h.advance(1_000);
+      if (h.summary(callId).some((s) => s.startsWith('End:'))) return moved;
+      await new Promise((r) => setImmediate(r));
+    }
+    throw new Error(`${callId} did not end within 25 s of the clock`);
+  }
+
+  it('a member whose page closes its socket (1000/1001) hangs up after the leave grace, not the expiry', async () => {
+    for (const code of [1000, 1001]) {
+      h = await Harness.create();
+      const alice = await h.user('alice');
+      const bob = await h.user('bob');
+      const callId = await h.call(alice, ['bob']);
+      await h.op(bob, 'accept', { callId });
+      bob.ws.close(code);
+      await bob.closed();
+      const moved = await advanceUntilEnded(callId);
+      // Default grace 3 s: not before it.
+      expect(moved).toBeGreaterThanOrEqual(3_000);
+      expect(await h.ended(callId)).toEqual(['Start', 'MC:bob:Accept', 'MC:bob:Hangup', 'End:NormalEnd']);
+      expect((await alice.nextEvent('onCallEnd')).data).toMatchObject({ callId, reason: 'hangup', userId: 'bob' });
+      await h.close();
+    }
+    h = NOTHING_TO_CLOSE;
+  });
+
+  it('a reload within the grace keeps the call: the same device is back and told its state', async () => {
+    h = await Harness.create();
+    const alice = await h.user('alice');
+    const bob = await h.user('bob', { device: 'laptop' });
+    const callId = await h.call(alice, ['bob']);
+    await h.op(bob, 'accept', { callId });
+    bob.ws.close(1001);
+    await bob.closed();
+    await h.advance(2_000);
+    const back = await h.user('bob', { device: 'laptop' });
+    expect((await back.nextEvent('onCallState')).data).toMatchObject({ callId, status: 'Calling' });
+    await h.advance(10_000);
+    expect(h.summary(callId)).toEqual(['Start', 'MC:bob:Accept']);
+    await h.op(back, 'hangup', { callId });
+    expect(await h.ended(callId)).toEqual(['Start', 'MC:bob:Accept', 'MC:bob:Hangup', 'End:NormalEnd']);
+  });
+
+  it('a socket that drops without a close frame, or any close with the grace off, waits for the expiry', async () => {
+    for (const [grace, drop] of [
+      [undefined, (c: TestClient) => c.ws.terminate()],
+      [0, (c: TestClient) => c.ws.close(1000)],
+    ] as const) {
+      h = await Harness.create(grace === undefined ? {} : { leaveGraceMs: grace });
+      const alice = await h.user('alice');
+      const bob = await h.user('bob');
+      const callId = await h.call(alice, ['bob']);
+      await h.op(bob, 'accept', { callId });
+      drop(bob);
+      await bob.closed();
+      for (let i = 0; i < 10; i++) await h.advance(1_000);
+      expect(h.summary(callId)).toEqual(['Start', 'MC:bob:Accept']);
+      await h.advance(21_000);
+      expect(await h.ended(callId)).toEqual(['Start', 'MC:bob:Accept', 'MC:bob:Offline', 'End:Offline']);
+      await h.close();
+    }
+    h = NOTHING_TO_CLOSE;
+  });
+
   it('any frame or a WebSocket ping keeps a member alive', async () => {
     h = await Harness.create();
     const alice = await h.user('alice');

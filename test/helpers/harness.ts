@@ -32,10 +32,16 @@ export class Harness {
     readonly clock: ManualClock,
   ) {}
 
-  static async create(opts: { heartbeatExpiryMs?: number; dataDir?: string; clock?: ManualClock; dev?: boolean } = {}): Promise<Harness> {
+  static async create(
+    opts: { heartbeatExpiryMs?: number; leaveGraceMs?: number; dataDir?: string; clock?: ManualClock; dev?: boolean } = {},
+  ): Promise<Harness> {
     const clock = opts.clock ?? new ManualClock();
     const t = await startServer({
-      config: { heartbeatExpiryMs: opts.heartbeatExpiryMs ?? 30_000, dev: opts.dev ?? false },
+      config: {
+        heartbeatExpiryMs: opts.heartbeatExpiryMs ?? 30_000,
+        dev: opts.dev ?? false,
+        ...(opts.leaveGraceMs !== undefined ? { leaveGraceMs: opts.leaveGraceMs } : {}),
+      },
       // The clock jumps in these tests: sockets are swept only when a test says so.
       overrides: { clock, sweepIntervalMs: 0 },
       ...(opts.dataDir ? { dataDir: opts.dataDir, keepDataDir: true } : {}),

@@ -15,6 +15,7 @@ const SAMPLES: Record<string, { argv: string[]; key: keyof DialtoneConfig; value
   '--rest-rate-limit': { argv: ['--rest-rate-limit', '50'], key: 'restRateLimit', value: 50 },
   '--callback-timeout': { argv: ['--callback-timeout', '500'], key: 'callbackTimeoutMs', value: 500 },
   '--heartbeat-expiry': { argv: ['--heartbeat-expiry', '5000'], key: 'heartbeatExpiryMs', value: 5000 },
+  '--leave-grace': { argv: ['--leave-grace', '0'], key: 'leaveGraceMs', value: 0 },
   '--callback-retention-days': { argv: ['--callback-retention-days', '30'], key: 'callbackRetentionDays', value: 30 },
   '--metrics-token': { argv: ['--metrics-token', 't0ken'], key: 'metricsToken', value: 't0ken' },
   '--log-level': { argv: ['--log-level', 'debug'], key: 'logLevel', value: 'debug' },

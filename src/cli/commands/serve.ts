@@ -88,6 +88,12 @@ export const SERVE_FLAGS: readonly ServeFlag[] = [
     intArg(1_000, 3_600_000),
   ),
   flag(
+    '--leave-grace <ms>',
+    'leaveGraceMs',
+    'a member whose page closed its connection and does not return this long hangs up; 0: off (DIALTONE_LEAVE_GRACE_MS)',
+    intArg(0, 3_600_000),
+  ),
+  flag(
     '--callback-retention-days <days>',
     'callbackRetentionDays',
     'delivered callbacks are kept this long (DIALTONE_CALLBACK_RETENTION_DAYS)',

@@ -247,23 +247,25 @@ export class Gateway {
     });
     ws.on('ping', seen);
     ws.on('pong', seen);
-    ws.on('close', () => this.onClose(conn));
+    ws.on('close', (code) => this.onClose(conn, code));
     this.deps.presence.connected({ ...actorOf(conn), deviceId: conn.deviceId }).catch((err: unknown) => {
       this.deps.log.error({ err, userId: conn.userId }, 'could not resume calls of a connecting user');
     });
   }
 
-  private onClose(conn: ClientConnection): void {
+  /** `code`: the WebSocket close code; 1000/1001 is the page itself closing (a reload, a closed tab), which starts the leave grace. */
+  private onClose(conn: ClientConnection, code: number): void {
     const removed = this.deps.connections.remove(conn);
     if (this.closing) return;
     // A replaced socket's device now belongs to the newer login: only its watch is undone.
     void this.leave(conn, conn.replaced === true || !removed).then((lastDevice) => {
-      if (removed && !conn.replaced) this.disconnected(conn, lastDevice);
+      if (removed && !conn.replaced) this.disconnected(conn, lastDevice, CLIENT_CLOSE_CODES.has(code));
     });
   }
 
-  private disconnected(conn: ClientConnection, lastDevice: boolean): void {
-    this.deps.presence.disconnected({ ...actorOf(conn), deviceId: conn.deviceId }, conn.lastSeen, lastDevice).catch((err: unknown) => {
+  private disconnected(conn: ClientConnection, lastDevice: boolean, closedByClient: boolean): void {
+    const actor = { ...actorOf(conn), deviceId: conn.deviceId };
+    this.deps.presence.disconnected(actor, conn.lastSeen, lastDevice, closedByClient).catch((err: unknown) => {
       this.deps.log.error({ err, userId: conn.userId }, 'could not arm heartbeat expiry');
     });
   }
@@ -364,6 +366,9 @@ function invalid(detail: string): DialtoneError {
 function invalidParam(detail: string): DialtoneError {
   return dialtoneError(ERR.CLIENT_INVALID_PARAM, detail);
 }
+
+/** Close codes of a client that closed on purpose: normal closure, and going away (page unload). */
+const CLIENT_CLOSE_CODES = new Set([1000, 1001]);
 
 /** A close reason fits in 123 bytes. */
 function closeReason(text: string): string {
