@@ -37,6 +37,8 @@ async function signIn(userId) {
   if (!device) sessionStorage.setItem('dialtone-device', (device = `web-${Math.random().toString(36).slice(2, 10)}`));
   const client = await DialtoneClient.init({ server: location.origin, sdkAppId, userId, userSig, platform: 'Web', device });
   state.client = client;
+  // A reload signs this tab in again as the same user on the same device, and resumes its call.
+  sessionStorage.setItem('dialtone-user', userId);
   document.querySelector('figure.local .avatar').replaceWith(avatar(userId, 'You'));
   $('me').textContent = `Signed in as ${userId}`;
   $('connection').textContent = 'connected';
@@ -44,7 +46,8 @@ async function signIn(userId) {
   client.on('onCallReceived', (e) => {
     if (state.call) return;
     state.incoming = e;
-    $('incoming-from').textContent = `${e.callerId} is calling${e.calleeIdList.length > 1 ? ` (with ${e.calleeIdList.filter((u) => u !== userId).join(', ')})` : ''}`;
+    $('incoming-from').textContent =
+      `${e.callerId} is calling${e.calleeIdList.length > 1 ? ` (with ${e.calleeIdList.filter((u) => u !== userId).join(', ')})` : ''}`;
     $('incoming-media').textContent = e.mediaType === 'Video' ? 'video' : 'audio';
     show('incoming');
     status('Ringing…');
@@ -106,6 +109,27 @@ async function signIn(userId) {
   client.on('onUserSigExpired', () => status('Your session expired: sign in again'));
   show('idle');
   status('');
+  const current = client.currentCall;
+  if (current?.status === 'Calling') await resumeCall(current);
+}
+
+/** This page came back (a reload) while its user was in a call: back into it, media and all. */
+async function resumeCall(call) {
+  const me = state.client.userId;
+  const others = call.members.filter((m) => m.userId !== me).map((m) => m.userId);
+  const label = call.callerId === me ? `Called ${others.join(', ')}` : `Call from ${call.callerId}`;
+  beginCall(call.callId, label, others.join(', '), call.mediaType, call.members.length > 2);
+  state.call.connected = call.acceptTime > 0;
+  for (const m of call.members) if (m.userId !== me && m.camera !== undefined) setRemoteCamera(m.userId, m.camera);
+  show(state.call.connected ? 'incall' : 'outgoing');
+  status('Back in the call');
+  updateControls();
+  try {
+    await startMedia(call.callId, call.mediaType, undefined, true);
+  } catch (err) {
+    await state.client.hangup(call.callId).catch(() => undefined);
+    endCall(`Could not resume the call: ${err.message}`);
+  }
 }
 
 /** What stands in for a picture: the user's initial on a colour of their own, and their id. */
@@ -176,12 +200,14 @@ function beginCall(callId, label, peers, mediaType, group) {
   setMediaType(mediaType);
 }
 
-function startMedia(callId, mediaType, localStream) {
+/** `rejoin`: this page resumes a call it was in (the others connect to it afresh). */
+function startMedia(callId, mediaType, localStream, rejoin = false) {
   const media = new CallMedia({
     client: state.client,
     callId,
     mediaType,
     localStream,
+    rejoin,
     onRemoteStream: (userId, stream) => {
       const video = tile(userId).querySelector('video');
       if (video.srcObject !== stream) video.srcObject = stream;
@@ -189,6 +215,11 @@ function startMedia(callId, mediaType, localStream) {
     onRemoteGone: (userId) => document.querySelector(`figure[data-user="${CSS.escape(userId)}"]`)?.remove(),
   });
   state.media = media;
+  // While a member's connection is down (network, reload), their tile says so instead of freezing.
+  media.on('connectionState', ({ userId, state: s }) => {
+    const fig = document.querySelector(`figure.remote[data-user="${CSS.escape(userId)}"]`);
+    fig?.classList.toggle('reconnecting', s === 'disconnected' || s === 'failed');
+  });
   return media.start().then((stream) => {
     $('local-video').srcObject = stream;
   });
@@ -210,6 +241,12 @@ function endCall(text) {
   show('idle');
 }
 
+const remembered = sessionStorage.getItem('dialtone-user');
+if (remembered) {
+  $('userid').value = remembered;
+  signIn(remembered).catch((err) => status(`Sign-in failed: ${err.message}`));
+}
+
 $('signin-form').addEventListener('submit', (ev) => {
   ev.preventDefault();
   signIn($('userid').value.trim()).catch((err) => status(`Sign-in failed: ${err.message}`));
@@ -217,7 +254,10 @@ $('signin-form').addEventListener('submit', (ev) => {
 
 $('dial-form').addEventListener('submit', async (ev) => {
   ev.preventDefault();
-  const userIdList = $('callees').value.split(',').map((s) => s.trim()).filter(Boolean);
+  const userIdList = $('callees')
+    .value.split(',')
+    .map((s) => s.trim())
+    .filter(Boolean);
   const mediaType = document.querySelector('input[name=media]:checked').value;
   try {
     const localStream = await navigator.mediaDevices.getUserMedia({ audio: true, video: mediaType === 'Video' });
@@ -287,7 +327,10 @@ for (const [button, mediaType] of [
 
 $('invite-form').addEventListener('submit', async (ev) => {
   ev.preventDefault();
-  const users = $('invitees').value.split(',').map((s) => s.trim()).filter(Boolean);
+  const users = $('invitees')
+    .value.split(',')
+    .map((s) => s.trim())
+    .filter(Boolean);
   if (!state.call || users.length === 0) return;
   try {
     const rung = await state.client.inviteUser(state.call.callId, users);

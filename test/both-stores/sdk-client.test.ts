@@ -61,6 +61,8 @@ async function signIn(userId: string, device?: string) {
     const i = events.findIndex((e) => e.name === name);
     return events.splice(i, 1)[0]!.data as ClientEvents[E];
   };
+  // Handlers attached after init still hear the connection come up.
+  expect(await next('onConnectionStateChanged')).toEqual({ state: 'connected' });
   return { client, events, next };
 }
 
@@ -212,6 +214,46 @@ describe('DialtoneClient', () => {
     await expect(alice.client.switchMediaType({ callId, mediaType: 'Audio' })).rejects.toMatchObject({ code: ClientErrorCode.NOT_ALLOWED });
   });
 
+  it('a page that reloads mid-call: currentCall is set when init resolves, onCallState reaches handlers attached after', async () => {
+    const alice = await signIn('alice');
+    const bob = await signIn('bob', 'laptop');
+    const { callId } = await alice.client.calls({ userIdList: ['bob'], mediaType: 'Video' });
+    await bob.next('onCallReceived');
+    await bob.client.accept(callId);
+    await alice.next('onCallBegin');
+    for (const conn of h.t.server.connections.devicesOf(h.t.sdkAppId, 'bob')) conn.socket.terminate();
+    // The reloaded page: a new client of the same device, handlers attached only after init.
+    const again = await DialtoneClient.init({
+      server: h.t.url,
+      sdkAppId: h.t.sdkAppId,
+      userId: 'bob',
+      userSig: h.t.userSig('bob'),
+      device: 'laptop',
+      WebSocket: WebSocket as unknown as WebSocketConstructor,
+    });
+    clients.push(again);
+    expect(again.currentCall).toMatchObject({ callId, status: 'Calling', callerId: 'alice' });
+    const seen: string[] = [];
+    again.on('onConnectionStateChanged', ({ state }) => seen.push(state));
+    again.on('onCallState', (e) => seen.push(`state:${e.callId}:${e.status}`));
+    await waitFor(() => seen.length === 2, 5000, 'the held events');
+    // The server answers the connection's first frame only after telling it where its calls stand.
+    expect(seen).toEqual([`state:${callId}:Calling`, 'connected']);
+  });
+
+  it('destroy() in a call hangs up first: the other side hears it at once', async () => {
+    const alice = await signIn('alice');
+    const bob = await signIn('bob');
+    const { callId } = await alice.client.calls({ userIdList: ['bob'], mediaType: 'Audio' });
+    await bob.next('onCallReceived');
+    await bob.client.accept(callId);
+    await alice.next('onCallBegin');
+    bob.client.destroy();
+    // No clock moved: not the leave grace, not the expiry.
+    expect(await alice.next('onCallEnd')).toMatchObject({ callId, reason: 'hangup', userId: 'bob' });
+    expect(await h.ended(callId)).toEqual(['Start', 'MC:bob:Accept', 'MC:bob:Hangup', 'End:NormalEnd']);
+  });
+
   it('surfaces onKickedOffline and stops', async () => {
     const first = await signIn('bob', 'phone');
     await signIn('bob', 'phone');
@@ -250,7 +292,8 @@ describe('session end', () => {
     await h.advance(61_000);
     h.t.server.gateway.sweep();
     await waitFor(() => seen.includes('disconnected'), 5000, 'disconnected');
-    expect(seen).toEqual(['expired', 'disconnected']);
+    // `connected` too: it is held until handlers could attach after init.
+    expect(seen).toEqual(['connected', 'expired', 'disconnected']);
     await expect(client.ping()).rejects.toMatchObject({ code: ClientErrorCode.NOT_CONNECTED });
   });
 });

@@ -217,3 +217,74 @@ describe('demo page', () => {
     }
   });
 });
+
+/** The id of the stream the page shows for `userId`, once it plays real frames (other than `unlike`). */
+async function playingStreamOf(page: Page, userId: string, unlike = '', timeout = 40_000): Promise<string> {
+  const id = await page.waitForFunction(
+    ([user, old]) => {
+      const v = document.querySelector<HTMLVideoElement>(`figure.remote[data-user="${user}"] video`);
+      const stream = v?.srcObject as MediaStream | null | undefined;
+      return v && stream && stream.id !== old && v.readyState >= 2 && v.videoWidth > 0 ? stream.id : undefined;
+    },
+    [userId, unlike] as const,
+    { timeout },
+  );
+  return (await id.jsonValue()) as string;
+}
+
+describe('demo page: recovery', () => {
+  it('bob reloads mid-call: his page comes back into the call, video flows both ways again, one record', async () => {
+    const alice = await signIn('alice');
+    const bob = await signIn('bob');
+    await dial(alice, 'bob');
+    await bob.waitForSelector('body[data-state=incoming]');
+    await bob.click('#accept');
+    const before = await playingStreamOf(alice, 'bob');
+    await playingStreamOf(bob, 'alice');
+
+    await bob.reload();
+    // Signed in again by itself (same tab, same device), straight back into the call.
+    await bob.waitForSelector('body[data-state=incall]', { timeout: 15_000 });
+    expect(await bob.textContent('#status')).toContain('Back in the call');
+    // Each side gets the other's video on a new connection, within seconds (about 2 s here; the
+    // deadline leaves room for a loaded machine).
+    await playingStreamOf(alice, 'bob', before, 15_000);
+    await playingStreamOf(bob, 'alice', '', 15_000);
+    await bob.screenshot({ path: `${ARTIFACTS}/bob-after-reload.png` });
+    // Past the leave grace: the reload did not end anything.
+    await h.advance(5_000);
+    const callId = (h.receiver.ofCommand('Call.CallbackAfterStartCall')[0]!.body.CallInfo as { CallId: string }).CallId;
+    expect(h.summary(callId)).toEqual(['Start', 'MC:bob:Accept']);
+
+    await alice.click('#hangup');
+    await bob.waitForSelector('body[data-state=idle]');
+    expect(await h.ended(callId)).toEqual(['Start', 'MC:bob:Accept', 'MC:alice:Hangup', 'End:NormalEnd']);
+    expect(h.receiver.ofCommand('Call.CallbackAfterEndCall')).toHaveLength(1);
+  }, 120_000);
+
+  it("bob closes his page mid-call: alice's call ends after the 3 s leave grace, not the 30 s expiry", async () => {
+    const alice = await signIn('alice');
+    const bob = await signIn('bob');
+    await dial(alice, 'bob');
+    await bob.waitForSelector('body[data-state=incoming]');
+    await bob.click('#accept');
+    await remoteVideosPlaying(alice, 1);
+    await bob.close();
+    // The close is handled asynchronously: the clock moves a second at a time until alice is idle.
+    let moved = 0;
+    for (let idle = false; !idle;) {
+      if (moved >= 10_000) throw new Error("alice's call did not end within 10 s of the clock");
+      await h.advance(1_000);
+      moved += 1_000;
+      idle = await alice.waitForSelector('body[data-state=idle]', { timeout: 1_000 }).then(
+        () => true,
+        () => false,
+      );
+    }
+    expect(moved).toBeGreaterThanOrEqual(3_000);
+    expect(moved).toBeLessThanOrEqual(5_000);
+    expect(await alice.textContent('#status')).toContain('Call ended by bob');
+    const callId = (h.receiver.ofCommand('Call.CallbackAfterStartCall')[0]!.body.CallInfo as { CallId: string }).CallId;
+    expect(await h.ended(callId)).toEqual(['Start', 'MC:bob:Accept', 'MC:bob:Hangup', 'End:NormalEnd']);
+  }, 90_000);
+});

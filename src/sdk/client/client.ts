@@ -47,6 +47,11 @@ export class DialtoneClient {
   private ended = false;
   private reconnecting = false;
   private current: CurrentCall | null = null;
+  /**
+   * Events that came before `init` resolved (the first `connected`, the `onCallState` of a call
+   * being resumed): `currentCall` has them at once, handlers get them once the app could attach.
+   */
+  private held: [ClientEventName, unknown][] | undefined = [];
 
   private constructor(
     private readonly opts: Required<Omit<InitOptions, 'WebSocket'>>,
@@ -72,6 +77,8 @@ export class DialtoneClient {
     );
     await client.connect();
     client.heartbeat = setInterval(() => client.ping().catch(() => undefined), client.opts.heartbeatIntervalMs);
+    // A macrotask runs after the continuation of `await init(…)`, where pages attach handlers.
+    setTimeout(() => client.release(), 0);
     return client;
   }
 
@@ -185,8 +192,16 @@ export class DialtoneClient {
     return this;
   }
 
-  /** Closes the connection for good; pending ops reject. */
+  /**
+   * Closes the connection for good; pending ops reject. A call this user is in is hung up first
+   * (sent, not awaited), so the others are not left waiting for the server's leave grace.
+   */
   destroy(): void {
+    const call = this.current;
+    if (call?.status === 'Calling' && !this.ended && this.ws?.readyState === OPEN) {
+      this.send({ id: this.nextId++, op: 'hangup', args: { callId: call.callId } });
+      this.current = null;
+    }
     this.end();
     this.ws?.close(1000, 'destroyed');
   }
@@ -341,6 +356,18 @@ export class DialtoneClient {
     } catch {
       // A malformed event leaves the current call as it was.
     }
+    if (this.held) this.held.push([event, data]);
+    else this.deliver(event, data);
+  }
+
+  /** Hands the events held while `init` ran to the handlers, in order; from then on they go straight. */
+  private release(): void {
+    const held = this.held ?? [];
+    this.held = undefined;
+    for (const [event, data] of held) this.deliver(event, data as never);
+  }
+
+  private deliver<E extends ClientEventName>(event: E, data: ClientEvents[E]): void {
     for (const h of this.handlers.get(event) ?? []) {
       try {
         h(data);

@@ -31,13 +31,20 @@ import { VolumeMeter } from './volume.js';
 type SignalMessage =
   | { kind: 'offer' | 'answer'; sdp: string }
   | { kind: 'ice'; candidate: RTCIceCandidateInit }
-  /** From the answering side: its media changed in a way only a new offer can carry. */
-  | { kind: 'renegotiate' };
+  /**
+   * From the answering side: its media changed in a way only a new offer can carry, or
+   * (`iceRestart`) its connection failed and needs new ICE candidates.
+   */
+  | { kind: 'renegotiate'; iceRestart?: boolean }
+  /** From a member whose page came back into the call (a reload): drop the old connection and offer afresh. */
+  | { kind: 'restart' };
 
 /** Default of {@link CallMediaOptions.volumeIntervalMs}, ms. */
 export const DEFAULT_VOLUME_INTERVAL_MS = 500;
 /** Default of {@link CallMediaOptions.networkQualityIntervalMs}, ms. */
 export const DEFAULT_NETWORK_QUALITY_INTERVAL_MS = 2000;
+/** Default of {@link CallMediaOptions.iceRestartDelayMs}, ms. */
+export const DEFAULT_ICE_RESTART_DELAY_MS = 3000;
 
 /** Options of {@link CallMedia}. */
 export interface CallMediaOptions {
@@ -56,6 +63,17 @@ export interface CallMediaOptions {
   volumeIntervalMs?: number;
   /** How often `networkQuality` events come while listened to, ms. Default 2000. */
   networkQualityIntervalMs?: number;
+  /**
+   * This device is coming back into a call it was already in (its page reloaded, or it signed in
+   * again): every member in the call is asked to drop its old connection to this user and offer
+   * a new one. Set it when resuming from `client.currentCall` after `init`. Default false.
+   */
+  rejoin?: boolean;
+  /**
+   * How long a connection may stay `disconnected` before its ICE is restarted, ms (a `failed`
+   * one restarts at once). Default 3000.
+   */
+  iceRestartDelayMs?: number;
 }
 
 /** Events of {@link CallMedia} (`media.on(name, handler)`). */
@@ -76,6 +94,12 @@ export interface CallMediaEvents {
   networkQuality: { userId: string; quality: NetworkQuality };
   /** A camera, microphone or speaker was plugged in or out: the new list. */
   devicechange: DeviceList;
+  /**
+   * The connection to a member changed state (`RTCPeerConnection.connectionState`): `connected`,
+   * or `disconnected`/`failed` while the network is away (ICE restarts by itself: a page shows
+   * "reconnecting…"), `closed` when the member left or came back on a new connection.
+   */
+  connectionState: { userId: string; state: RTCPeerConnectionState };
 }
 
 /** `HTMLMediaElement` where the browser can choose its output device. */
@@ -110,6 +134,8 @@ export class CallMedia {
   private qualityBusy = false;
   private readonly counters = new Map<string, InboundCounters>();
   private stopWatchingDevices: (() => void) | undefined;
+  /** Connections `disconnected` for now, with the timer that restarts their ICE. */
+  private readonly iceRestarts = new Map<string, ReturnType<typeof setTimeout>>();
 
   constructor(private readonly opts: CallMediaOptions) {
     this.type = opts.mediaType;
@@ -203,7 +229,17 @@ export class CallMedia {
         .off('onCallNotConnected', onEnd)
         .off('onCallMediaTypeChanged', onTypeChanged);
     });
+    if (this.opts.rejoin) {
+      const call = client.currentCall;
+      const others = call?.callId === callId ? call.members.filter((m) => m.status === 'Calling' && m.userId !== client.userId) : [];
+      for (const m of others) void this.send(m.userId, { kind: 'restart' });
+    }
     return this.localStream;
+  }
+
+  /** The state of the connection to `userId` (`RTCPeerConnection.connectionState`); undefined when there is none. */
+  connectionState(userId: string): RTCPeerConnectionState | undefined {
+    return this.peers.get(userId)?.connectionState;
   }
 
   /**
@@ -444,6 +480,12 @@ export class CallMedia {
     pc.onicecandidate = (e) => {
       if (e.candidate) void this.send(userId, { kind: 'ice', candidate: e.candidate.toJSON() });
     };
+    const conn = pc;
+    pc.onconnectionstatechange = () => {
+      if (this.peers.get(userId) !== conn) return;
+      this.events.emit('connectionState', { userId, state: conn.connectionState });
+      this.watchIce(userId, conn);
+    };
     pc.ontrack = (e) => {
       let stream = e.streams[0];
       if (!stream) {
@@ -478,7 +520,45 @@ export class CallMedia {
     else this.offerAgain.add(userId);
   }
 
+  /**
+   * ICE of a connection that failed restarts at once; of one `disconnected` (the network may come
+   * back by itself) after {@link CallMediaOptions.iceRestartDelayMs}, if it is still down then.
+   */
+  private watchIce(userId: string, pc: RTCPeerConnection): void {
+    const state = pc.connectionState;
+    if (state !== 'disconnected') {
+      clearTimeout(this.iceRestarts.get(userId));
+      this.iceRestarts.delete(userId);
+    }
+    if (state === 'failed') void this.enqueue(userId, () => this.restartIce(userId, pc));
+    else if (state === 'disconnected' && !this.iceRestarts.has(userId)) {
+      const timer = setTimeout(() => {
+        this.iceRestarts.delete(userId);
+        if (this.peers.get(userId) === pc && pc.connectionState === 'disconnected')
+          void this.enqueue(userId, () => this.restartIce(userId, pc));
+      }, this.opts.iceRestartDelayMs ?? DEFAULT_ICE_RESTART_DELAY_MS);
+      this.iceRestarts.set(userId, timer);
+    }
+  }
+
+  /** New ICE candidates for a connection: the side that offers restarts; the other asks it to. */
+  private async restartIce(userId: string, pc: RTCPeerConnection): Promise<void> {
+    if (this.stopped || this.peers.get(userId) !== pc) return;
+    if (!this.offerer.has(userId)) {
+      await this.send(userId, { kind: 'renegotiate', iceRestart: true });
+      return;
+    }
+    pc.restartIce();
+    await this.offerWhenStable(userId);
+  }
+
   private async onSignal(from: string, msg: SignalMessage): Promise<void> {
+    if (msg.kind === 'restart') {
+      // The member's page is new: its old connection is dead. This side offers the new one.
+      this.close(from);
+      if (!this.stopped) await this.offerTo(from);
+      return;
+    }
     const pc = this.peer(from);
     if (msg.kind === 'offer') {
       await pc.setRemoteDescription({ type: 'offer', sdp: msg.sdp });
@@ -489,7 +569,9 @@ export class CallMedia {
       await pc.setRemoteDescription({ type: 'answer', sdp: msg.sdp });
       if (this.offerAgain.delete(from)) await this.offerTo(from);
     } else if (msg.kind === 'renegotiate') {
-      if (this.offerer.has(from)) await this.offerWhenStable(from);
+      if (!this.offerer.has(from)) return;
+      if (msg.iceRestart) pc.restartIce();
+      await this.offerWhenStable(from);
     } else if (msg.kind === 'ice') {
       await pc.addIceCandidate(msg.candidate).catch(() => undefined);
     }
@@ -523,7 +605,11 @@ export class CallMedia {
   }
 
   private close(userId: string): void {
-    this.peers.get(userId)?.close();
+    clearTimeout(this.iceRestarts.get(userId));
+    this.iceRestarts.delete(userId);
+    const pc = this.peers.get(userId);
+    if (pc) this.events.emit('connectionState', { userId, state: 'closed' });
+    pc?.close();
     this.peers.delete(userId);
     this.offerer.delete(userId);
     this.offerAgain.delete(userId);

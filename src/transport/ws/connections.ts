@@ -24,6 +24,12 @@ export interface ClientConnection {
   budget: FrameBudget;
   /** Set when a newer login of the same device took its place. */
   replaced?: boolean;
+  /**
+   * Pending while the server tells this new connection where its user's calls stand
+   * (`onCallState`, `onCallReceived`); its frames wait, so the reply to its first one follows
+   * those events (the SDK's `init` resolves on it with `currentCall` set, SPEC §4).
+   */
+  resuming?: Promise<void> | undefined;
 }
 
 /** The devices each user has connected, per app. */

@@ -248,9 +248,15 @@ export class Gateway {
     ws.on('ping', seen);
     ws.on('pong', seen);
     ws.on('close', (code) => this.onClose(conn, code));
-    this.deps.presence.connected({ ...actorOf(conn), deviceId: conn.deviceId }).catch((err: unknown) => {
+    const resuming = this.deps.presence.connected({ ...actorOf(conn), deviceId: conn.deviceId }).catch((err: unknown) => {
       this.deps.log.error({ err, userId: conn.userId }, 'could not resume calls of a connecting user');
     });
+    // The step's events go out a turn after it (StepRunner.publish): one more turn, and they are out.
+    conn.resuming = resuming
+      .then(() => new Promise<void>((resolve) => setImmediate(resolve)))
+      .then(() => {
+        conn.resuming = undefined;
+      });
   }
 
   /** `code`: the WebSocket close code; 1000/1001 is the page itself closing (a reload, a closed tab), which starts the leave grace. */
@@ -309,6 +315,7 @@ export class Gateway {
   }
 
   private async onFrame(conn: ClientConnection, data: RawData, isBinary: boolean): Promise<void> {
+    if (conn.resuming) await conn.resuming;
     const reply = (id: unknown, body: Record<string, unknown>) => sendFrame(conn.socket, JSON.stringify({ id, ...body }));
     const refuse = (id: unknown, err: DialtoneError) => reply(id, { ok: false, code: err.code, message: err.message });
     if (!conn.budget.take(this.deps.clock.now())) {
