@@ -115,7 +115,9 @@ const SUBCOMMANDS = [
   ['trigger'],
 ];
 
-describe('dialtone CLI', () => {
+// Each test runs several CLI processes one after another (a Node start each, about a second, more
+// on a loaded machine): the default 20 s is too tight for a CI machine that runs browsers beside it.
+describe('dialtone CLI', { timeout: 60_000 }, () => {
   it(
     'gives every command --help with examples, and --json on every server command',
     async () => {

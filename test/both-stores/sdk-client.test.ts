@@ -3,6 +3,7 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import WebSocket from 'ws';
 import {
   ClientErrorCode,
+  ClientEvent,
   DialtoneClient,
   DialtoneClientError,
   type ClientEventName,
@@ -142,7 +143,7 @@ describe('DialtoneClient', () => {
     await alice.next('onCallBegin');
     // Cut bob's connection from the server side, as a network loss would.
     for (const conn of h.t.server.connections.devicesOf(h.t.sdkAppId, 'bob')) conn.socket.terminate();
-    expect(await bob.next('onConnectionStateChanged')).toEqual({ state: 'reconnecting' });
+    expect(await bob.next('onConnectionStateChanged')).toEqual({ state: 'reconnecting', reason: 'connectionLost' });
     expect(await bob.next('onConnectionStateChanged')).toEqual({ state: 'connected' });
     expect(await bob.next('onCallState')).toMatchObject({ callId, status: 'Calling' });
     await h.advance(31_000);
@@ -258,8 +259,94 @@ describe('DialtoneClient', () => {
     const first = await signIn('bob', 'phone');
     await signIn('bob', 'phone');
     await first.next('onKickedOffline');
-    expect(await first.next('onConnectionStateChanged')).toEqual({ state: 'disconnected' });
+    expect(await first.next('onConnectionStateChanged')).toEqual({ state: 'disconnected', reason: 'kicked' });
     await expect(first.client.ping()).rejects.toMatchObject({ code: ClientErrorCode.NOT_CONNECTED });
+  });
+
+  it('renewUserSig: a new UserSig takes over the connection; the call goes on past the old one', async () => {
+    const { makeUserSig } = await import('../../src/auth/usersig.js');
+    const sig = (expireSeconds: number) =>
+      makeUserSig({
+        sdkAppId: h.t.sdkAppId,
+        secretKey: h.t.secretKey,
+        userId: 'bob',
+        expireSeconds,
+        time: Math.floor(h.clock.now() / 1000),
+      });
+    const alice = await signIn('alice');
+    const bob = await DialtoneClient.init({
+      server: h.t.url,
+      sdkAppId: h.t.sdkAppId,
+      userId: 'bob',
+      userSig: sig(60),
+      WebSocket: WebSocket as unknown as WebSocketConstructor,
+    });
+    clients.push(bob);
+    const states: string[] = [];
+    bob.on(ClientEvent.onConnectionStateChanged, ({ state, reason }) => states.push(reason ? `${state}:${reason}` : state));
+    bob.on(ClientEvent.onUserSigExpired, () => states.push('expired'));
+    const ringing = new Promise((resolve) => bob.once(ClientEvent.onCallReceived, resolve));
+    const { callId } = await alice.client.calls({ userIdList: ['bob'], mediaType: 'Audio' });
+    await ringing;
+    await bob.accept(callId);
+    await alice.next('onCallBegin');
+    // A refused UserSig changes nothing.
+    await expect(bob.renewUserSig('not a usersig')).rejects.toBeInstanceOf(DialtoneClientError);
+    await bob.ping();
+    await bob.renewUserSig(sig(3600));
+    await h.advance(61_000);
+    // Both show life at the new time (the sweep drops silent sockets too), then the sweep runs.
+    await Promise.all([bob.ping(), alice.client.ping()]);
+    h.t.server.gateway.sweep();
+    await bob.ping();
+    expect(states).not.toContain('expired');
+    expect(states.filter((s) => s.startsWith('disconnected'))).toEqual([]);
+    expect(bob.currentCall).toMatchObject({ callId, status: 'Calling' });
+    await bob.hangup(callId);
+    expect(await alice.next('onCallEnd')).toMatchObject({ callId, reason: 'hangup', userId: 'bob' });
+  });
+
+  it('a second accept of the same call while the first is on its way is refused locally', async () => {
+    const alice = await signIn('alice');
+    const bob = await signIn('bob');
+    const { callId } = await alice.client.calls({ userIdList: ['bob'], mediaType: 'Audio' });
+    await bob.next('onCallReceived');
+    const [first, second] = await Promise.allSettled([bob.client.accept(callId), bob.client.accept(callId)]);
+    expect(first.status).toBe('fulfilled');
+    expect(second).toMatchObject({ status: 'rejected', reason: { code: ClientErrorCode.NOT_ALLOWED } });
+    expect(await h.callbacks(callId, 2)).toEqual(['Start', 'MC:bob:Accept']);
+  });
+
+  it('once, event-name constants, and a throwing handler reported as the error event without stopping the others', async () => {
+    const alice = await signIn('alice');
+    const bob = await signIn('bob');
+    const seen: string[] = [];
+    const errors: ClientEvents['error'][] = [];
+    const boom = new Error('boom');
+    bob.client.once(ClientEvent.onCallReceived, () => seen.push('once'));
+    bob.client.on(ClientEvent.onCallReceived, () => {
+      throw boom;
+    });
+    bob.client.on(ClientEvent.onCallReceived, () => seen.push('after the throw'));
+    bob.client.on(ClientEvent.error, (e) => errors.push(e));
+    const quiet = console.error;
+    console.error = () => undefined;
+    try {
+      for (let i = 0; i < 2; i++) {
+        const { callId } = await alice.client.calls({ userIdList: ['bob'], mediaType: 'Audio' });
+        await bob.next('onCallReceived');
+        await alice.client.hangup(callId);
+        await bob.next('onCallNotConnected');
+      }
+    } finally {
+      console.error = quiet;
+    }
+    expect(seen).toEqual(['once', 'after the throw', 'after the throw']);
+    expect(errors).toEqual([
+      { event: 'onCallReceived', error: boom },
+      { event: 'onCallReceived', error: boom },
+    ]);
+    expect(Object.keys(ClientEvent)).toEqual(Object.values(ClientEvent));
   });
 });
 

@@ -20,6 +20,7 @@ import {
   type CurrentCall,
   type MediaStateParams,
   type SwitchMediaTypeParams,
+  type DisconnectReason,
 } from './types.js';
 import { afterEvent, started, withMediaState } from './current-call.js';
 
@@ -36,6 +37,12 @@ const CLOSE_AUTH_FAILED = 4001;
 const CLOSE_KICKED = 4002;
 const CLOSE_USERSIG_EXPIRED = 4003;
 const CLOSE_TOO_MANY_DEVICES = 4004;
+/** Close codes after which the session is over, and why. */
+const CLOSE_REASONS: Record<number, DisconnectReason> = {
+  [CLOSE_KICKED]: 'kicked',
+  [CLOSE_USERSIG_EXPIRED]: 'userSigExpired',
+  [CLOSE_AUTH_FAILED]: 'authFailed',
+};
 
 /** A signed-in user's connection to Dialtone. */
 export class DialtoneClient {
@@ -52,6 +59,8 @@ export class DialtoneClient {
    * being resumed): `currentCall` has them at once, handlers get them once the app could attach.
    */
   private held: [ClientEventName, unknown][] | undefined = [];
+  /** Calls an `accept` is on its way for. */
+  private readonly accepting = new Set<string>();
 
   private constructor(
     private readonly opts: Required<Omit<InitOptions, 'WebSocket'>>,
@@ -104,9 +113,18 @@ export class DialtoneClient {
     return answer;
   }
 
-  /** Accepts a call ringing for this user. */
+  /**
+   * Accepts a call ringing for this user. A second `accept` of the same call while the first is
+   * on its way is refused here (`-1203`), so a double click opens nothing twice.
+   */
   async accept(callId: string): Promise<void> {
-    await this.request('accept', { callId });
+    if (this.accepting.has(callId)) throw new DialtoneClientError(ClientErrorCode.NOT_ALLOWED, 'accept: already accepting this call');
+    this.accepting.add(callId);
+    try {
+      await this.request('accept', { callId });
+    } finally {
+      this.accepting.delete(callId);
+    }
   }
 
   /** Rejects a call ringing for this user. */
@@ -178,12 +196,44 @@ export class DialtoneClient {
     await this.request('ping', {});
   }
 
+  /**
+   * Signs in again with a new UserSig before the current one runs out (`onUserSigExpired` would
+   * end the session): a new connection of this device takes over from the old one, and calls go
+   * on. Resolves once it is signed in; rejects with the server's code (e.g. `70001`) when the new
+   * UserSig is refused, the old connection then still in use.
+   */
+  async renewUserSig(userSig: string): Promise<void> {
+    if (this.ended) throw new DialtoneClientError(ClientErrorCode.NOT_CONNECTED, 'the client is closed');
+    const previousSig = this.opts.userSig;
+    const old = this.ws;
+    // The server closes the old connection (a newer login of this device): not a loss to react to.
+    if (old) old.onclose = old.onmessage = () => undefined;
+    this.opts.userSig = userSig;
+    try {
+      await this.connect();
+    } catch (err) {
+      this.opts.userSig = previousSig;
+      this.ws = old;
+      if (old) this.listen(old);
+      throw err;
+    }
+  }
+
   /** Subscribes to an event. */
   on<E extends ClientEventName>(event: E, handler: Handler<E>): this {
     let set = this.handlers.get(event);
     if (!set) this.handlers.set(event, (set = new Set()));
     set.add(handler as Handler<ClientEventName>);
     return this;
+  }
+
+  /** Subscribes to the next `event` only. */
+  once<E extends ClientEventName>(event: E, handler: Handler<E>): this {
+    const wrapper: Handler<E> = (data) => {
+      this.off(event, wrapper);
+      handler(data);
+    };
+    return this.on(event, wrapper);
   }
 
   /** Unsubscribes from an event. */
@@ -271,6 +321,15 @@ export class DialtoneClient {
     });
   }
 
+  /** Handles an open, signed-in socket's frames and close (what `connect` does once it settled). */
+  private listen(ws: WebSocketLike): void {
+    ws.onmessage = (ev) => {
+      const frame = parseFrame(ev.data);
+      if (frame) this.onFrame(frame);
+    };
+    ws.onclose = (ev) => this.onClose(ev.code);
+  }
+
   private onFrame(frame: Record<string, unknown>): void {
     if (typeof frame.event === 'string') {
       this.emit(frame.event as ClientEventName, frame.data as never);
@@ -288,9 +347,10 @@ export class DialtoneClient {
 
   private onClose(code: number): void {
     this.failPending(new DialtoneClientError(ClientErrorCode.SEND_FAILED, 'connection lost'));
-    if (this.ended || code === CLOSE_KICKED || code === CLOSE_USERSIG_EXPIRED || code === CLOSE_AUTH_FAILED) {
+    const reason = CLOSE_REASONS[code] ?? (this.ended ? 'destroyed' : undefined);
+    if (reason) {
       this.end();
-      this.emit('onConnectionStateChanged', { state: 'disconnected' });
+      this.emit('onConnectionStateChanged', { state: 'disconnected', reason });
       return;
     }
     void this.reconnect();
@@ -300,9 +360,10 @@ export class DialtoneClient {
   private async reconnect(): Promise<void> {
     if (this.reconnecting) return;
     this.reconnecting = true;
-    this.emit('onConnectionStateChanged', { state: 'reconnecting' });
+    this.emit('onConnectionStateChanged', { state: 'reconnecting', reason: 'connectionLost' });
     const deadline = Date.now() + this.opts.reconnectWindowMs;
     let delay = 250;
+    let reason: DisconnectReason = 'reconnectFailed';
     while (!this.ended && Date.now() < deadline) {
       await new Promise((r) => setTimeout(r, delay));
       delay = Math.min(delay * 2, 4_000);
@@ -311,13 +372,16 @@ export class DialtoneClient {
         this.reconnecting = false;
         return;
       } catch (err) {
-        if (err instanceof DialtoneClientError && err.code !== ClientErrorCode.SEND_FAILED) break;
+        if (err instanceof DialtoneClientError && err.code !== ClientErrorCode.SEND_FAILED) {
+          reason = 'authFailed';
+          break;
+        }
       }
     }
     this.reconnecting = false;
     if (!this.ended) {
       this.end();
-      this.emit('onConnectionStateChanged', { state: 'disconnected' });
+      this.emit('onConnectionStateChanged', { state: 'disconnected', reason });
     }
   }
 
@@ -368,11 +432,13 @@ export class DialtoneClient {
   }
 
   private deliver<E extends ClientEventName>(event: E, data: ClientEvents[E]): void {
-    for (const h of this.handlers.get(event) ?? []) {
+    for (const h of [...(this.handlers.get(event) ?? [])]) {
       try {
         h(data);
-      } catch {
-        // A throwing handler must not break the client.
+      } catch (error) {
+        // A throwing handler must not break the client or the other handlers, nor go unseen.
+        console.error(`Dialtone: a handler of ${event} threw`, error);
+        if (event !== 'error') this.deliver('error', { event, error });
       }
     }
   }

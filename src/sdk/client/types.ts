@@ -87,12 +87,48 @@ export interface ClientEvents {
   onCallMediaTypeChanged: { callId: string; oldMediaType: MediaType; newMediaType: MediaType };
   onKickedOffline: Record<string, never>;
   onUserSigExpired: Record<string, never>;
-  /** SDK-local: the connection's state changed. */
-  onConnectionStateChanged: { state: 'connected' | 'reconnecting' | 'disconnected' };
+  /**
+   * SDK-local: the connection's state changed. `reason` says why it is `reconnecting` or
+   * `disconnected` ({@link DisconnectReason}).
+   */
+  onConnectionStateChanged: { state: 'connected' | 'reconnecting' | 'disconnected'; reason?: DisconnectReason };
+  /** SDK-local: a handler of `event` threw `error` (also printed with `console.error`); the other handlers still ran. */
+  error: { event: ClientEventName; error: unknown };
 }
+
+/**
+ * Why the connection went away: the network (`connectionLost`, then `reconnectFailed` when the
+ * reconnect window ran out), this client (`destroyed`), a newer sign-in of the same device
+ * (`kicked`), the UserSig running out (`userSigExpired`), or a refused sign-in on reconnection
+ * (`authFailed`).
+ */
+export type DisconnectReason = 'connectionLost' | 'reconnectFailed' | 'destroyed' | 'kicked' | 'userSigExpired' | 'authFailed';
 
 /** A client event name. */
 export type ClientEventName = keyof ClientEvents;
+
+/** Every client event name, as constants (`client.on(ClientEvent.onCallReceived, …)`). */
+export const ClientEvent = {
+  onCallReceived: 'onCallReceived',
+  onCallBegin: 'onCallBegin',
+  onCallEnd: 'onCallEnd',
+  onCallNotConnected: 'onCallNotConnected',
+  onUserReject: 'onUserReject',
+  onUserNoResponse: 'onUserNoResponse',
+  onUserLineBusy: 'onUserLineBusy',
+  onUserInviting: 'onUserInviting',
+  onUserJoin: 'onUserJoin',
+  onUserLeave: 'onUserLeave',
+  onSignal: 'onSignal',
+  onCallState: 'onCallState',
+  onUserVideoAvailable: 'onUserVideoAvailable',
+  onUserAudioAvailable: 'onUserAudioAvailable',
+  onCallMediaTypeChanged: 'onCallMediaTypeChanged',
+  onKickedOffline: 'onKickedOffline',
+  onUserSigExpired: 'onUserSigExpired',
+  onConnectionStateChanged: 'onConnectionStateChanged',
+  error: 'error',
+} as const satisfies { [E in ClientEventName]: E };
 
 /** Error codes the client may reject with (SPEC §1, §4, and the SDK's own). */
 export const ClientErrorCode = {
