@@ -67,6 +67,8 @@ export class FakeClient implements EngineClient {
   readonly replies: Record<string, Reply> = {};
   private readonly handlers = new Map<string, Set<(d: unknown) => void>>();
   destroyed = false;
+  /** What the server said on sign-in about a call this user is in (set before `login`). */
+  currentCall: EngineClient['currentCall'] = null;
   setMediaState?: EngineClient['setMediaState'];
   switchMediaType?: EngineClient['switchMediaType'];
 

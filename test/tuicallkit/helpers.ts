@@ -77,6 +77,8 @@ export interface TuiCallKit {
    * runs in the page before its own scripts (to observe what the page cannot show).
    */
   signIn(userId: string, initScript?: () => void): Promise<Page>;
+  /** Loads the example again in `page` (as a reload does) and signs in as `userId`. */
+  reloadAndSignIn(page: Page, userId: string): Promise<void>;
 }
 
 /** Registers the hooks of a browser test file (browser and site per file, server per test). */
@@ -106,6 +108,16 @@ export function useTuiCallKit(): TuiCallKit {
     await h.close();
   }, 60_000);
 
+  /** Signs in with the example's sign-in box against the current test's server. */
+  async function fillSignIn(page: Page, userId: string): Promise<void> {
+    await page.fill('#server', h.t.url);
+    await page.fill('#sdkappid', String(h.t.sdkAppId));
+    await page.fill('#userid', userId);
+    await page.fill('#usersig', h.t.userSig(userId));
+    await page.click('#signin button[type=submit]');
+    await page.waitForSelector('#me');
+  }
+
   return {
     get h() {
       return h;
@@ -117,13 +129,12 @@ export function useTuiCallKit(): TuiCallKit {
       const page = await context.newPage();
       page.on('pageerror', (err) => console.error(`[${userId}] page error: ${err.message}`));
       await page.goto(siteUrl);
-      await page.fill('#server', h.t.url);
-      await page.fill('#sdkappid', String(h.t.sdkAppId));
-      await page.fill('#userid', userId);
-      await page.fill('#usersig', h.t.userSig(userId));
-      await page.click('#signin button[type=submit]');
-      await page.waitForSelector('#me');
+      await fillSignIn(page, userId);
       return page;
+    },
+    async reloadAndSignIn(page: Page, userId: string): Promise<void> {
+      await page.reload();
+      await fillSignIn(page, userId);
     },
   };
 }

@@ -30,6 +30,9 @@ export function fromDialtoneClient(client: DialtoneClient): EngineClient {
     get userId() {
       return client.userId;
     },
+    get currentCall() {
+      return client.currentCall as EngineClient['currentCall'];
+    },
     calls: (p) => client.calls(p),
     accept: (id) => client.accept(id),
     reject: (id) => client.reject(id),
@@ -113,6 +116,7 @@ export function browserPlatform(): EnginePlatform {
         mediaType: p.mediaType,
         localStream: p.localStream as unknown as MediaStream,
         ...(p.iceServers ? { iceServers: p.iceServers } : {}),
+        ...(p.rejoin ? { rejoin: true } : {}),
         onRemoteStream: (userId, stream) => p.onRemoteStream(userId, stream as unknown as StreamLike),
         onRemoteGone: (userId) => p.onRemoteGone(userId),
       });

@@ -708,6 +708,58 @@ describe('joining', () => {
   });
 });
 
+describe('a page that came back into its call (reload)', () => {
+  /** bob's page signs in while he is in a connected call with alice. */
+  async function reloaded() {
+    const client = new FakeClient('bob');
+    client.currentCall = {
+      callId: 'c7',
+      callerId: 'alice',
+      mediaType: 'Video',
+      info,
+      status: 'Calling',
+      members: [
+        { userId: 'alice', status: 'Calling', camera: false },
+        { userId: 'bob', status: 'Calling' },
+      ],
+      startTime: 1,
+      acceptTime: 2,
+    };
+    const platform = new FakePlatform(client);
+    const engine = new TUICallEngine({ SDKAppID: 1 }, platform);
+    const seen = record(engine, ALL);
+    await engine.login({ userID: 'bob', userSig: 'sig' });
+    await until(() => seen.some(([n]) => n === E.ON_CALL_RECEIVED), 'the call ringing again');
+    return { client, platform, engine, seen };
+  }
+
+  it('rings again (the UI enters a call only by answering); accept rejoins without accepting on the server', async () => {
+    const { client, platform, engine, seen } = await reloaded();
+    expect(seen.find(([n]) => n === E.ON_CALL_RECEIVED)![1]).toMatchObject({
+      callId: 'c7',
+      callerId: 'alice',
+      calleeIdList: ['bob'],
+      callMediaType: 2,
+    });
+    seen.length = 0;
+    await engine.accept();
+    expect(client.argsOf('accept')).toEqual([]);
+    expect(platform.media.params).toMatchObject({ callId: 'c7', mediaType: 'Video', rejoin: true });
+    expect(seen.map(([n]) => n)).toEqual([E.ON_CALL_BEGIN, E.USER_ENTER, E.USER_ACCEPT]);
+    // alice's camera was off: her video stays unavailable when her media arrives.
+    platform.media.params.onRemoteStream('alice', new FakeStream([new FakeTrack('audio'), new FakeTrack('video')]));
+    expect(seen).toContainEqual([E.USER_AUDIO_AVAILABLE, { userID: 'alice', isAudioAvailable: true }]);
+    expect(seen.filter(([n]) => n === E.USER_VIDEO_AVAILABLE)).toEqual([]);
+  });
+
+  it('declining it leaves the call (hangup, not reject)', async () => {
+    const { client, engine } = await reloaded();
+    await engine.reject();
+    expect(client.argsOf('hangup')).toEqual(['c7']);
+    expect(client.argsOf('reject')).toEqual([]);
+  });
+});
+
 describe('session events', () => {
   it('onKickedOffline is KICKED_OUT and ends the session and the call', async () => {
     const { client, platform, engine, seen } = await connected();

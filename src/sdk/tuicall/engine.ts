@@ -12,7 +12,7 @@
  * `USER_VIDEO_AVAILABLE` with `isVideoAvailable: true` is what makes the UI call
  * `startRemoteView`; errors carry a string `message`.
  */
-import type { MediaType } from '../client/types.js';
+import type { CallInfo, MediaType } from '../client/types.js';
 import { TUICallErrorEventCode, TUIErrorCode, VIDEO_ENCODER_MAP } from './constants.js';
 import { TUICallEvent } from './events.js';
 import {
@@ -152,6 +152,12 @@ interface Call {
   sent: { camera?: boolean; microphone?: boolean };
   /** This side hung up or rejected: media is gone, only the server's closing event is awaited. */
   closing: boolean;
+  /**
+   * A call this user was already in when this page signed in (it reloaded): it rings here again,
+   * as the UI can only enter a call by answering it; `accept` rejoins it, `reject` hangs up.
+   * The members who were in it then.
+   */
+  resumed?: string[] | undefined;
 }
 
 /** One reading of a measure, collected until the media's back-to-back events of it are in. */
@@ -277,9 +283,51 @@ export class TUICallEngine {
       };
       this.subscribe(client);
       this.emit(TUICallEvent.SDK_READY, {});
+      this.offerResume(client);
     } catch (err) {
       throw this.fail(err, 'login');
     }
+  }
+
+  /**
+   * This page signed in while its user is in a call (a reload): the call rings here again (the UI
+   * enters a call only by answering it), from the caller, or for the caller from the others.
+   */
+  private offerResume(client: EngineClient): void {
+    const state = client.currentCall;
+    if (!state || state.status !== 'Calling' || this.current) return;
+    const self = client.userId;
+    const others = state.members.map((m) => m.userId).filter((u) => u !== self);
+    const from = state.callerId !== self ? state.callerId : others[0];
+    if (from === undefined) return;
+    const call = this.newCall({
+      callId: state.callId,
+      role: 'callee',
+      status: 'ringing',
+      mediaType: state.mediaType,
+      callerId: from,
+      roomId: state.info.roomId,
+      roomIdType: state.info.roomIdType,
+      chatGroupId: state.info.chatGroupId ?? '',
+    });
+    call.resumed = state.members.filter((m) => m.status === 'Calling' && m.userId !== self).map((m) => m.userId);
+    for (const u of others) this.remote(call, u);
+    this.memberStates(call, state.members);
+    this.current = call;
+    this.remember(call);
+    const payload = mapCallReceived({
+      callId: state.callId,
+      callerId: from,
+      calleeIdList: [self, ...others.filter((u) => u !== from)],
+      mediaType: state.mediaType,
+      info: state.info,
+    });
+    // After SDK_READY's listeners (the UI sets up its user there) have run.
+    setTimeout(() => {
+      if (this.current !== call || call.closing) return;
+      this.emit(TUICallEvent.ON_CALL_RECEIVED, payload);
+      this.emit(TUICallEvent.INVITED, payload);
+    }, 0);
   }
 
   /** Alias of {@link login}. */
@@ -359,6 +407,10 @@ export class TUICallEngine {
       }
       // Media first: the caller's offer follows the accept at once and must find it ready.
       await this.startMedia(call, local);
+      if (call.resumed) {
+        this.rejoined(call);
+        return ok({ callId: call.callId });
+      }
       try {
         await client.accept(call.callId);
       } catch (err) {
@@ -372,14 +424,14 @@ export class TUICallEngine {
     }
   }
 
-  /** Declines the ringing call. */
+  /** Declines the ringing call (a call this page came back to: leaves it). */
   async reject(): Promise<Record<string, unknown>> {
     try {
       const client = this.signedIn();
       const call = this.activeCall();
       if (!call) return ok();
       this.close(call);
-      await client.reject(call.callId);
+      await (call.resumed ? client.hangup(call.callId) : client.reject(call.callId));
       return ok({ callId: call.callId });
     } catch (err) {
       throw this.fail(err, 'reject');
@@ -397,7 +449,7 @@ export class TUICallEngine {
       const call = this.activeCall();
       if (!call) return [];
       this.close(call);
-      await (call.status === 'ringing' ? client.reject(call.callId) : client.hangup(call.callId));
+      await (call.status === 'ringing' && !call.resumed ? client.reject(call.callId) : client.hangup(call.callId));
       return [ok({ callId: call.callId })];
     } catch (err) {
       throw this.fail(err, 'hangup');
@@ -868,11 +920,29 @@ export class TUICallEngine {
     this.knownCalls.set(`room:${call.roomId}`, call.callId);
   }
 
+  /** The call this page came back to is answered: it is connected again, with everyone in it. */
+  private rejoined(call: Call): void {
+    const inCall = call.resumed ?? [];
+    call.status = 'connected';
+    call.resumed = undefined;
+    this.emit(
+      TUICallEvent.ON_CALL_BEGIN,
+      mapCallBegin({ callId: call.callId, mediaType: call.mediaType, info: this.infoOf(call) }, call.role),
+    );
+    for (const u of inCall) this.enter(call, u);
+    for (const r of call.remotes.values()) this.recompute(call, r);
+  }
+
+  private infoOf(call: Call): CallInfo {
+    return { roomId: call.roomId, roomIdType: call.roomIdType, userData: '', chatGroupId: call.chatGroupId, timeout: 0 };
+  }
+
   private async startMedia(call: Call, local: StreamLike): Promise<void> {
     const media = this.platform.createCallMedia(this.client!, {
       callId: call.callId,
       mediaType: call.mediaType,
       localStream: local,
+      ...(call.resumed ? { rejoin: true } : {}),
       ...(settings.iceServers ? { iceServers: settings.iceServers } : {}),
       onRemoteStream: (userId, stream) => this.onRemoteStream(call, userId, stream),
       onRemoteGone: (userId) => this.onRemoteGone(call, userId),

@@ -55,6 +55,11 @@ export interface EngineClient {
   join(callId: string): Promise<void>;
   /** The sender's own camera/microphone on or off (SPEC §4); absent on a client without it. */
   setMediaState?: ((params: { callId: string; camera?: boolean; microphone?: boolean }) => Promise<void>) | undefined;
+  /**
+   * The call this user is in as the server said on sign-in (SPEC §4 `onCallState`), set when the
+   * connection came up; absent on a client without it.
+   */
+  readonly currentCall?: EngineClientEvents['onCallState'] | null | undefined;
   /** Switches a connected 1-to-1 call's media type (SPEC §4); absent on a client without it. */
   switchMediaType?: ((params: { callId: string; mediaType: MediaType }) => Promise<void>) | undefined;
   on<E extends EngineClientEventName>(event: E, handler: (data: EngineClientEvents[E]) => void): unknown;
@@ -116,6 +121,8 @@ export interface CallMediaParams {
   mediaType: MediaType;
   localStream: StreamLike;
   iceServers?: RTCIceServer[];
+  /** This device comes back into a call it was in: the members connect to it afresh (`CallMedia` `rejoin`). */
+  rejoin?: boolean;
   onRemoteStream(userId: string, stream: StreamLike): void;
   onRemoteGone(userId: string): void;
 }
