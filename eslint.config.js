@@ -26,7 +26,7 @@ function layer(name, files, options) {
 }
 
 export default defineConfig(
-  globalIgnores(['dist/', 'examples/*/dist/', 'coverage/', 'data/', 'bench/tmp/', 'test-results/', 'public/']),
+  globalIgnores(['dist/', 'packages/*/dist/', 'examples/*/dist/', 'coverage/', 'data/', 'bench/tmp/', 'test-results/', 'public/']),
   js.configs.recommended,
   tseslint.configs.recommended,
   { languageOptions: { globals: { ...globals.node } } },

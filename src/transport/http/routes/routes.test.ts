@@ -3,7 +3,7 @@
  * metrics behind a token, the SDK bundle, and the envelope answers of the error and 404 handlers.
  */
 import type { FastifyInstance } from 'fastify';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
@@ -57,12 +57,13 @@ describe('HTTP routes', () => {
 
   it('serves the SDK bundle, read on each request, and a 404 saying how to build it when missing', async () => {
     dir = mkdtempSync(join(tmpdir(), 'dialtone-sdk-'));
+    mkdirSync(join(dir, 'dist'));
     const h = server();
     registerSdkBundles(h, pathToFileURL(`${dir}/`));
     const missing = await h.inject({ method: 'GET', url: '/sdk/dialtone-client.js' });
     expect(missing.statusCode).toBe(404);
     expect(missing.body).toContain('npm run build');
-    writeFileSync(join(dir, 'dialtone-client.js'), 'export {};');
+    writeFileSync(join(dir, 'dist', 'dialtone-client.js'), 'export {};');
     const res = await h.inject({ method: 'GET', url: '/sdk/dialtone-client.js' });
     expect(res.statusCode).toBe(200);
     expect(res.headers['content-type']).toBe('text/javascript; charset=utf-8');
@@ -72,15 +73,16 @@ describe('HTTP routes', () => {
 
   it('serves the TUICallEngine stand-in and the chat stub beside it, each its own file, and nothing else from the folder', async () => {
     dir = mkdtempSync(join(tmpdir(), 'dialtone-sdk-'));
+    mkdirSync(join(dir, 'dist'));
     const h = server();
     registerSdkBundles(h, pathToFileURL(`${dir}/`));
     for (const file of ['tuicall-engine.js', 'tuicall-chat-stub.js']) {
       const missing = await h.inject({ method: 'GET', url: `/sdk/${file}` });
       expect(missing.statusCode).toBe(404);
       expect(missing.body).toContain(file);
-      writeFileSync(join(dir, file), `export const name = '${file}';`);
+      writeFileSync(join(dir, 'dist', file), `export const name = '${file}';`);
     }
-    writeFileSync(join(dir, 'secret.js'), 'nope');
+    writeFileSync(join(dir, 'dist', 'secret.js'), 'nope');
     const engine = await h.inject({ method: 'GET', url: '/sdk/tuicall-engine.js' });
     expect(engine.statusCode).toBe(200);
     expect(engine.headers['content-type']).toBe('text/javascript; charset=utf-8');

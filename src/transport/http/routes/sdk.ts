@@ -1,19 +1,21 @@
 /**
- * `GET /sdk/<name>.js`: the browser builds of the client SDK (`dialtone-client.js`) and of the
- * stand-ins for Tencent's call UI (`tuicall-engine.js`, `tuicall-chat-stub.js`, SPEC §8).
+ * `GET /sdk/<name>.js`: the browser builds of the client SDK package, `@dialtone/client`
+ * (`dialtone-client.js`, and the stand-ins for Tencent's call UI `tuicall-engine.js` and
+ * `tuicall-chat-stub.js`, SPEC §8), from its build (`packages/client/dist/`).
  */
 import type { FastifyInstance } from 'fastify';
 import { existsSync, readFileSync } from 'node:fs';
 
-/** The bundles `npm run build` makes in `dist/sdk/`, each served at `/sdk/<file>`. */
+/** The browser modules `npm run build` makes in the package's `dist/`, each served at `/sdk/<file>`. */
 export const SDK_BUNDLES = ['dialtone-client.js', 'tuicall-engine.js', 'tuicall-chat-stub.js'] as const;
 
 /**
- * Adds the SDK routes, serving each of {@link SDK_BUNDLES} from the folder `dir` (made by
- * `npm run build`). Files are read on each request, so a rebuild is served without a restart; a
- * missing file is a 404 saying so.
+ * Adds the SDK routes, serving each of {@link SDK_BUNDLES} from the build of the client SDK
+ * package in the folder `pkg` (`packages/client/`, with a trailing slash). Files are read on each
+ * request, so a rebuild is served without a restart; a missing file is a 404 saying so.
  */
-export function registerSdkBundles(http: FastifyInstance, dir: URL): void {
+export function registerSdkBundles(http: FastifyInstance, pkg: URL): void {
+  const dir = new URL('dist/', pkg);
   for (const file of SDK_BUNDLES) {
     const bundle = new URL(file, dir);
     http.get(`/sdk/${file}`, async (_req, reply) => {
