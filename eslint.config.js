@@ -72,7 +72,7 @@ export default defineConfig(
   layer('adapters', ['src/adapters/**'], { deny: ['transport/', 'cli/', 'server.ts'] }),
   layer('transport', ['src/transport/**'], { deny: ['adapters/', 'cli/', 'server.ts'] }),
 
-  // Published libraries (`dialtone/receiver`, `dialtone/client`): nothing from the server but
+  // Published libraries (`dialtone/receiver`, the package `@dialtone/client`): nothing from the server but
   // the shared wire vocabulary.
   layer('receiver', ['src/receiver/**'], { allow: ['receiver/', 'protocol/'] }),
   layer('sdk', ['src/sdk/**'], { allow: ['sdk/', 'protocol/'] }),
