@@ -190,6 +190,7 @@ describe('anything else under /sdk/', () => {
     `/sdk/${VERSION}/../../package.json`,
     `/sdk/${VERSION}/%2e%2e%2f%2e%2e%2fpackage.json`,
     '/sdk/src/sdk/client/nope.ts',
+    '/sdk/0.0.1/secret.js',
     '/sdk/src/sdk/client/client.test.ts',
   ])("is the server's usual 404 for %s, and never a file from outside the served ones", async (path) => {
     const res = await get(path);

@@ -105,7 +105,7 @@ class SdkFiles {
 }
 
 /** The version of the client SDK package in `pkg` (its `package.json`). */
-export function sdkVersion(pkg: URL): string {
+function sdkVersion(pkg: URL): string {
   return (JSON.parse(readFileSync(new URL('package.json', pkg), 'utf8')) as { version: string }).version;
 }
 
@@ -122,22 +122,19 @@ export function registerSdkBundles(http: FastifyInstance, pkg: URL): void {
     // On every answer, errors included, so a page of another origin can read why it failed.
     reply.header('access-control-allow-origin', '*');
     let name = req.params['*'];
-    let versioned = false;
     const slash = name.indexOf('/');
-    if (slash > 0 && VERSION.test(name.slice(0, slash))) {
-      if (name.slice(0, slash) !== version) {
-        return notFound(req, reply, `this server has version ${version} of the client SDK: /sdk/${version}/${name.slice(slash + 1)}`);
-      }
-      name = name.slice(slash + 1);
-      versioned = true;
-    }
+    const asked = slash > 0 && VERSION.test(name.slice(0, slash)) ? name.slice(0, slash) : undefined;
+    if (asked) name = name.slice(slash + 1);
     if (!SERVED.test(name)) return reply.callNotFound();
+    if (asked !== undefined && asked !== version) {
+      return notFound(req, reply, `this server has version ${version} of the client SDK: /sdk/${version}/${name}`);
+    }
     const file = await files.get(name);
     if (!file) {
       if (name.startsWith('src/')) return reply.callNotFound();
       return notFound(req, reply, `the SDK file ${name} is missing: run npm run build`);
     }
-    return send(req, reply, file, versioned ? VERSIONED_CACHE : UNVERSIONED_CACHE);
+    return send(req, reply, file, asked ? VERSIONED_CACHE : UNVERSIONED_CACHE);
   });
 }
 
