@@ -26,7 +26,7 @@ function layer(name, files, options) {
 }
 
 export default defineConfig(
-  globalIgnores(['dist/', 'examples/*/dist/', 'coverage/', 'data/', 'bench/tmp/', 'test-results/', 'public/']),
+  globalIgnores(['dist/', 'packages/*/dist/', 'examples/*/dist/', 'coverage/', 'data/', 'bench/tmp/', 'test-results/', 'public/']),
   js.configs.recommended,
   tseslint.configs.recommended,
   { languageOptions: { globals: { ...globals.node } } },
@@ -72,7 +72,7 @@ export default defineConfig(
   layer('adapters', ['src/adapters/**'], { deny: ['transport/', 'cli/', 'server.ts'] }),
   layer('transport', ['src/transport/**'], { deny: ['adapters/', 'cli/', 'server.ts'] }),
 
-  // Published libraries (`dialtone/receiver`, `dialtone/client`): nothing from the server but
+  // Published libraries (`dialtone/receiver`, the package `@dialtone/client`): nothing from the server but
   // the shared wire vocabulary.
   layer('receiver', ['src/receiver/**'], { allow: ['receiver/', 'protocol/'] }),
   layer('sdk', ['src/sdk/**'], { allow: ['sdk/', 'protocol/'] }),

@@ -149,10 +149,10 @@ export async function createServer(config: DialtoneConfig, overrides: ServerOver
   });
 
   const http = createHttp({ log, logRequests: config.dev || config.logLevel === 'debug' });
-  // The SDK's browser builds are made by `npm run build` (this module sits one level below the
-  // package root, in src/ or dist/).
-  const sdkDir = new URL('../dist/sdk/', import.meta.url);
-  registerRoutes(http, { apps, metrics: metrics.registry, metricsToken: config.metricsToken, sdkDir, dev: config.dev });
+  // The client SDK package, whose browser builds `npm run build` makes (this module sits one level
+  // below the repository root, in src/ or dist/).
+  const sdkPackage = new URL('../packages/client/', import.meta.url);
+  registerRoutes(http, { apps, metrics: metrics.registry, metricsToken: config.metricsToken, sdkPackage, dev: config.dev });
   const callPolicy = new CallPolicyService(storage);
   const records = new RecordService(storage, clock);
   const commands = restCommands({ apps, clock, calls, callbackConfig, callPolicy, deliveries, records, destinations });

@@ -1,5 +1,7 @@
 // Tencent's call UI, unmodified, on Dialtone: the engine and the chat SDK it imports are aliased
-// to Dialtone's stand-ins (built by the root `npm run build` into ../../dist/sdk/), and the chat
+// to Dialtone's stand-ins, the entries `@dialtone/client/tuicall-engine` and
+// `@dialtone/client/tuicall-chat-stub` of the client SDK package (built by the root `npm run build`
+// into ../../packages/client/dist/; an app that installs the package aliases those names), and the chat
 // SDK's optional plugins, which Tencent's tui-core imports, to an empty module. The dev and
 // preview servers pass the signalling WebSocket and the dev UserSig endpoint on to the Dialtone
 // server (DIALTONE_URL, default http://127.0.0.1:8080), so the page's origin is the server.
@@ -18,8 +20,8 @@ export default defineConfig({
   plugins: [vue()],
   resolve: {
     alias: {
-      '@tencentcloud/call-engine-js': here('../../dist/sdk/tuicall-engine.js'),
-      '@tencentcloud/chat': here('../../dist/sdk/tuicall-chat-stub.js'),
+      '@tencentcloud/call-engine-js': here('../../packages/client/dist/esm/tuicall-engine.js'),
+      '@tencentcloud/chat': here('../../packages/client/dist/esm/tuicall-chat-stub.js'),
       'tim-upload-plugin': here('./src/empty-module.js'),
       'tim-profanity-filter-plugin': here('./src/empty-module.js'),
     },

@@ -1,6 +1,6 @@
 /**
  * The wire vocabulary of SPEC §3–§5: the words the server, the receiver library
- * (`dialtone/receiver`) and the client SDK (`dialtone/client`) all send or read. It lives here,
+ * (`dialtone/receiver`) and the client SDK (`@dialtone/client`) all send or read. It lives here,
  * not in `domain/`, so those two libraries can share it without importing the server; the
  * domain re-exports it. Plain types and one constant, with no imports.
  */

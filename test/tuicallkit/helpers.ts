@@ -1,8 +1,9 @@
 /**
  * Shared set-up of the browser tests of Tencent's call UI (TUICallKit for Vue, the pinned version
- * of examples/tuicallkit-vue, unmodified) on Dialtone: builds the example against
- * `dist/sdk/tuicall-engine.js` once per run (a later file reuses a build newer than the engine and
- * the example's sources), serves it, launches Debian's headless Chromium with a fake camera and
+ * of examples/tuicallkit-vue, unmodified) on Dialtone: builds the example against the engine
+ * stand-in of the client SDK package (`packages/client/dist/esm/tuicall-engine.js`, with the chunks
+ * it imports) once per run (a later file reuses a build newer than the package's modules and the
+ * example's sources), serves it, launches Debian's headless Chromium with a fake camera and
  * microphone, starts a Dialtone server (the test harness: a real server with a clock the test
  * moves, a callback receiver, REST) per test and opens a signed-in page per user. Pages are closed
  * after each test. Screenshots go to test-results/tuicallkit/.
@@ -22,7 +23,9 @@ import { waitFor } from '../helpers/wait.js';
 /** Where the screenshots of each step go. */
 export const ARTIFACTS = 'test-results/tuicallkit';
 const EXAMPLE = fileURLToPath(new URL('../../examples/tuicallkit-vue/', import.meta.url));
-const ENGINE = fileURLToPath(new URL('../../dist/sdk/tuicall-engine.js', import.meta.url));
+/** The package's ES modules: the engine stand-in the example imports, and the chunks it shares with the other entries. */
+const MODULES = fileURLToPath(new URL('../../packages/client/dist/esm/', import.meta.url));
+const ENGINE = join(MODULES, 'tuicall-engine.js');
 const TYPES: Record<string, string> = { '.html': 'text/html', '.js': 'text/javascript', '.css': 'text/css', '.svg': 'image/svg+xml' };
 
 /** Newest modification time of a file or of the files under a folder. */
@@ -40,7 +43,7 @@ function buildExample(): void {
   }
   const built = join(EXAMPLE, 'dist', 'index.html');
   const inputs = [
-    ENGINE,
+    MODULES,
     join(EXAMPLE, 'src'),
     join(EXAMPLE, 'index.html'),
     join(EXAMPLE, 'vite.config.js'),

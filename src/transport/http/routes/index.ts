@@ -12,16 +12,16 @@ export interface RoutesOptions {
   metrics: MetricsSource;
   /** Bearer token `/metrics` asks for; none: open. */
   metricsToken: string | undefined;
-  /** Folder of the SDK's browser builds (`dist/sdk/`, with a trailing slash). */
-  sdkDir: URL;
+  /** Folder of the client SDK package (`packages/client/`, with a trailing slash), whose `dist/` has its browser builds. */
+  sdkPackage: URL;
   /** Dev mode: the demo page and its UserSig endpoint; otherwise they are refused. */
   dev: boolean;
 }
 
-/** Adds `/healthz`, `/sdk/*.js` (the client SDK and the TUICallEngine stand-in), `/metrics`, and the demo (dev mode) or its refusal. */
+/** Adds `/healthz`, `/sdk/*` (the client SDK and the TUICallEngine stand-in), `/metrics`, and the demo (dev mode) or its refusal. */
 export function registerRoutes(http: FastifyInstance, opts: RoutesOptions): void {
   registerHealth(http);
-  registerSdkBundles(http, opts.sdkDir);
+  registerSdkBundles(http, opts.sdkPackage);
   registerMetrics(http, opts.metrics, opts.metricsToken);
   if (opts.dev) registerDemo(http, opts.apps);
   else refuseDevEndpoints(http);

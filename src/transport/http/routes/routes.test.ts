@@ -3,17 +3,18 @@
  * metrics behind a token, the SDK bundle, and the envelope answers of the error and 404 handlers.
  */
 import type { FastifyInstance } from 'fastify';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, rmSync, utimesSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
+import { gunzipSync, gzipSync } from 'node:zlib';
 import { pino } from 'pino';
 import { afterEach, describe, expect, it } from 'vitest';
 import { ERR } from '../../../errors.js';
 import { MAX_REST_BODY_BYTES, createHttp } from '../fastify.js';
 import { registerHealth } from './health.js';
 import { registerMetrics } from './metrics.js';
-import { registerSdkBundles } from './sdk.js';
+import { UNVERSIONED_CACHE, VERSIONED_CACHE, registerSdkBundles } from './sdk.js';
 
 let http: FastifyInstance | undefined;
 let dir: string | undefined;
@@ -55,32 +56,47 @@ describe('HTTP routes', () => {
     expect((await h.inject({ method: 'GET', url: '/metrics' })).body).toBe('up 1\n');
   });
 
-  it('serves the SDK bundle, read on each request, and a 404 saying how to build it when missing', async () => {
+  /** A package folder like packages/client/ in a temporary directory: its package.json and an empty dist/. */
+  function sdkPackage(): string {
     dir = mkdtempSync(join(tmpdir(), 'dialtone-sdk-'));
+    writeFileSync(join(dir, 'package.json'), JSON.stringify({ name: '@dialtone/client', version: '1.2.3' }));
+    mkdirSync(join(dir, 'dist'));
+    return dir;
+  }
+
+  it('serves an SDK bundle of the package build, again after a rebuild, and a 404 saying how to build it when missing', async () => {
+    const pkg = sdkPackage();
     const h = server();
-    registerSdkBundles(h, pathToFileURL(`${dir}/`));
+    registerSdkBundles(h, pathToFileURL(`${pkg}/`));
     const missing = await h.inject({ method: 'GET', url: '/sdk/dialtone-client.js' });
     expect(missing.statusCode).toBe(404);
-    expect(missing.body).toContain('npm run build');
-    writeFileSync(join(dir, 'dialtone-client.js'), 'export {};');
+    expect(missing.json()).toMatchObject({ ErrorCode: ERR.REST_BAD_REQUEST.code, ErrorInfo: expect.stringContaining('npm run build') });
+    writeFileSync(join(pkg, 'dist', 'dialtone-client.js'), 'export {};');
     const res = await h.inject({ method: 'GET', url: '/sdk/dialtone-client.js' });
     expect(res.statusCode).toBe(200);
     expect(res.headers['content-type']).toBe('text/javascript; charset=utf-8');
-    expect(res.headers['cache-control']).toBe('no-cache');
+    expect(res.headers['cache-control']).toBe(UNVERSIONED_CACHE);
     expect(res.body).toBe('export {};');
+    writeFileSync(join(pkg, 'dist', 'dialtone-client.js'), 'export const rebuilt = true;');
+    const again = await h.inject({ method: 'GET', url: '/sdk/1.2.3/dialtone-client.js' });
+    expect(again.body).toBe('export const rebuilt = true;');
+    expect(again.headers['cache-control']).toBe(VERSIONED_CACHE);
+    expect(again.headers.etag).not.toBe(res.headers.etag);
   });
 
   it('serves the TUICallEngine stand-in and the chat stub beside it, each its own file, and nothing else from the folder', async () => {
-    dir = mkdtempSync(join(tmpdir(), 'dialtone-sdk-'));
+    const pkg = sdkPackage();
     const h = server();
-    registerSdkBundles(h, pathToFileURL(`${dir}/`));
+    registerSdkBundles(h, pathToFileURL(`${pkg}/`));
     for (const file of ['tuicall-engine.js', 'tuicall-chat-stub.js']) {
       const missing = await h.inject({ method: 'GET', url: `/sdk/${file}` });
       expect(missing.statusCode).toBe(404);
       expect(missing.body).toContain(file);
-      writeFileSync(join(dir, file), `export const name = '${file}';`);
+      writeFileSync(join(pkg, 'dist', file), `export const name = '${file}';`);
     }
-    writeFileSync(join(dir, 'secret.js'), 'nope');
+    writeFileSync(join(pkg, 'dist', 'secret.js'), 'nope');
+    mkdirSync(join(pkg, 'dist', 'esm'));
+    writeFileSync(join(pkg, 'dist', 'esm', 'index.js'), 'nope');
     const engine = await h.inject({ method: 'GET', url: '/sdk/tuicall-engine.js' });
     expect(engine.statusCode).toBe(200);
     expect(engine.headers['content-type']).toBe('text/javascript; charset=utf-8');
@@ -88,7 +104,28 @@ describe('HTTP routes', () => {
     const stub = await h.inject({ method: 'GET', url: '/sdk/tuicall-chat-stub.js' });
     expect(stub.statusCode).toBe(200);
     expect(stub.body).toBe("export const name = 'tuicall-chat-stub.js';");
-    expect((await h.inject({ method: 'GET', url: '/sdk/secret.js' })).statusCode).toBe(404);
+    for (const url of ['/sdk/secret.js', '/sdk/esm/index.js', '/sdk/1.2.3/secret.js', '/sdk/package.json']) {
+      const res = await h.inject({ method: 'GET', url });
+      expect(res.statusCode, url).toBe(404);
+      expect(res.json().ErrorInfo, url).toBe(`no such endpoint: GET ${url}`);
+    }
+  });
+
+  it('serves a compressed variant only when it is not older than the file: a stale one of an earlier build is left alone', async () => {
+    const pkg = sdkPackage();
+    const h = server();
+    registerSdkBundles(h, pathToFileURL(`${pkg}/`));
+    const file = join(pkg, 'dist', 'dialtone-client.js');
+    writeFileSync(file, 'export const fresh = true;');
+    writeFileSync(`${file}.gz`, gzipSync('export const stale = true;'));
+    utimesSync(`${file}.gz`, new Date(2000, 0, 1), new Date(2000, 0, 1));
+    const stale = await h.inject({ method: 'GET', url: '/sdk/dialtone-client.js', headers: { 'accept-encoding': 'gzip' } });
+    expect(stale.headers['content-encoding']).toBeUndefined();
+    expect(stale.body).toBe('export const fresh = true;');
+    writeFileSync(`${file}.gz`, gzipSync('export const fresh = true;'));
+    const current = await h.inject({ method: 'GET', url: '/sdk/dialtone-client.js', headers: { 'accept-encoding': 'gzip' } });
+    expect(current.headers['content-encoding']).toBe('gzip');
+    expect(gunzipSync(current.rawPayload).toString()).toBe('export const fresh = true;');
   });
 });
 
