@@ -28,7 +28,7 @@ const REPO = fileURLToPath(new URL('../../', import.meta.url));
 const PACKAGE = join(REPO, 'packages', 'client');
 const TSC = join(REPO, 'node_modules', 'typescript', 'bin', 'tsc');
 /** What the main entry exports, and no more: nothing of the media half. */
-const MAIN_EXPORTS = ['ClientErrorCode', 'DialtoneClient', 'DialtoneClientError', 'NetworkQuality', 'QUALITY_THRESHOLDS'];
+const MAIN_EXPORTS = ['ClientErrorCode', 'ClientEvent', 'DialtoneClient', 'DialtoneClientError', 'NetworkQuality', 'QUALITY_THRESHOLDS'];
 
 /** The environment of the npm commands: none of the `npm_*` settings of an `npm test` around this run. */
 const npmEnv = Object.fromEntries(Object.entries(process.env).filter(([k]) => !k.toLowerCase().startsWith('npm_')));
