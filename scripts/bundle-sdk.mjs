@@ -12,6 +12,9 @@
 //   the package and on the server alike.
 // - <file>.gz and <file>.br beside each browser module and its map, compressed once here so the
 //   server does no compression work; the package's `files` leaves them out.
+// - dist/sdk/<file>.js (and .map): copies of the browser modules where SPEC §8 names them
+//   (dist/sdk/tuicall-engine.js, dist/sdk/tuicall-chat-stub.js), for whoever builds the
+//   repository rather than installing the package; their maps' sources point at the same files.
 import { build } from 'esbuild';
 import { copyFileSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { dirname, join, relative, resolve, sep } from 'node:path';
@@ -47,11 +50,6 @@ function readJson(path) {
 
 // A stale chunk of an earlier build would otherwise stay in the package.
 rmSync(out, { recursive: true, force: true });
-// The root build put the browser modules in dist/sdk/ before the package existed: remove them, so
-// nothing keeps using a stale copy.
-for (const name of Object.keys(browserModules)) {
-  for (const ext of ['.js', '.js.map']) rmSync(join(root, 'dist', 'sdk', name + ext), { force: true });
-}
 
 const common = {
   bundle: true,
@@ -121,4 +119,13 @@ for (const [i, result] of results.entries()) {
       }),
     );
   }
+}
+
+const legacy = join(root, 'dist', 'sdk');
+mkdirSync(legacy, { recursive: true });
+for (const name of Object.keys(browserModules)) {
+  copyFileSync(join(out, `${name}.js`), join(legacy, `${name}.js`));
+  const map = readJson(join(out, `${name}.js.map`));
+  map.sources = map.sources.map((source) => relative(legacy, resolve(out, source)).split(sep).join('/'));
+  writeFileSync(join(legacy, `${name}.js.map`), JSON.stringify(map));
 }
