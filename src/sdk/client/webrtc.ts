@@ -23,6 +23,7 @@
 import type { DialtoneClient } from './client.js';
 import { enumerateDevices, mediaDevices, watchDevices, type DeviceList } from './devices.js';
 import { Emitter } from './emitter.js';
+import { IceServerFeed } from './ice.js';
 import { gradeNetwork, readStats, readUplink, worstKnown, type InboundCounters, type NetworkQuality, type StatsEntry } from './stats.js';
 import type { MediaType } from './types.js';
 import { VolumeMeter } from './volume.js';
@@ -44,8 +45,13 @@ export interface CallMediaOptions {
   client: DialtoneClient;
   callId: string;
   mediaType: MediaType;
-  /** ICE servers. Default: none (host candidates, enough on one network). */
+  /**
+   * STUN/TURN servers; given, they replace the server's. Default: the server's (`getIceServers`,
+   * SPEC §4.1), fetched by {@link CallMedia.start} and again before their credentials expire.
+   */
   iceServers?: RTCIceServer[];
+  /** `relay` uses TURN servers only (no direct or STUN path); passed to `RTCPeerConnection`. Default `all`. */
+  iceTransportPolicy?: RTCIceTransportPolicy;
   /** Called when a member's media arrives or changes. */
   onRemoteStream?: (userId: string, stream: MediaStream) => void;
   /** Called when a member's connection is closed. */
@@ -110,6 +116,8 @@ export class CallMedia {
   private qualityBusy = false;
   private readonly counters = new Map<string, InboundCounters>();
   private stopWatchingDevices: (() => void) | undefined;
+  /** The server's ICE servers, when none were given. */
+  private ice: IceServerFeed | undefined;
 
   constructor(private readonly opts: CallMediaOptions) {
     this.type = opts.mediaType;
@@ -162,7 +170,10 @@ export class CallMedia {
     return this;
   }
 
-  /** Opens the camera/microphone (the devices chosen so far, else the defaults) and starts answering and offering. */
+  /**
+   * Opens the camera/microphone (the devices chosen so far, else the defaults), fetches the
+   * server's ICE servers (unless given), and starts answering and offering.
+   */
   async start(): Promise<MediaStream> {
     this.localStream =
       this.opts.localStream ??
@@ -170,6 +181,8 @@ export class CallMedia {
         audio: this.wantedMicrophone ? { deviceId: { exact: this.wantedMicrophone } } : true,
         video: this.opts.mediaType === 'Video' ? this.videoConstraints() : false,
       }));
+    // Before any connection exists: the first offer or answer already gathers through them.
+    await this.startIce();
     const { client, callId } = this.opts;
     const onJoin = (e: { callId: string; userId: string }) => {
       if (e.callId === callId) void this.enqueue(e.userId, () => this.offerTo(e.userId));
@@ -426,6 +439,7 @@ export class CallMedia {
   /** Closes every connection, stops measuring and releases the camera/microphone. */
   stop(): void {
     this.stopped = true;
+    this.ice?.stop();
     for (const u of this.unsubscribe.splice(0)) u();
     this.stopVolume();
     this.stopQuality();
@@ -438,7 +452,7 @@ export class CallMedia {
   private peer(userId: string): RTCPeerConnection {
     let pc = this.peers.get(userId);
     if (pc) return pc;
-    pc = new RTCPeerConnection({ iceServers: this.opts.iceServers ?? [] });
+    pc = new RTCPeerConnection(this.rtcConfiguration());
     this.peers.set(userId, pc);
     for (const track of this.localStream?.getTracks() ?? []) pc.addTrack(track, this.localStream!);
     pc.onicecandidate = (e) => {
@@ -456,6 +470,31 @@ export class CallMedia {
       if (this.speaker !== undefined) void this.setSpeaker(this.speaker).catch(() => undefined);
     };
     return pc;
+  }
+
+  /** What a new connection is made with: the ICE servers given, else the server's as last fetched. */
+  private rtcConfiguration(): RTCConfiguration {
+    const policy = this.opts.iceTransportPolicy;
+    return { iceServers: this.opts.iceServers ?? this.ice?.current ?? [], ...(policy ? { iceTransportPolicy: policy } : {}) };
+  }
+
+  /** Starts fetching the server's ICE servers, unless the options give some; resolves after the first answer. */
+  private async startIce(): Promise<void> {
+    if (this.opts.iceServers || this.ice || this.stopped) return;
+    this.ice = new IceServerFeed(
+      () => this.opts.client.getIceServers(),
+      (iceServers) => {
+        // Fresh credentials for what connections gather from now on (an ICE restart).
+        for (const pc of this.peers.values()) {
+          try {
+            pc.setConfiguration({ ...pc.getConfiguration(), iceServers });
+          } catch {
+            // A closed connection takes no configuration.
+          }
+        }
+      },
+    );
+    await this.ice.start();
   }
 
   /**

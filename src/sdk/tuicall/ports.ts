@@ -115,6 +115,7 @@ export interface CallMediaParams {
   callId: string;
   mediaType: MediaType;
   localStream: StreamLike;
+  /** `configureDialtone`'s; absent: the media uses the server's (`getIceServers`). */
   iceServers?: RTCIceServer[];
   onRemoteStream(userId: string, stream: StreamLike): void;
   onRemoteGone(userId: string): void;
