@@ -62,7 +62,7 @@ export async function startTurnServer(secret = randomBytes(18).toString('base64u
       ...['--use-auth-secret', '--static-auth-secret', secret, '--realm', TURN_REALM],
       '--allow-loopback-peers', // both browsers' relayed addresses are on 127.0.0.1
       ...['--no-cli', '--no-tls', '--no-dtls', '--no-software-attribute'],
-      ...['--log-file', 'stdout', '--simple-log'],
+      ...['--log-file', 'stdout', '--simple-log', '--verbose'], // verbose: each allocation is logged
       ...['--userdb', join(dir, 'turndb'), '--pidfile', join(dir, 'turnserver.pid')],
     ],
     { cwd: dir, stdio: ['ignore', 'pipe', 'pipe'] },

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import type { IceServersAnswer } from '../../protocol/wire.js';
-import { ICE_RETRY_MS, IceServerFeed, refreshDelayMs, type FeedTimers } from './ice.js';
+import { connectionStateOf, ICE_RETRY_MS, IceServerFeed, refreshDelayMs, type FeedTimers } from './ice.js';
 import { DialtoneClientError } from './types.js';
 
 /** Timers the test fires by hand: what is armed, and for how long. */
@@ -146,5 +146,21 @@ describe('IceServerFeed', () => {
     expect(timers.pending()).toEqual([480_000]);
     other.stop();
     expect(timers.pending()).toEqual([]);
+  });
+});
+
+describe('connectionStateOf', () => {
+  it("is the browser's state while candidates exist or are still being gathered", () => {
+    expect(connectionStateOf('new', 'new', 0)).toBe('new');
+    expect(connectionStateOf('new', 'gathering', 0)).toBe('new');
+    expect(connectionStateOf('connecting', 'complete', 2)).toBe('connecting');
+    expect(connectionStateOf('connected', 'complete', 1)).toBe('connected');
+    expect(connectionStateOf('failed', 'complete', 3)).toBe('failed');
+  });
+
+  it('is failed once gathering ended without a candidate (no TURN allocation under relay), where browsers stay new', () => {
+    expect(connectionStateOf('new', 'complete', 0)).toBe('failed');
+    expect(connectionStateOf('connecting', 'complete', 0)).toBe('failed');
+    expect(connectionStateOf('closed', 'complete', 0)).toBe('closed');
   });
 });

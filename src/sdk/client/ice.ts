@@ -3,7 +3,8 @@
  * the media starts, and again before their credentials expire (at {@link ICE_REFRESH_FRACTION} of
  * the `ttl`), for as long as the call's media runs. A failed fetch keeps the servers it had
  * (none, the first time: host candidates still connect on one network) and tries again later.
- * The timers are injectable, so the schedule is tested without waiting.
+ * The timers are injectable, so the schedule is tested without waiting. Also how a connection
+ * that could gather no candidate (no TURN allocation) is reported.
  */
 import type { IceServersAnswer } from '../../protocol/wire.js';
 import { ClientErrorCode, DialtoneClientError } from './types.js';
@@ -22,6 +23,21 @@ const MAX_TIMEOUT_MS = 2_147_483_647;
 export function refreshDelayMs(ttlSeconds: number): number | undefined {
   if (!(ttlSeconds > 0)) return undefined;
   return Math.min(MAX_TIMEOUT_MS, Math.floor(ttlSeconds * 1000 * ICE_REFRESH_FRACTION));
+}
+
+/**
+ * The state `CallMedia` reports for a member's connection: the browser's, but `failed` once
+ * gathering ended without a single local candidate, since then nothing can connect while
+ * browsers stay `new` (e.g. `iceTransportPolicy: 'relay'` and the TURN server refused the
+ * credentials).
+ */
+export function connectionStateOf(
+  state: RTCPeerConnectionState,
+  gathering: RTCIceGatheringState,
+  gathered: number,
+): RTCPeerConnectionState {
+  const noCandidate = gathering === 'complete' && gathered === 0;
+  return noCandidate && (state === 'new' || state === 'connecting') ? 'failed' : state;
 }
 
 /** The timer functions the feed uses (the global ones by default). */

@@ -23,7 +23,7 @@
 import type { DialtoneClient } from './client.js';
 import { enumerateDevices, mediaDevices, watchDevices, type DeviceList } from './devices.js';
 import { Emitter } from './emitter.js';
-import { IceServerFeed } from './ice.js';
+import { connectionStateOf, IceServerFeed } from './ice.js';
 import { gradeNetwork, readStats, readUplink, worstKnown, type InboundCounters, type NetworkQuality, type StatsEntry } from './stats.js';
 import type { MediaType } from './types.js';
 import { VolumeMeter } from './volume.js';
@@ -82,6 +82,19 @@ export interface CallMediaEvents {
   networkQuality: { userId: string; quality: NetworkQuality };
   /** A camera, microphone or speaker was plugged in or out: the new list. */
   devicechange: DeviceList;
+  /**
+   * A member's connection changed state (its `RTCPeerConnection.connectionState`: `connecting`,
+   * `connected`, `disconnected`, `failed`, `closed`). Also `failed` when the connection gathered
+   * no candidate at all, so nothing can connect (with `iceTransportPolicy: 'relay'`: every TURN
+   * server unreachable or refusing its credentials), where the browser itself stays `new`.
+   */
+  connectionState: { userId: string; state: RTCPeerConnectionState };
+  /**
+   * A STUN or TURN server failed for a member's connection (the browser's `icecandidateerror`):
+   * `errorCode` 401 the TURN server refused the credentials, 701 it could not be reached, …
+   * With other paths left the call may still connect: see `connectionState`.
+   */
+  iceError: { userId: string; url: string; errorCode: number; errorText: string };
 }
 
 /** `HTMLMediaElement` where the browser can choose its output device. */
@@ -454,6 +467,7 @@ export class CallMedia {
     if (pc) return pc;
     pc = new RTCPeerConnection(this.rtcConfiguration());
     this.peers.set(userId, pc);
+    this.watchConnection(userId, pc);
     for (const track of this.localStream?.getTracks() ?? []) pc.addTrack(track, this.localStream!);
     pc.onicecandidate = (e) => {
       if (e.candidate) void this.send(userId, { kind: 'ice', candidate: e.candidate.toJSON() });
@@ -476,6 +490,31 @@ export class CallMedia {
   private rtcConfiguration(): RTCConfiguration {
     const policy = this.opts.iceTransportPolicy;
     return { iceServers: this.opts.iceServers ?? this.ice?.current ?? [], ...(policy ? { iceTransportPolicy: policy } : {}) };
+  }
+
+  /** Emits `connectionState` on each change of the member's connection, and `iceError` for its servers' errors. */
+  private watchConnection(userId: string, pc: RTCPeerConnection): void {
+    let gathered = 0;
+    let reported = pc.connectionState;
+    const report = () => {
+      const state = connectionStateOf(pc.connectionState, pc.iceGatheringState, gathered);
+      if (state === reported || this.peers.get(userId) !== pc) return;
+      reported = state;
+      this.events.emit('connectionState', { userId, state });
+    };
+    pc.addEventListener('icecandidate', (e) => {
+      if (e.candidate?.candidate) gathered++;
+    });
+    pc.addEventListener('icegatheringstatechange', () => {
+      // An ICE restart gathers afresh.
+      if (pc.iceGatheringState === 'gathering') gathered = 0;
+      report();
+    });
+    pc.addEventListener('connectionstatechange', report);
+    pc.addEventListener('icecandidateerror', (e) => {
+      const { url, errorCode, errorText } = e as RTCPeerConnectionIceErrorEvent;
+      if (this.peers.get(userId) === pc) this.events.emit('iceError', { userId, url, errorCode, errorText });
+    });
   }
 
   /** Starts fetching the server's ICE servers, unless the options give some; resolves after the first answer. */
