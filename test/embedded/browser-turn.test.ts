@@ -171,6 +171,8 @@ describe('TURN through Dialtone', () => {
       const { policy, turn: entry } = await turnConfig(page);
       expect(policy).toBe('relay');
       expect(entry).toMatchObject({ urls: [turn.url], username: expect.stringMatching(new RegExp(`^\\d+:${user}$`)) });
+      // Valid the default 6 hours from now.
+      expect(Number((entry!.username as string).split(':')[0]) - Date.now() / 1000).toBeCloseTo(21_600, -2);
     }
 
     const [atAlice, atBob] = [await videoThroughRelay(alice), await videoThroughRelay(bob)];
@@ -214,7 +216,8 @@ describe('TURN through Dialtone', () => {
     }
     // coturn refused both users' credentials (401 once they were given), and allocated nothing.
     for (const user of ['alice', 'bob']) {
-      expect(turn.log()).toMatch(new RegExp(`realm <${TURN_REALM}> user <\\d+:${user}>: incoming packet \\w+ processed, error 401`));
+      const refused = new RegExp(`realm <${TURN_REALM}> user <\\d+:${user}>: incoming packet \\w+ processed, error 401`);
+      await waitFor(() => refused.test(turn.log()), MEDIA_TIMEOUT, `coturn's log of ${user}'s refusal`);
     }
     expect(turn.log()).not.toMatch(/ALLOCATE processed, success/);
   }, 120_000);
