@@ -3,8 +3,10 @@
  * and its default is listed in the README's configuration table.
  */
 import { resolve } from 'node:path';
+import { DEFAULT_TURN_TTL_SECONDS, parseIceServers, parseTurnUrls } from './app/ice-servers.js';
 import { CALLBACK_ALLOW_SETTING, parseAllowRule } from './callbacks/destination.js';
 import { isUserId, USER_ID_RULE } from './protocol/identifiers.js';
+import type { IceServer } from './protocol/wire.js';
 
 /** Everything the server needs to start. */
 export interface DialtoneConfig {
@@ -72,6 +74,20 @@ export interface DialtoneConfig {
    * all apps together never have more than 512 (`DIALTONE_CALLBACK_CONCURRENCY`). Default 32.
    */
   callbackConcurrency: number;
+  /**
+   * STUN/TURN servers every client gets from `getIceServers` as they are (`DIALTONE_ICE_SERVERS`:
+   * comma-separated `stun:` URLs, or a JSON array of `RTCIceServer` objects). Default none.
+   */
+  iceServers: IceServer[];
+  /**
+   * `turn:`/`turns:` URLs of a TURN server with time-limited credentials (coturn `use-auth-secret`),
+   * given with credentials per user (`DIALTONE_TURN_URLS`, comma-separated). Needs {@link turnSecret}.
+   */
+  turnUrls?: string[];
+  /** That TURN server's `static-auth-secret` (`DIALTONE_TURN_SECRET`). Never logged. */
+  turnSecret?: string;
+  /** How long TURN credentials given out stay valid, seconds, 60..2592000. Default 21600 (`DIALTONE_TURN_TTL`). */
+  turnTtlSeconds: number;
 }
 
 /** Defaults of every setting. */
@@ -89,7 +105,12 @@ export const DEFAULTS: DialtoneConfig = {
   callbackAllow: [],
   callbackThread: true,
   callbackConcurrency: 32,
+  iceServers: [],
+  turnTtlSeconds: DEFAULT_TURN_TTL_SECONDS,
 };
+
+/** Range of `DIALTONE_TURN_TTL` (`--turn-ttl`), seconds: a minute to 30 days. */
+export const TURN_TTL_RANGE = [60, 2_592_000] as const;
 
 /** A configuration error, reported as one line at start. */
 export class ConfigError extends Error {}
@@ -111,7 +132,7 @@ function integer(name: string, text: string, min: number, max: number): number {
 
 /** Reads the settings SPEC §7 names from the environment, over the defaults. */
 export function configFromEnv(env: NodeJS.ProcessEnv = process.env): DialtoneConfig {
-  const config: DialtoneConfig = { ...DEFAULTS, callbackAllow: [] };
+  const config: DialtoneConfig = { ...DEFAULTS, callbackAllow: [], iceServers: [] };
   if (env.HOST) config.host = env.HOST;
   if (env.PORT) config.port = integer('PORT', env.PORT, 0, 65535);
   if (env.DIALTONE_DATA_DIR) config.dataDir = env.DIALTONE_DATA_DIR;
@@ -140,6 +161,10 @@ export function configFromEnv(env: NodeJS.ProcessEnv = process.env): DialtoneCon
   if (env.DIALTONE_CALLBACK_CONCURRENCY) {
     config.callbackConcurrency = integer('DIALTONE_CALLBACK_CONCURRENCY', env.DIALTONE_CALLBACK_CONCURRENCY, 1, 512);
   }
+  if (env.DIALTONE_ICE_SERVERS) config.iceServers = iceServers(env.DIALTONE_ICE_SERVERS);
+  if (env.DIALTONE_TURN_URLS) config.turnUrls = turnUrls(env.DIALTONE_TURN_URLS);
+  if (env.DIALTONE_TURN_SECRET) config.turnSecret = env.DIALTONE_TURN_SECRET;
+  if (env.DIALTONE_TURN_TTL) config.turnTtlSeconds = integer('DIALTONE_TURN_TTL', env.DIALTONE_TURN_TTL, ...TURN_TTL_RANGE);
   if (env.DIALTONE_CLAIM_LEASE_MS) config.claimLeaseMs = integer('DIALTONE_CLAIM_LEASE_MS', env.DIALTONE_CLAIM_LEASE_MS, 1_000, 3_600_000);
   return config;
 }
@@ -159,6 +184,9 @@ export function checkConfig(config: DialtoneConfig): DialtoneConfig {
     throw new ConfigError('DIALTONE_DATABASE_SCHEMA must be a lower-case SQL identifier');
   }
   for (const entry of config.callbackAllow) allowRule(entry);
+  if ((config.turnUrls === undefined) !== (config.turnSecret === undefined)) {
+    throw new ConfigError('DIALTONE_TURN_URLS and DIALTONE_TURN_SECRET must be set together (--turn-urls, --turn-secret)');
+  }
   // Administrators are user ids (SPEC §1): one that is not could never sign a REST request.
   const badAdmin = config.admins?.find((id) => !isUserId(id));
   if (badAdmin !== undefined) throw new ConfigError(`DIALTONE_ADMIN: each administrator ${USER_ID_RULE}, got ${JSON.stringify(badAdmin)}`);
@@ -173,6 +201,27 @@ export function callbackAllow(text: string): string[] {
   const entries = splitList(text);
   for (const entry of entries) allowRule(entry);
   return entries;
+}
+
+/**
+ * Reads `DIALTONE_ICE_SERVERS` (or `--ice-servers`): comma-separated `stun:` URLs or a JSON array
+ * of `RTCIceServer` objects. Throws a {@link ConfigError} saying what is wrong.
+ */
+export function iceServers(text: string): IceServer[] {
+  try {
+    return parseIceServers(text);
+  } catch (err) {
+    throw new ConfigError(`DIALTONE_ICE_SERVERS (--ice-servers): ${(err as Error).message}`);
+  }
+}
+
+/** Reads `DIALTONE_TURN_URLS` (or `--turn-urls`): comma-separated `turn:`/`turns:` URLs. Throws a {@link ConfigError} naming the first bad one. */
+export function turnUrls(text: string): string[] {
+  try {
+    return parseTurnUrls(text);
+  } catch (err) {
+    throw new ConfigError(`DIALTONE_TURN_URLS (--turn-urls): ${(err as Error).message}`);
+  }
 }
 
 function allowRule(entry: string): void {

@@ -1,6 +1,7 @@
 /**
  * The process logger. Credentials travel in query strings (`usersig`, `Sign`), so URLs are
- * scrubbed before they are logged, and secret-bearing fields are redacted wherever they appear.
+ * scrubbed before they are logged, and secret-bearing fields (the TURN secret and TURN credentials
+ * included) are redacted wherever they appear.
  */
 import { pino, type DestinationStream, type Logger } from 'pino';
 
@@ -17,7 +18,12 @@ export function createLogger(level: string, destination?: DestinationStream): Lo
     {
       level,
       redact: {
-        paths: ['secretKey', 'webhookSecret', 'token', 'userSig', '*.secretKey', '*.webhookSecret', '*.token', '*.userSig'],
+        paths: [
+          ...['secretKey', 'webhookSecret', 'token', 'userSig', 'turnSecret'].flatMap((key) => [key, `*.${key}`]),
+          // TURN credentials, in a getIceServers answer or a configuration's iceServers.
+          'iceServers[*].credential',
+          '*.iceServers[*].credential',
+        ],
         censor: '[redacted]',
       },
       serializers: {

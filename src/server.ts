@@ -15,6 +15,7 @@ import { CallbackConfigService } from './app/callback-config-service.js';
 import { CallService } from './app/call-service.js';
 import { ClusterService } from './app/cluster-service.js';
 import { DeliveryService } from './app/delivery-service.js';
+import { IceServerService, type TurnSettings } from './app/ice-servers.js';
 import { LocalBus } from './app/local-bus.js';
 import { PresenceService } from './app/presence-service.js';
 import { RecordService } from './app/record-service.js';
@@ -158,10 +159,12 @@ export async function createServer(config: DialtoneConfig, overrides: ServerOver
   const commands = restCommands({ apps, clock, calls, callbackConfig, callPolicy, deliveries, records, destinations });
   registerRestApi(http, { apps, clock, commands, rateLimitPerSecond: config.restRateLimit });
 
+  const iceServers = new IceServerService({ iceServers: config.iceServers, turn: turnSettings(config), clock });
   const gateway = new Gateway({
     apps,
     calls,
     presence,
+    iceServers,
     connections,
     clock,
     log: log.child({ component: 'ws' }),
@@ -322,6 +325,12 @@ function createDispatcher(config: DialtoneConfig, w: DispatcherWiring, sender: C
     ...(w.leaseMs !== undefined ? { leaseMs: w.leaseMs } : {}),
     ...(w.clustered ? { recheckMs: 2_000 } : {}),
   });
+}
+
+/** The TURN server with time-limited credentials `config` names, if any (checkConfig makes sure URLs and secret come together). */
+function turnSettings(config: DialtoneConfig): TurnSettings | undefined {
+  if (!config.turnUrls || config.turnSecret === undefined) return undefined;
+  return { urls: config.turnUrls, secret: config.turnSecret, ttlSeconds: config.turnTtlSeconds };
 }
 
 /** The store `config` names: PostgreSQL when it has a database URL, else the SQLite file in its data directory. */

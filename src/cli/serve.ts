@@ -50,6 +50,10 @@ function banner(server: DialtoneServer, config: DialtoneConfig, url: string): st
     : resolve(config.dataDir, 'dialtone.db');
   lines.push(`  Data       ${store}`);
   if (config.redisUrl) lines.push(`  Cluster    Redis at ${where(config.redisUrl)}`);
+  // What clients will be told, so an operator sees at once whether TURN is on (never the secret).
+  const ice = config.iceServers.flatMap((s) => s.urls);
+  if (ice.length > 0) lines.push(`  ICE        ${ice.join(' ')}`);
+  if (config.turnUrls) lines.push(`  TURN       ${config.turnUrls.join(' ')} (credentials valid ${config.turnTtlSeconds} s)`);
   const app = server.createdApp;
   if (app) {
     // The only time the operator sees the SecretKey without asking for it: printed to the

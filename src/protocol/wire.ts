@@ -48,3 +48,19 @@ export type Platform = 'Web' | 'Android' | 'iOS' | 'Windows' | 'Mac' | 'iPad' | 
 export const CALLBACK_COMMANDS = ['Call.CallbackAfterStartCall', 'Call.CallbackAfterMemberChanged', 'Call.CallbackAfterEndCall'] as const;
 /** One of {@link CALLBACK_COMMANDS}. */
 export type CallbackCommand = (typeof CALLBACK_COMMANDS)[number];
+
+/**
+ * One STUN or TURN server as `getIceServers` gives it (SPEC §4.1), in the shape of WebRTC's
+ * `RTCIceServer`: `urls` always an array; `username` and `credential` for TURN.
+ */
+export interface IceServer {
+  urls: string[];
+  username?: string;
+  credential?: string;
+}
+
+/** The answer of `getIceServers`: the servers, and how long their credentials last (s; 0: they do not expire). */
+export interface IceServersAnswer {
+  iceServers: IceServer[];
+  ttl: number;
+}

@@ -122,6 +122,11 @@ describe('DialtoneClient', () => {
     await expect(alice.client.calls({ userIdList: [], mediaType: 'Audio' })).rejects.toMatchObject({ code: ClientErrorCode.INVALID_PARAM });
   });
 
+  it("getIceServers resolves with the server's answer (none configured here)", async () => {
+    const alice = await signIn('alice');
+    expect(await alice.client.getIceServers()).toEqual({ iceServers: [], ttl: 0 });
+  });
+
   it('fails init with the UserSig error code', async () => {
     const err = await DialtoneClient.init({
       server: h.t.url,

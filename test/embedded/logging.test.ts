@@ -15,25 +15,48 @@ describe('scrubUrl', () => {
   });
 });
 
+/** A stream that keeps what is written to it, one chunk (a log line) per entry of `lines`. */
+function memorySink(lines: string[]): Writable {
+  return new Writable({
+    write(chunk: Buffer, _enc, done) {
+      lines.push(chunk.toString());
+      done();
+    },
+  });
+}
+
+describe('createLogger', () => {
+  it('redacts the TURN secret and TURN credentials, in a configuration or an answer', () => {
+    const lines: string[] = [];
+    const sink = memorySink(lines);
+    const log = createLogger('info', sink);
+    const iceServers = [{ urls: ['turn:t'], username: '1:alice', credential: 'cred-very-secret' }];
+    log.info({ turnSecret: 'turn-very-secret', iceServers }, 'top level');
+    log.info({ config: { turnSecret: 'turn-very-secret', iceServers }, answer: { iceServers, ttl: 60 } }, 'nested');
+    expect(lines).toHaveLength(2);
+    expect(lines.join('')).not.toMatch(/very-secret/);
+    expect(lines.join('')).toContain('1:alice');
+  });
+});
+
 describe('logs of a busy server', () => {
   let t: TestServer;
   const lines: string[] = [];
   beforeAll(async () => {
-    const sink = new Writable({
-      write(chunk: Buffer, _enc, done) {
-        lines.push(chunk.toString());
-        done();
-      },
-    });
+    const sink = memorySink(lines);
     // The production logger, written to memory at the most verbose level.
     const log = createLogger('trace', sink);
-    t = await startServer({ config: { dev: true, logLevel: 'trace' }, overrides: { log } });
+    t = await startServer({
+      config: { dev: true, logLevel: 'trace', turnUrls: ['turn:127.0.0.1:3478'], turnSecret: 'turn-very-secret' },
+      overrides: { log },
+    });
   });
   afterAll(async () => {
     await t.close();
   });
 
-  it('never contain a UserSig, the SecretKey, the webhook secret or the callback token', async () => {
+  it('never contain a UserSig, the SecretKey, the webhook secret, the callback token, the TURN secret or TURN credentials', async () => {
+    let turnCredential: string | undefined;
     const receiver = await new Receiver().start();
     try {
       receiver.mode = 'fail500';
@@ -42,6 +65,8 @@ describe('logs of a busy server', () => {
       await rest(t, 'call_config/get_callback', {}, { usersig: 'garbage' });
       const alice = await connectUser(t, 'alice');
       await alice.request('calls', { userIdList: ['bob'], mediaType: 'Audio' });
+      const ice = await alice.request('getIceServers', {});
+      turnCredential = (ice.result as { iceServers: { credential: string }[] }).iceServers[0]!.credential;
       await receiver.waitForCount(1);
       await waitFor(() => lines.some((l) => l.includes('callback attempt failed')), 5000, 'the failed attempt to be logged');
       alice.close();
@@ -55,5 +80,8 @@ describe('logs of a busy server', () => {
     expect(all).not.toContain(t.secretKey);
     expect(all).not.toContain(t.server.apps.get(t.sdkAppId)!.webhookSecret);
     expect(all).not.toContain('tok-very-secret');
+    expect(all).not.toContain('turn-very-secret');
+    expect(turnCredential).toMatch(/^[A-Za-z0-9+/]{27}=$/);
+    expect(all).not.toContain(turnCredential!);
   });
 });

@@ -29,6 +29,18 @@ const SAMPLES: Record<string, { argv: string[]; key: keyof DialtoneConfig; value
     value: ['10.0.0.0/8', 'hooks.internal'],
   },
   '--claim-lease': { argv: ['--claim-lease', '15000'], key: 'claimLeaseMs', value: 15000 },
+  '--ice-servers': {
+    argv: ['--ice-servers', 'stun:stun.example.com:3478, stun:[2001:db8::1]'],
+    key: 'iceServers',
+    value: [{ urls: ['stun:stun.example.com:3478', 'stun:[2001:db8::1]'] }],
+  },
+  '--turn-urls': {
+    argv: ['--turn-urls', 'turn:turn.example.com:3478?transport=udp,turns:turn.example.com'],
+    key: 'turnUrls',
+    value: ['turn:turn.example.com:3478?transport=udp', 'turns:turn.example.com'],
+  },
+  '--turn-secret': { argv: ['--turn-secret', 's3cret'], key: 'turnSecret', value: 's3cret' },
+  '--turn-ttl': { argv: ['--turn-ttl', '3600'], key: 'turnTtlSeconds', value: 3600 },
 };
 
 /** Parses `serve <argv>` as the CLI does and returns the configuration it would start with. */
@@ -74,6 +86,7 @@ describe('serve flags', () => {
       [['--sdkappid', '0'], '1..4294967295'],
       [['--callback-timeout', '99'], '100..30000'],
       [['--claim-lease', '-5'], '1000..3600000'],
+      [['--turn-ttl', '59'], '60..2592000'],
     ] as const) {
       const err = await parse([...argv]).catch((e: unknown) => e);
       expect(err, argv.join(' ')).toBeInstanceOf(CommanderError);
@@ -81,18 +94,22 @@ describe('serve flags', () => {
     }
   });
 
-  it('rejects a bad --callback-allow with the ConfigError the environment variable gives', async () => {
-    const err = await parse(['--callback-allow', '10.0.0.0/99']).catch((e: unknown) => e);
+  it.each([
+    ['--callback-allow', 'DIALTONE_CALLBACK_ALLOW', '10.0.0.0/99'],
+    ['--ice-servers', 'DIALTONE_ICE_SERVERS', 'turn:turn.example.com'],
+    ['--turn-urls', 'DIALTONE_TURN_URLS', 'stun:stun.example.com'],
+  ])('rejects a bad %s with the ConfigError the environment variable gives', async (flag, variable, value) => {
+    const err = await parse([flag, value]).catch((e: unknown) => e);
     expect(err).toBeInstanceOf(ConfigError);
     const fromEnv = (() => {
       try {
-        configFromEnv({ DIALTONE_CALLBACK_ALLOW: '10.0.0.0/99' });
+        configFromEnv({ [variable]: value });
       } catch (e) {
         return e;
       }
     })();
     expect(fromEnv).toBeInstanceOf(ConfigError);
     expect((err as ConfigError).message).toBe((fromEnv as ConfigError).message);
-    expect((err as ConfigError).message).toMatch(/^DIALTONE_CALLBACK_ALLOW \(--callback-allow\): /);
+    expect((err as ConfigError).message.startsWith(`${variable} (${flag}): `)).toBe(true);
   });
 });

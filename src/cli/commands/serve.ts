@@ -4,7 +4,7 @@
  * the config key of a flag cannot drift apart.
  */
 import { Option, type Command } from 'commander';
-import { callbackAllow, configFromEnv, splitList, type DialtoneConfig } from '../../config.js';
+import { callbackAllow, configFromEnv, iceServers, splitList, TURN_TTL_RANGE, turnUrls, type DialtoneConfig } from '../../config.js';
 import { intArg } from '../args.js';
 
 /** One `serve` flag, with the config key it sets. */
@@ -115,6 +115,30 @@ export const SERVE_FLAGS: readonly ServeFlag[] = [
     'callbackAllow',
     'comma-separated CIDRs and host names callbacks may reach besides public addresses, e.g. 127.0.0.0/8,::1 (DIALTONE_CALLBACK_ALLOW)',
     callbackAllow,
+  ),
+  flag(
+    '--ice-servers <list>',
+    'iceServers',
+    'STUN/TURN servers for clients: comma-separated stun: URLs, or a JSON array of RTCIceServer objects (DIALTONE_ICE_SERVERS)',
+    iceServers,
+  ),
+  flag(
+    '--turn-urls <list>',
+    'turnUrls',
+    'comma-separated turn:/turns: URLs of a TURN server with use-auth-secret (DIALTONE_TURN_URLS)',
+    turnUrls,
+  ),
+  flag(
+    '--turn-secret <secret>',
+    'turnSecret',
+    "that TURN server's static-auth-secret (DIALTONE_TURN_SECRET; the environment keeps it out of ps)",
+    text,
+  ),
+  flag(
+    '--turn-ttl <seconds>',
+    'turnTtlSeconds',
+    'lifetime of the TURN credentials given to clients (DIALTONE_TURN_TTL, default 21600)',
+    intArg(...TURN_TTL_RANGE),
   ),
   flag(
     '--claim-lease <ms>',

@@ -21,6 +21,7 @@ import {
   type MediaStateParams,
   type SwitchMediaTypeParams,
   type DisconnectReason,
+  type IceServersAnswer,
 } from './types.js';
 import { afterEvent, started, withMediaState } from './current-call.js';
 
@@ -189,6 +190,14 @@ export class DialtoneClient {
   /** Relays opaque data (WebRTC offers, answers, ICE) to another member of the call. */
   async signal(callId: string, toUserId: string, data: unknown): Promise<void> {
     await this.request('signal', { callId, toUserId, data });
+  }
+
+  /**
+   * The STUN/TURN servers the server gives this user (SPEC §4.1), TURN credentials included, and
+   * how long they last (`ttl`, seconds; 0: they do not expire). `CallMedia` asks for them itself.
+   */
+  async getIceServers(): Promise<IceServersAnswer> {
+    return (await this.request('getIceServers', {})) as unknown as IceServersAnswer;
   }
 
   /** A round trip to the server (also the heartbeat). */

@@ -3,10 +3,17 @@
  * class. Apart from the client so that `webrtc.ts` and the index can use it without a cycle.
  */
 
-import type { CallMemberState, EndReason, MediaType, Platform as ServerPlatform } from '../../protocol/wire.js';
+import type {
+  CallMemberState,
+  EndReason,
+  IceServer,
+  IceServersAnswer,
+  MediaType,
+  Platform as ServerPlatform,
+} from '../../protocol/wire.js';
 
 // The wire vocabulary is shared with the server through protocol/ (type-only: nothing of the server is bundled).
-export type { EndReason, MediaType };
+export type { EndReason, IceServer, IceServersAnswer, MediaType };
 
 /**
  * A member of a call: `Waiting` (ringing) or `Calling` (in it), and whether their own camera and

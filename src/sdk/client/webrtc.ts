@@ -23,6 +23,7 @@
 import type { DialtoneClient } from './client.js';
 import { enumerateDevices, mediaDevices, watchDevices, type DeviceList } from './devices.js';
 import { Emitter } from './emitter.js';
+import { connectionStateOf, IceServerFeed } from './ice.js';
 import { gradeNetwork, readStats, readUplink, worstKnown, type InboundCounters, type NetworkQuality, type StatsEntry } from './stats.js';
 import type { MediaType } from './types.js';
 import { VolumeMeter } from './volume.js';
@@ -51,8 +52,13 @@ export interface CallMediaOptions {
   client: DialtoneClient;
   callId: string;
   mediaType: MediaType;
-  /** ICE servers. Default: none (host candidates, enough on one network). */
+  /**
+   * STUN/TURN servers; given, they replace the server's. Default: the server's (`getIceServers`,
+   * SPEC §4.1), fetched by {@link CallMedia.start} and again before their credentials expire.
+   */
   iceServers?: RTCIceServer[];
+  /** `relay` uses TURN servers only (no direct or STUN path); passed to `RTCPeerConnection`. Default `all`. */
+  iceTransportPolicy?: RTCIceTransportPolicy;
   /** Called when a member's media arrives or changes. */
   onRemoteStream?: (userId: string, stream: MediaStream) => void;
   /** Called when a member's connection is closed. */
@@ -95,11 +101,20 @@ export interface CallMediaEvents {
   /** A camera, microphone or speaker was plugged in or out: the new list. */
   devicechange: DeviceList;
   /**
-   * The connection to a member changed state (`RTCPeerConnection.connectionState`): `connected`,
+   * A member's connection changed state (its `RTCPeerConnection.connectionState`): `connected`,
    * or `disconnected`/`failed` while the network is away (ICE restarts by itself: a page shows
-   * "reconnecting…"), `closed` when the member left or came back on a new connection.
+   * "reconnecting…"), `closed` when the member left or came back on a new connection. Also
+   * `failed` when the connection gathered no candidate at all, so nothing can connect (with
+   * `iceTransportPolicy: 'relay'`: every TURN server unreachable or refusing its credentials),
+   * where the browser itself stays `new`.
    */
   connectionState: { userId: string; state: RTCPeerConnectionState };
+  /**
+   * A STUN or TURN server failed for a member's connection (the browser's `icecandidateerror`):
+   * `errorCode` 401 the TURN server refused the credentials, 701 it could not be reached, …
+   * With other paths left the call may still connect: see `connectionState`.
+   */
+  iceError: { userId: string; url: string; errorCode: number; errorText: string };
 }
 
 /** `HTMLMediaElement` where the browser can choose its output device. */
@@ -136,6 +151,10 @@ export class CallMedia {
   private stopWatchingDevices: (() => void) | undefined;
   /** Connections `disconnected` for now, with the timer that restarts their ICE. */
   private readonly iceRestarts = new Map<string, ReturnType<typeof setTimeout>>();
+  /** The server's ICE servers, when none were given. */
+  private ice: IceServerFeed | undefined;
+  /** Settles once the first ICE servers are known: signalling work waits for it. */
+  private iceReady: Promise<void> = Promise.resolve();
 
   constructor(private readonly opts: CallMediaOptions) {
     this.type = opts.mediaType;
@@ -188,7 +207,10 @@ export class CallMedia {
     return this;
   }
 
-  /** Opens the camera/microphone (the devices chosen so far, else the defaults) and starts answering and offering. */
+  /**
+   * Opens the camera/microphone (the devices chosen so far, else the defaults), fetches the
+   * server's ICE servers (unless given), and starts answering and offering.
+   */
   async start(): Promise<MediaStream> {
     this.localStream =
       this.opts.localStream ??
@@ -196,6 +218,9 @@ export class CallMedia {
         audio: this.wantedMicrophone ? { deviceId: { exact: this.wantedMicrophone } } : true,
         video: this.opts.mediaType === 'Video' ? this.videoConstraints() : false,
       }));
+    // Connections wait for the server's ICE servers (the first offer or answer already gathers
+    // through them), but the events that make them are listened to at once: none is missed.
+    this.iceReady = this.startIce();
     const { client, callId } = this.opts;
     const onJoin = (e: { callId: string; userId: string }) => {
       if (e.callId === callId) void this.enqueue(e.userId, () => this.offerTo(e.userId));
@@ -234,6 +259,7 @@ export class CallMedia {
       const others = call?.callId === callId ? call.members.filter((m) => m.status === 'Calling' && m.userId !== client.userId) : [];
       for (const m of others) void this.send(m.userId, { kind: 'restart' });
     }
+    await this.iceReady;
     return this.localStream;
   }
 
@@ -462,6 +488,7 @@ export class CallMedia {
   /** Closes every connection, stops measuring and releases the camera/microphone. */
   stop(): void {
     this.stopped = true;
+    this.ice?.stop();
     for (const u of this.unsubscribe.splice(0)) u();
     this.stopVolume();
     this.stopQuality();
@@ -474,17 +501,12 @@ export class CallMedia {
   private peer(userId: string): RTCPeerConnection {
     let pc = this.peers.get(userId);
     if (pc) return pc;
-    pc = new RTCPeerConnection({ iceServers: this.opts.iceServers ?? [] });
+    pc = new RTCPeerConnection(this.rtcConfiguration());
     this.peers.set(userId, pc);
+    this.watchConnection(userId, pc);
     for (const track of this.localStream?.getTracks() ?? []) pc.addTrack(track, this.localStream!);
     pc.onicecandidate = (e) => {
       if (e.candidate) void this.send(userId, { kind: 'ice', candidate: e.candidate.toJSON() });
-    };
-    const conn = pc;
-    pc.onconnectionstatechange = () => {
-      if (this.peers.get(userId) !== conn) return;
-      this.events.emit('connectionState', { userId, state: conn.connectionState });
-      this.watchIce(userId, conn);
     };
     pc.ontrack = (e) => {
       let stream = e.streams[0];
@@ -498,6 +520,62 @@ export class CallMedia {
       if (this.speaker !== undefined) void this.setSpeaker(this.speaker).catch(() => undefined);
     };
     return pc;
+  }
+
+  /** What a new connection is made with: the ICE servers given, else the server's as last fetched. */
+  private rtcConfiguration(): RTCConfiguration {
+    const policy = this.opts.iceTransportPolicy;
+    return { iceServers: this.opts.iceServers ?? this.ice?.current ?? [], ...(policy ? { iceTransportPolicy: policy } : {}) };
+  }
+
+  /**
+   * Emits `connectionState` on each change of the member's connection (and restarts its ICE when
+   * it fails or stays down), and `iceError` for its servers' errors.
+   */
+  private watchConnection(userId: string, pc: RTCPeerConnection): void {
+    let gathered = 0;
+    let reported = pc.connectionState;
+    const report = () => {
+      const state = connectionStateOf(pc.connectionState, pc.iceGatheringState, gathered);
+      if (state === reported || this.peers.get(userId) !== pc) return;
+      reported = state;
+      this.events.emit('connectionState', { userId, state });
+    };
+    pc.addEventListener('icecandidate', (e) => {
+      if (e.candidate?.candidate) gathered++;
+    });
+    pc.addEventListener('icegatheringstatechange', () => {
+      // An ICE restart gathers afresh.
+      if (pc.iceGatheringState === 'gathering') gathered = 0;
+      report();
+    });
+    pc.addEventListener('connectionstatechange', () => {
+      report();
+      if (this.peers.get(userId) === pc) this.watchIce(userId, pc);
+    });
+    pc.addEventListener('icecandidateerror', (e) => {
+      const { url, errorCode, errorText } = e as RTCPeerConnectionIceErrorEvent;
+      if (this.peers.get(userId) === pc) this.events.emit('iceError', { userId, url, errorCode, errorText });
+    });
+  }
+
+  /** Starts fetching the server's ICE servers, unless the options give some; resolves after the first answer. */
+  private async startIce(): Promise<void> {
+    if (this.opts.iceServers || this.ice || this.stopped) return;
+    this.ice = new IceServerFeed(
+      () => this.opts.client.getIceServers(),
+      (iceServers) => {
+        // Fresh credentials for what connections gather from now on (an ICE restart).
+        for (const pc of this.peers.values()) {
+          try {
+            pc.setConfiguration({ ...pc.getConfiguration(), iceServers });
+          } catch {
+            // A closed connection takes no configuration.
+          }
+        }
+      },
+    );
+    await this.ice.start();
   }
 
   /**
@@ -595,7 +673,10 @@ export class CallMedia {
 
   /** Runs `task` after the peer's earlier signalling work: one negotiation step at a time. */
   private enqueue(userId: string, task: () => Promise<void>): Promise<void> {
-    const next = (this.inbox.get(userId) ?? Promise.resolve()).then(task).catch(() => undefined);
+    const next = (this.inbox.get(userId) ?? Promise.resolve())
+      .then(() => this.iceReady)
+      .then(task)
+      .catch(() => undefined);
     this.inbox.set(userId, next);
     return next;
   }

@@ -111,6 +111,17 @@ describe('placing a call', () => {
     expect(r).toMatchObject({ code: 0, callId: 'c9', roomID: 0, strRoomID: 'blue' });
   });
 
+  it("leaves the ICE servers to the media (the server's) unless configureDialtone gives some", async () => {
+    const { client, platform, engine } = await signedIn('alice');
+    await engine.calls({ userIDList: ['bob'], type: 1 });
+    expect(platform.media.params).not.toHaveProperty('iceServers');
+    client.emit('onCallEnd', { callId: 'call-1', mediaType: 'Audio', reason: 'hangup', userId: 'bob', totalTime: 1 });
+    const iceServers = [{ urls: 'turn:turn.example.com', username: 'u', credential: 'p' }];
+    configureDialtone({ iceServers });
+    await engine.calls({ userIDList: ['bob'], type: 1 });
+    expect(platform.media.params.iceServers).toEqual(iceServers);
+  });
+
   it('an audio call opens only the microphone; call and groupCall map to calls', async () => {
     const { client, platform, engine } = await signedIn('alice');
     await engine.call({ userID: 'bob', type: 1, roomID: 77 });

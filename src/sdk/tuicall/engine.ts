@@ -67,7 +67,10 @@ export interface DialtoneOptions {
   server?: string | undefined;
   /** Device id for multi-device sign-in (SPEC §4); default `default`. */
   device?: string | undefined;
-  /** STUN/TURN servers for WebRTC. Default: none (host candidates, enough on one network). */
+  /**
+   * STUN/TURN servers for WebRTC; given, they replace the server's. Default: the server's
+   * (`getIceServers`), fetched by the call's media and again before their credentials expire.
+   */
   iceServers?: RTCIceServer[] | undefined;
 }
 

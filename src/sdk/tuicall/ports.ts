@@ -120,6 +120,7 @@ export interface CallMediaParams {
   callId: string;
   mediaType: MediaType;
   localStream: StreamLike;
+  /** `configureDialtone`'s; absent: the media uses the server's (`getIceServers`). */
   iceServers?: RTCIceServer[];
   /** This device comes back into a call it was in: the members connect to it afresh (`CallMedia` `rejoin`). */
   rejoin?: boolean;

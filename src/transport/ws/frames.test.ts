@@ -32,7 +32,18 @@ describe('opArgs', () => {
 describe('OpArgs', () => {
   it('is the type each schema describes', () => {
     expectTypeOf<OpName>().toEqualTypeOf<
-      'calls' | 'accept' | 'reject' | 'ignore' | 'hangup' | 'inviteUser' | 'join' | 'signal' | 'setMediaState' | 'switchMediaType' | 'ping'
+      | 'calls'
+      | 'accept'
+      | 'reject'
+      | 'ignore'
+      | 'hangup'
+      | 'inviteUser'
+      | 'join'
+      | 'signal'
+      | 'setMediaState'
+      | 'switchMediaType'
+      | 'ping'
+      | 'getIceServers'
     >();
     expectTypeOf<OpArgs['hangup']>().toEqualTypeOf<{ callId: string; reason?: 'interrupt' }>();
     expectTypeOf<OpArgs['inviteUser']>().toEqualTypeOf<{ callId: string; userIdList: string[]; timeout?: number }>();

@@ -48,6 +48,7 @@ export const OP_SCHEMAS = {
   setMediaState: Type.Object({ callId: CallId, camera: Type.Optional(Type.Boolean()), microphone: Type.Optional(Type.Boolean()) }),
   switchMediaType: Type.Object({ callId: CallId, mediaType: Type.Union([Type.Literal('Audio'), Type.Literal('Video')]) }),
   ping: Type.Object({}),
+  getIceServers: Type.Object({}),
 };
 
 type OpSchemas = typeof OP_SCHEMAS;

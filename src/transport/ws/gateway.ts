@@ -9,6 +9,7 @@ import type { Logger } from 'pino';
 import { WebSocketServer, type RawData, type WebSocket } from 'ws';
 import type { AppRegistry } from '../../app/app-registry.js';
 import type { Actor, CallService } from '../../app/call-service.js';
+import type { IceServerService } from '../../app/ice-servers.js';
 import type { PresenceService } from '../../app/presence-service.js';
 import type { Admission, ClusterBus, Clock } from '../../app/ports.js';
 import { verifyUserSig } from '../../auth/usersig.js';
@@ -47,6 +48,8 @@ export interface GatewayDeps {
   apps: AppRegistry;
   calls: CallService;
   presence: PresenceService;
+  /** Answers `getIceServers`. */
+  iceServers: IceServerService;
   connections: ConnectionRegistry;
   clock: Clock;
   log: Logger;
@@ -114,6 +117,7 @@ export class Gateway {
         return {};
       },
       ping: async () => ({}),
+      getIceServers: async (conn) => deps.iceServers.forUser(conn.userId),
     };
   }
 
