@@ -10,6 +10,7 @@ import { type Browser, type BrowserContext, type Page } from 'playwright-core';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { launchChromium } from '../helpers/browser.js';
 import { startServer, type TestServer } from '../helpers/server.js';
+import { startTcpProxy } from '../helpers/tcp-proxy.js';
 import { startTurnServer, TURN_REALM, type TurnServer } from '../helpers/turn.js';
 import { waitFor } from '../helpers/wait.js';
 
@@ -49,19 +50,19 @@ async function servers(secret?: string): Promise<{ turn: TurnServer; t: TestServ
  * `RTCPeerConnection` made, the media's `connectionState` and `iceError` events, and `stats()`:
  * video frames decoded and the candidate types of the selected pair.
  */
-async function open(server: TestServer, userId: string): Promise<Page> {
+async function open(server: TestServer, userId: string, url = server.url): Promise<Page> {
   const context = await browser.newContext();
   contexts.push(context);
   const page = await context.newPage();
   page.on('pageerror', (err) => console.error(`[${userId}] page error: ${err.message}`));
-  await page.goto(`${server.url}/healthz`);
+  await page.goto(`${url}/healthz`);
   await page.setContent('<div id="videos"></div>');
   // A module script, not an import() inside evaluate: the test's own transform would rewrite that.
   await page.addScriptTag({ type: 'module', content: "import * as sdk from '/sdk/dialtone-client.js'; window.sdk = sdk;" });
   await page.waitForFunction(() => (window as any).sdk);
   await page.evaluate(async (userId) => {
     const sdk = (window as any).sdk;
-    const dt: any = { pcs: [], configs: [], states: [], iceErrors: [] };
+    const dt: any = { pcs: [], configs: [], states: [], iceErrors: [], connection: [] };
     (window as any).dt = dt;
     // Every connection CallMedia makes, with what it was made with.
     const Native = window.RTCPeerConnection;
@@ -75,6 +76,7 @@ async function open(server: TestServer, userId: string): Promise<Page> {
     const sig = await (await fetch(`/dev/usersig?userId=${encodeURIComponent(userId)}`)).json();
     const client = await sdk.DialtoneClient.init({ server: location.origin, sdkAppId: sig.sdkAppId, userId, userSig: sig.userSig });
     dt.client = client;
+    client.on('onConnectionStateChanged', (e: any) => dt.connection.push(e.state));
     client.on('onCallReceived', (e: any) => (dt.incoming = e));
     client.on('onCallBegin', (e: any) => (dt.begun = e));
     dt.attach = async (callId: string, localStream?: MediaStream) => {
@@ -123,10 +125,10 @@ async function open(server: TestServer, userId: string): Promise<Page> {
   return page;
 }
 
-/** alice calls bob, bob answers: both pages' media relay only. */
-async function call(server: TestServer): Promise<{ alice: Page; bob: Page }> {
+/** alice calls bob, bob answers: both pages' media relay only. `bobUrl`: where bob's page reaches the server. */
+async function call(server: TestServer, bobUrl = server.url): Promise<{ alice: Page; bob: Page }> {
   const alice = await open(server, 'alice');
-  const bob = await open(server, 'bob');
+  const bob = await open(server, 'bob', bobUrl);
   await alice.evaluate(() => (window as any).dt.call('bob'));
   await bob.waitForFunction(() => (window as any).dt.incoming);
   await bob.evaluate(() => (window as any).dt.answer());
@@ -221,4 +223,56 @@ describe('TURN through Dialtone', () => {
     }
     expect(turn.log()).not.toMatch(/ALLOCATE processed, success/);
   }, 120_000);
+
+  it("one page's network cut for 10 s (signalling and relay) and back: both reconnect and video flows again", async () => {
+    const { turn, t } = await servers();
+    const proxy = await startTcpProxy(Number(new URL(t.url).port));
+    try {
+      const { alice, bob } = await call(t, proxy.url);
+      await videoThroughRelay(alice);
+      await videoThroughRelay(bob);
+
+      // bob's network goes: his WebSocket (through the proxy) and all relayed media (coturn frozen).
+      const cutAt = Date.now();
+      proxy.cut();
+      turn.pause();
+      await bob.waitForFunction(() => (window as any).dt.connection.includes('reconnecting'), undefined, { timeout: MEDIA_TIMEOUT });
+      // alice sees bob's connection go down (what a page shows as "reconnecting…").
+      await alice.waitForFunction(
+        () => (window as any).dt.states.some((e: any) => e.userId === 'bob' && (e.state === 'disconnected' || e.state === 'failed')),
+        undefined,
+        { timeout: MEDIA_TIMEOUT },
+      );
+      // The outage lasts 10 s in all.
+      await waitFor(() => Date.now() - cutAt >= 10_000, 15_000, 'ten seconds of outage');
+      const before = await Promise.all(
+        [alice, bob].map((p) => p.evaluate(async () => (await (window as any).dt.stats()).framesDecoded as number)),
+      );
+      proxy.restore();
+      turn.resume();
+
+      // bob signs back in (same device: the call is still his) and the connection recovers.
+      await bob.waitForFunction(() => (window as any).dt.connection.at(-1) === 'connected', undefined, { timeout: MEDIA_TIMEOUT });
+      for (const [page, other] of [
+        [alice, 'bob'],
+        [bob, 'alice'],
+      ] as const) {
+        await page.waitForFunction(
+          (u) => (window as any).dt.states.filter((e: any) => e.userId === u).at(-1)?.state === 'connected',
+          other,
+          {
+            timeout: MEDIA_TIMEOUT,
+          },
+        );
+      }
+      // New frames on the same call, both ways, through the relay.
+      const [atAlice, atBob] = [await videoThroughRelay(alice, before[0]! + 30), await videoThroughRelay(bob, before[1]! + 30)];
+      expect(atAlice).toMatchObject({ local: 'relay', remote: 'relay' });
+      expect(atBob).toMatchObject({ local: 'relay', remote: 'relay' });
+      // Nobody left the call.
+      for (const page of [alice, bob]) expect(await page.evaluate(() => (window as any).dt.client.currentCall?.status)).toBe('Calling');
+    } finally {
+      await proxy.close();
+    }
+  }, 150_000);
 });

@@ -30,6 +30,10 @@ export interface TurnServer {
   secret: string;
   /** Everything it has logged so far. */
   log(): string;
+  /** Freezes it (SIGSTOP): relayed media stops, as in an outage; allocations stay. */
+  pause(): void;
+  /** Lets it run again (SIGCONT). */
+  resume(): void;
   /** Stops it and removes its files. */
   close(): Promise<void>;
 }
@@ -95,7 +99,17 @@ export async function startTurnServer(secret = randomBytes(18).toString('base64u
     await close();
     throw new Error(`coturn did not start: ${(err as Error).message}\n${log}`, { cause: err });
   }
-  return { url: `turn:127.0.0.1:${port}`, secret, log: () => log, close };
+  return {
+    url: `turn:127.0.0.1:${port}`,
+    secret,
+    log: () => log,
+    pause: () => void child.kill('SIGSTOP'),
+    resume: () => void child.kill('SIGCONT'),
+    close: async () => {
+      child.kill('SIGCONT');
+      await close();
+    },
+  };
 }
 
 /** A port free for both TCP and UDP on 127.0.0.1 (coturn listens on both). */

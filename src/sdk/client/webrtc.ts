@@ -600,34 +600,50 @@ export class CallMedia {
 
   /**
    * ICE of a connection that failed restarts at once; of one `disconnected` (the network may come
-   * back by itself) after {@link CallMediaOptions.iceRestartDelayMs}, if it is still down then.
+   * back by itself) after {@link CallMediaOptions.iceRestartDelayMs}. While it stays down the
+   * restart is tried again at that interval: an offer sent while the other side was offline too
+   * is lost, and only a new one brings the connection back.
    */
   private watchIce(userId: string, pc: RTCPeerConnection): void {
     const state = pc.connectionState;
-    if (state !== 'disconnected') {
+    if (state !== 'disconnected' && state !== 'failed') {
       clearTimeout(this.iceRestarts.get(userId));
       this.iceRestarts.delete(userId);
+      return;
     }
     if (state === 'failed') void this.enqueue(userId, () => this.restartIce(userId, pc));
-    else if (state === 'disconnected' && !this.iceRestarts.has(userId)) {
-      const timer = setTimeout(() => {
-        this.iceRestarts.delete(userId);
-        if (this.peers.get(userId) === pc && pc.connectionState === 'disconnected')
-          void this.enqueue(userId, () => this.restartIce(userId, pc));
-      }, this.opts.iceRestartDelayMs ?? DEFAULT_ICE_RESTART_DELAY_MS);
-      this.iceRestarts.set(userId, timer);
-    }
+    this.retryIce(userId, pc);
   }
 
-  /** New ICE candidates for a connection: the side that offers restarts; the other asks it to. */
+  /** Restarts ICE after the delay if the connection is still down then, and again after that. */
+  private retryIce(userId: string, pc: RTCPeerConnection): void {
+    if (this.iceRestarts.has(userId)) return;
+    const timer = setTimeout(() => {
+      this.iceRestarts.delete(userId);
+      const state = pc.connectionState;
+      if (this.stopped || this.peers.get(userId) !== pc || (state !== 'disconnected' && state !== 'failed')) return;
+      void this.enqueue(userId, () => this.restartIce(userId, pc));
+      this.retryIce(userId, pc);
+    }, this.opts.iceRestartDelayMs ?? DEFAULT_ICE_RESTART_DELAY_MS);
+    this.iceRestarts.set(userId, timer);
+  }
+
+  /**
+   * New ICE candidates for a connection: the side that offers restarts, dropping an offer of its
+   * own still unanswered (it may have been lost); the other side asks it to.
+   */
   private async restartIce(userId: string, pc: RTCPeerConnection): Promise<void> {
     if (this.stopped || this.peers.get(userId) !== pc) return;
     if (!this.offerer.has(userId)) {
       await this.send(userId, { kind: 'renegotiate', iceRestart: true });
       return;
     }
+    // Already reconnecting (or never down here): a restart now would only start the checks over.
+    if (pc.connectionState !== 'failed' && pc.connectionState !== 'disconnected') return;
+    if (pc.signalingState === 'have-local-offer') await pc.setLocalDescription({ type: 'rollback' });
+    this.offerAgain.delete(userId);
     pc.restartIce();
-    await this.offerWhenStable(userId);
+    await this.offerTo(userId);
   }
 
   private async onSignal(from: string, msg: SignalMessage): Promise<void> {
@@ -648,8 +664,8 @@ export class CallMedia {
       if (this.offerAgain.delete(from)) await this.offerTo(from);
     } else if (msg.kind === 'renegotiate') {
       if (!this.offerer.has(from)) return;
-      if (msg.iceRestart) pc.restartIce();
-      await this.offerWhenStable(from);
+      if (msg.iceRestart) await this.restartIce(from, pc);
+      else await this.offerWhenStable(from);
     } else if (msg.kind === 'ice') {
       await pc.addIceCandidate(msg.candidate).catch(() => undefined);
     }
