@@ -162,6 +162,7 @@ export async function createServer(config: DialtoneConfig, overrides: ServerOver
     apps,
     calls,
     presence,
+    records,
     connections,
     clock,
     log: log.child({ component: 'ws' }),

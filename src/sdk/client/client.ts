@@ -17,7 +17,9 @@ import {
   type WebSocketConstructor,
   type InitOptions,
   type CallsParams,
+  type CallRecord,
   type CurrentCall,
+  type RecentCallsParams,
   type MediaStateParams,
   type SwitchMediaTypeParams,
   type DisconnectReason,
@@ -189,6 +191,16 @@ export class DialtoneClient {
   /** Relays opaque data (WebRTC offers, answers, ICE) to another member of the call. */
   async signal(callId: string, toUserId: string, data: unknown): Promise<void> {
     await this.request('signal', { callId, toUserId, data });
+  }
+
+  /**
+   * This user's own most recent call records (the REST API's record shape, SPEC §2.3), newest
+   * first: `limit` 1 to 50, default 20; `-1202` outside that range. Records exist once a call
+   * has ended, so the call just finished is there after its `onCallEnd`.
+   */
+  async getRecentCalls(params: RecentCallsParams = {}): Promise<CallRecord[]> {
+    const r = await this.request('getRecentCalls', params.limit !== undefined ? { limit: params.limit } : {});
+    return r.calls as CallRecord[];
   }
 
   /** A round trip to the server (also the heartbeat). */

@@ -3,10 +3,10 @@
  * class. Apart from the client so that `webrtc.ts` and the index can use it without a cycle.
  */
 
-import type { CallMemberState, EndReason, MediaType, Platform as ServerPlatform } from '../../protocol/wire.js';
+import type { CallMemberState, CallRecord, EndReason, MediaType, Platform as ServerPlatform } from '../../protocol/wire.js';
 
 // The wire vocabulary is shared with the server through protocol/ (type-only: nothing of the server is bundled).
-export type { EndReason, MediaType };
+export type { CallRecord, EndReason, MediaType };
 
 /**
  * A member of a call: `Waiting` (ringing) or `Calling` (in it), and whether their own camera and
@@ -217,4 +217,10 @@ export interface SwitchMediaTypeParams {
   /** Default: the current call's. */
   callId?: string;
   mediaType: MediaType;
+}
+
+/** Arguments of {@link DialtoneClient.getRecentCalls}. */
+export interface RecentCallsParams {
+  /** How many records, 1 to 50. Default 20. */
+  limit?: number;
 }

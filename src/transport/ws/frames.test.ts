@@ -26,14 +26,31 @@ describe('opArgs', () => {
       ok: false,
       reason: 'mediaType must be one of Audio, Video',
     });
+    for (const limit of [0, 51, 2.5, '5']) {
+      expect(opArgs.getRecentCalls({ limit })).toMatchObject({ ok: false, reason: expect.stringContaining('limit') });
+    }
+    expect(opArgs.getRecentCalls({})).toEqual({ ok: true, value: {} });
+    expect(opArgs.getRecentCalls({ limit: 50 })).toEqual({ ok: true, value: { limit: 50 } });
   });
 });
 
 describe('OpArgs', () => {
   it('is the type each schema describes', () => {
     expectTypeOf<OpName>().toEqualTypeOf<
-      'calls' | 'accept' | 'reject' | 'ignore' | 'hangup' | 'inviteUser' | 'join' | 'signal' | 'setMediaState' | 'switchMediaType' | 'ping'
+      | 'calls'
+      | 'accept'
+      | 'reject'
+      | 'ignore'
+      | 'hangup'
+      | 'inviteUser'
+      | 'join'
+      | 'signal'
+      | 'setMediaState'
+      | 'switchMediaType'
+      | 'ping'
+      | 'getRecentCalls'
     >();
+    expectTypeOf<OpArgs['getRecentCalls']>().toEqualTypeOf<{ limit?: number }>();
     expectTypeOf<OpArgs['hangup']>().toEqualTypeOf<{ callId: string; reason?: 'interrupt' }>();
     expectTypeOf<OpArgs['inviteUser']>().toEqualTypeOf<{ callId: string; userIdList: string[]; timeout?: number }>();
     expectTypeOf<OpArgs['signal']>().toEqualTypeOf<{ callId: string; toUserId: string; data: unknown }>();

@@ -1,5 +1,6 @@
 /** The client protocol's frame and op argument schemas (SPEC §4). */
 import { Type, type Static } from '@sinclair/typebox';
+import { RECENT_CALLS } from '../../app/record-service.js';
 import { Identifier, IdentifierOrEmpty, UserId, validator, WellFormedString } from '../../schema.js';
 
 /** Longest `userData`, characters (the domain also caps it at 1000 UTF-8 bytes). */
@@ -48,6 +49,7 @@ export const OP_SCHEMAS = {
   setMediaState: Type.Object({ callId: CallId, camera: Type.Optional(Type.Boolean()), microphone: Type.Optional(Type.Boolean()) }),
   switchMediaType: Type.Object({ callId: CallId, mediaType: Type.Union([Type.Literal('Audio'), Type.Literal('Video')]) }),
   ping: Type.Object({}),
+  getRecentCalls: Type.Object({ limit: Type.Optional(Type.Integer({ minimum: 1, maximum: RECENT_CALLS.max })) }),
 };
 
 type OpSchemas = typeof OP_SCHEMAS;

@@ -10,6 +10,7 @@ import { WebSocketServer, type RawData, type WebSocket } from 'ws';
 import type { AppRegistry } from '../../app/app-registry.js';
 import type { Actor, CallService } from '../../app/call-service.js';
 import type { PresenceService } from '../../app/presence-service.js';
+import type { RecordService } from '../../app/record-service.js';
 import type { Admission, ClusterBus, Clock } from '../../app/ports.js';
 import { verifyUserSig } from '../../auth/usersig.js';
 import type { Platform } from '../../domain/types.js';
@@ -47,6 +48,8 @@ export interface GatewayDeps {
   apps: AppRegistry;
   calls: CallService;
   presence: PresenceService;
+  /** The signed-in user's own call records (`getRecentCalls`). */
+  records: RecordService;
   connections: ConnectionRegistry;
   clock: Clock;
   log: Logger;
@@ -114,6 +117,8 @@ export class Gateway {
         return {};
       },
       ping: async () => ({}),
+      // The connection's own app and user: nobody reads another user's records through this op.
+      getRecentCalls: async (conn, args) => ({ calls: await deps.records.recentOf(conn.sdkAppId, conn.userId, args.limit) }),
     };
   }
 
