@@ -82,7 +82,9 @@ describe('demo page', () => {
       CallId: string;
     };
     expect(await h.ended(callId.CallId)).toEqual(['Start', 'MC:bob:Accept', 'MC:alice:Hangup', 'End:NormalEnd']);
-    expect(await bob.textContent('#recent-list')).toContain('Call from alice');
+    // The call is first in bob's recent calls, from the server's records.
+    await bob.waitForSelector(`#recent-list li:first-child[data-call-id="${callId.CallId}"]`);
+    expect(await bob.textContent('#recent-list li:first-child .who')).toBe('alice');
   }, 60_000);
 
   it("alice's camera goes off and on: bob sees her avatar, then her video; switched to audio, both pages show the audio call", async () => {
@@ -167,14 +169,19 @@ describe('demo page', () => {
     expect(await h.record(callId)).toMatchObject({ MediaType: 'Video', CallResult: 'NormalEnd' });
   }, 90_000);
 
-  it('bob rejects: alice is told', async () => {
+  it("bob declines: alice is told, and bob's own page says he declined (not a missed call)", async () => {
     const alice = await signIn('alice');
     const bob = await signIn('bob');
     await dial(alice, 'bob', 'Audio');
     await bob.waitForSelector('body[data-state=incoming]');
     await bob.click('#reject');
     await alice.waitForSelector('body[data-state=idle]');
-    expect(await alice.textContent('#status')).toContain('bob rejected the call');
+    expect(await alice.textContent('#status')).toBe('bob declined the call');
+    await bob.waitForSelector('body[data-state=idle]:not([data-tone])');
+    expect(await bob.textContent('#status')).toBe('You declined the call');
+    expect(await bob.getAttribute('#status', 'data-kind')).toBe('info');
+    await bob.waitForSelector('#recent-list li:first-child .result:has-text("You declined")');
+    await alice.waitForSelector('#recent-list li:first-child .result:has-text("Declined")');
   }, 60_000);
 
   it('nobody answers: alice is told when the ring times out', async () => {
@@ -185,7 +192,8 @@ describe('demo page', () => {
     await h.advance(30_000);
     await alice.waitForSelector('body[data-state=idle]');
     expect(await alice.textContent('#status')).toContain('No answer from bob');
-    await bob.waitForSelector('body[data-state=idle]');
+    await bob.waitForSelector('body[data-state=idle]:not([data-tone])');
+    expect(await bob.textContent('#status')).toBe('Missed call from alice');
   }, 60_000);
 
   it('a three-person group call: everyone sees two remote videos', async () => {
