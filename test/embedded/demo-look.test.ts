@@ -87,7 +87,8 @@ describe('demo page: the look of each state', () => {
     expect(await overflows(bob)).toBe(false);
     await shot(bob, 'incoming-phone');
 
-    await bob.click('#accept');
+    // Answered from the keyboard: Accept has the focus.
+    await bob.keyboard.press('Enter');
     await remoteVideosPlaying(alice, 1);
     await remoteVideosPlaying(bob, 1);
     // The tones stop on both sides, and the timer runs from the call's acceptTime.
