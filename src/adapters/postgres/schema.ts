@@ -236,7 +236,7 @@ export const MIGRATIONS: readonly string[] = [
   CREATE INDEX call_record_members_recent ON call_record_members (sdkappid, user_id, start_time, end_time, call_id);
   INSERT INTO call_record_members (sdkappid, user_id, call_id, start_time, end_time)
     SELECT r.sdkappid, m.u, r.call_id, r.start_time, r.end_time
-    FROM call_records AS r, jsonb_array_elements_text(r.data::jsonb -> 'CalleeList_Account') AS m(u)
+    FROM call_records AS r, json_array_elements_text(r.data::json -> 'CalleeList_Account') AS m(u)
     ON CONFLICT DO NOTHING;
   `,
 ];
