@@ -719,12 +719,16 @@ $('accept').addEventListener('click', async () => {
   state.incoming = undefined;
   beginCall(e.callId, e.mediaType, { outgoing: false, timeout: e.info?.timeout });
   show('outgoing');
+  let answered = false;
   try {
     await startMedia(e.callId, e.mediaType);
     if (state.call?.callId !== e.callId) return;
     await state.client.accept(e.callId);
+    answered = true;
   } catch (err) {
     if (state.call?.callId !== e.callId) return;
+    // No camera or microphone: the caller hears a decline rather than ringing on.
+    if (!answered) await state.client?.reject(e.callId).catch(() => undefined);
     endCall(`Could not answer. ${human(err, { notAllowed: 'The call has already ended.' })}`, 'error');
   } finally {
     state.accepting = false;

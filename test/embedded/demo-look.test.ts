@@ -41,6 +41,13 @@ describe('demo page: the look of each state', () => {
     expect(await page.isVisible('#recent')).toBe(false);
     await shot(page, 'signed-out');
 
+    // A user id the server would refuse: a sentence, and still the sign-in screen.
+    await page.fill('#userid', 'alice smith');
+    await page.press('#userid', 'Enter');
+    await page.waitForSelector('#status[data-kind=error]');
+    expect(await page.textContent('#status')).toBe('A user id is 1 to 64 characters, with no spaces or commas.');
+    expect(await page.isVisible('#signin')).toBe(true);
+
     await page.fill('#userid', 'alice');
     await page.press('#userid', 'Enter');
     await page.waitForSelector('#recent-list li:nth-child(3)');
