@@ -165,6 +165,7 @@ export async function createServer(config: DialtoneConfig, overrides: ServerOver
     calls,
     presence,
     iceServers,
+    records,
     connections,
     clock,
     log: log.child({ component: 'ws' }),

@@ -49,8 +49,8 @@ function pgSubject(): Subject {
     fresh: async () => {
       if (!storage) throw unavailable;
       await storage.pool.query(
-        `TRUNCATE apps, callback_config, callback_token, delivery_policy, calls, call_members, call_records, outbox,
-           callback_attempts, timers, call_policy RESTART IDENTITY`,
+        `TRUNCATE apps, callback_config, callback_token, delivery_policy, calls, call_members, call_records, call_record_members,
+           outbox, callback_attempts, timers, call_policy RESTART IDENTITY`,
       );
       return storage;
     },
@@ -367,6 +367,29 @@ describe.each([sqliteSubject(), pgSubject()])('$name storage', (subject) => {
       expect(page.records.map((r) => r.CallId)).toEqual(['r3', 'r4']);
       expect(await find({ startTime: 0, endTime: 1000 }, 10, 2)).toEqual({ total: 5, records: [] });
       expect(await find({ startTime: 500, endTime: 1000 })).toEqual({ total: 0, records: [] });
+    });
+
+    it("lists a user's own most recent records, newest first, in their app only", async () => {
+      const recent = (userId: string, limit = 10, app = APP) => tx((t) => t.calls.recentRecordsOf(app, userId, limit));
+      // bob is in every record above; carol only in those she is listed in; the OTHER app's r1 is not APP's.
+      await tx(async (t) => {
+        await t.calls.insertRecord(
+          APP,
+          makeRecord('g1', 300, { EndTime: 500, CallType: 'MultiCall', CalleeList_Account: ['alice', 'carol', 'bob'] }),
+        );
+        await t.calls.insertRecord(APP, makeRecord('g2', 500, { Caller_Account: 'carol', CalleeList_Account: ['carol', 'dave', 'dave'] }));
+      });
+      expect((await recent('bob')).map((r) => r.CallId)).toEqual(['r5', 'g1', 'r4', 'r3', 'r2', 'r1']);
+      expect((await recent('bob', 2)).map((r) => r.CallId)).toEqual(['r5', 'g1']);
+      expect((await recent('carol')).map((r) => r.CallId)).toEqual(['g2', 'g1']);
+      expect(await recent('dave')).toEqual([
+        makeRecord('g2', 500, { Caller_Account: 'carol', CalleeList_Account: ['carol', 'dave', 'dave'] }),
+      ]);
+      expect(await recent('nobody')).toEqual([]);
+      expect((await recent('bob', 10, OTHER)).map((r) => r.CallId)).toEqual(['r1']);
+      // A record written again (same call) is listed once, at its new time.
+      await tx((t) => t.calls.insertRecord(APP, makeRecord('r1', 900)));
+      expect((await recent('bob', 3)).map((r) => r.CallId)).toEqual(['r1', 'r5', 'g1']);
     });
   });
 

@@ -209,6 +209,12 @@ export interface CallRepo {
   getRecord(sdkAppId: number, callId: string): Promise<CallRecord | undefined>;
   /** Records whose StartTime is in [startTime, endTime] (unix seconds), newest first. */
   findRecords(sdkAppId: number, filter: RecordFilter, offset: number, limit: number): Promise<{ total: number; records: CallRecord[] }>;
+  /**
+   * The `limit` most recent records `userId` is in (`CalleeList_Account`, the caller included),
+   * newest first: by StartTime, then EndTime, then CallId, all descending. An index walk of
+   * `limit` entries, not a scan of the app's records.
+   */
+  recentRecordsOf(sdkAppId: number, userId: string, limit: number): Promise<CallRecord[]>;
   /** Every live call of every app (used once at start to re-arm heartbeat expiry). */
   listLive(): Promise<Call[]>;
 }

@@ -1,4 +1,7 @@
-/** Records of ended calls (SPEC §2.3): one by CallId, or a page of those in a time window. */
+/**
+ * Records of ended calls (SPEC §2.3): one by CallId, a page of those in a time window, or a
+ * user's own most recent ones (the client op `getRecentCalls`, SPEC §4).
+ */
 import type { CallRecord } from '../domain/types.js';
 import { ERR, dialtoneError } from '../errors.js';
 import type { Clock, Storage } from './ports.js';
@@ -7,6 +10,9 @@ import type { Clock, Storage } from './ports.js';
 export const RECORD_WINDOW_SECONDS = 7 * 24 * 3600;
 /** Default and largest page size of a record search. */
 export const RECORDS_PER_PAGE = { default: 10, max: 100 } as const;
+
+/** Default and largest number of records `getRecentCalls` answers with (SPEC §4). */
+export const RECENT_CALLS = { default: 20, max: 50 } as const;
 
 /** A record search; times are unix seconds. */
 export interface RecordQuery {
@@ -63,5 +69,14 @@ export class RecordService {
       ),
     );
     return { total, page, records };
+  }
+
+  /**
+   * The `limit` (default {@link RECENT_CALLS}.default) most recent records of calls `userId` was
+   * a member of, in their app only, newest first. Not limited to the REST API's 7-day window: a
+   * user who calls rarely still sees their last calls.
+   */
+  async recentOf(sdkAppId: number, userId: string, limit: number = RECENT_CALLS.default): Promise<CallRecord[]> {
+    return this.storage.transaction((tx) => tx.calls.recentRecordsOf(sdkAppId, userId, limit));
   }
 }

@@ -11,6 +11,7 @@ export type {
   ActionType,
   CallbackCommand,
   CallMemberState,
+  CallRecord,
   CallResult,
   CallType,
   EndReason,
@@ -63,21 +64,6 @@ export interface Call {
   everMembers: string[];
   /** Outcome of the last callee who left without connecting; decides the result of a call that never connected. */
   lastCalleeOutcome?: CallResult;
-}
-
-/** The record of an ended call (SPEC §2.3). Times are unix seconds. */
-export interface CallRecord {
-  CallId: string;
-  Caller_Account: string;
-  MediaType: MediaType;
-  CallType: CallType;
-  StartTime: number;
-  AcceptTime: number;
-  EndTime: number;
-  CallResult: CallResult;
-  CalleeList_Account: string[];
-  RoomId: string;
-  RoomIdType: RoomIdType;
 }
 
 /** A `UserList` entry of a callback. */

@@ -39,6 +39,24 @@ export interface CallMemberState {
   /** Absent until the member first sets it. */
   microphone?: boolean;
 }
+/**
+ * The record of an ended call (SPEC §2.3), as the REST API and the client op `getRecentCalls`
+ * (SPEC §4) give it. Times are unix seconds.
+ */
+export interface CallRecord {
+  CallId: string;
+  Caller_Account: string;
+  MediaType: MediaType;
+  CallType: CallType;
+  StartTime: number;
+  AcceptTime: number;
+  EndTime: number;
+  CallResult: CallResult;
+  CalleeList_Account: string[];
+  RoomId: string;
+  RoomIdType: RoomIdType;
+}
+
 /** `1` numeric room id, `2` string room id. */
 export type RoomIdType = 1 | 2;
 /** Platform a client declared at connect; `RESTAPI` for REST-caused events. */

@@ -127,6 +127,22 @@ describe('DialtoneClient', () => {
     expect(await alice.client.getIceServers()).toEqual({ iceServers: [], ttl: 0 });
   });
 
+  it('getRecentCalls: the call just ended is first, in the REST record shape; a bad limit rejects with -1202', async () => {
+    const alice = await signIn('alice');
+    const bob = await signIn('bob');
+    expect(await alice.client.getRecentCalls()).toEqual([]);
+    const { callId } = await alice.client.calls({ userIdList: ['bob'], mediaType: 'Audio' });
+    await bob.next('onCallReceived');
+    await bob.client.reject(callId);
+    // The record is committed before the events of the call's end go out.
+    expect(await alice.next('onCallNotConnected')).toMatchObject({ reason: 'reject' });
+    const [latest, ...rest] = await bob.client.getRecentCalls({ limit: 1 });
+    expect(rest).toEqual([]);
+    expect(latest).toEqual(await h.record(callId));
+    expect(latest).toMatchObject({ CallId: callId, Caller_Account: 'alice', CallResult: 'Reject', AcceptTime: 0 });
+    await expect(alice.client.getRecentCalls({ limit: 51 })).rejects.toMatchObject({ code: ClientErrorCode.INVALID_PARAM });
+  });
+
   it('fails init with the UserSig error code', async () => {
     const err = await DialtoneClient.init({
       server: h.t.url,

@@ -4,6 +4,16 @@ import type { Call, CallRecord } from '../../domain/types.js';
 import { SETTINGS_COLUMNS, settingsJoins, type SettingsRow } from './callback-config.js';
 import type { PgTx } from './tx.js';
 
+/**
+ * A user's most recent records (`$1` app, `$2` user, `$3` how many): a backward walk of
+ * call_record_members_recent from the user's newest entry, `$3` entries read, then each record
+ * by its key.
+ */
+export const RECENT_RECORDS_SQL = `SELECT r.data FROM call_record_members AS m
+    JOIN call_records AS r ON r.sdkappid = m.sdkappid AND r.call_id = m.call_id
+    WHERE m.sdkappid = $1 AND m.user_id = $2
+    ORDER BY m.start_time DESC, m.end_time DESC, m.call_id DESC LIMIT $3`;
+
 const SQL = {
   // The row lock serialises every transaction that changes this call, in whichever process. The
   // app's callback settings come along (see PgTx.settings): the step's callbacks need them.
@@ -14,6 +24,7 @@ const SQL = {
   callsOf: 'SELECT call_id FROM call_members WHERE sdkappid = $1 AND user_id = $2 ORDER BY call_id',
   getRecord: 'SELECT data FROM call_records WHERE sdkappid = $1 AND call_id = $2',
   listLive: 'SELECT data FROM calls',
+  recentOf: RECENT_RECORDS_SQL,
 } as const;
 
 /** {@link CallRepo} on PostgreSQL: the call as a JSON document plus a member index for busy checks. */
@@ -105,6 +116,15 @@ export class PgCallRepo implements CallRepo {
       values: [...params, limit, offset],
     });
     return { total: count.rows[0]!.n, records: rows.map((r) => JSON.parse(r.data) as CallRecord) };
+  }
+
+  async recentRecordsOf(sdkAppId: number, userId: string, limit: number): Promise<CallRecord[]> {
+    const { rows } = await this.db.query<{ data: string }>({
+      name: 'dt_calls_recent_of',
+      text: SQL.recentOf,
+      values: [sdkAppId, userId, limit],
+    });
+    return rows.map((r) => JSON.parse(r.data) as CallRecord);
   }
 
   async listLive(): Promise<Call[]> {

@@ -221,4 +221,22 @@ export const MIGRATIONS: readonly string[] = [
       NULL::INT, NULL::INT, is_limited;
   END $$;
   `,
+  // getRecentCalls (SPEC §4): each record once per member (CalleeList_Account holds the caller
+  // too), indexed by user and time, so a user's latest records are a short index walk rather
+  // than a scan of the app's records. Records written before this migration are indexed here.
+  `
+  CREATE TABLE call_record_members (
+    sdkappid BIGINT NOT NULL,
+    user_id TEXT COLLATE "C" NOT NULL,
+    call_id TEXT COLLATE "C" NOT NULL,
+    start_time BIGINT NOT NULL,
+    end_time BIGINT NOT NULL,
+    PRIMARY KEY (sdkappid, user_id, call_id)
+  );
+  CREATE INDEX call_record_members_recent ON call_record_members (sdkappid, user_id, start_time, end_time, call_id);
+  INSERT INTO call_record_members (sdkappid, user_id, call_id, start_time, end_time)
+    SELECT r.sdkappid, m.u, r.call_id, r.start_time, r.end_time
+    FROM call_records AS r, json_array_elements_text(r.data::json -> 'CalleeList_Account') AS m(u)
+    ON CONFLICT DO NOTHING;
+  `,
 ];

@@ -7,6 +7,7 @@ import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from
 import type { NewOutboxEntry, Storage } from '../../app/ports.js';
 import type { Call } from '../../domain/types.js';
 import { TEST_DATABASE_URL as DATABASE_URL, randomSchema, requireDatabase } from '../../testing/postgres.js';
+import { RECENT_RECORDS_SQL } from './calls.js';
 import { MIGRATIONS } from './schema.js';
 import { PgStorage } from './storage.js';
 
@@ -540,5 +541,34 @@ describe('text PostgreSQL cannot store', () => {
     const got = await s.transaction((tx) => tx.outbox.get(APP, 'msg_1'));
     expect(got?.entry.lastError).toBe('bad\uFFFD');
     expect(got?.attempts[0]).toMatchObject({ error: 'bad\uFFFD', responseExcerpt: 'a\uFFFDb' });
+  });
+});
+
+describe("a user's recent records", () => {
+  it('are indexed at migration for records already there, and read by the per-user index without a sort', async () => {
+    // A schema one migration short of the last, with records in it, then opened (migrated).
+    await admin.query(`CREATE SCHEMA ${pg.escapeIdentifier(SCHEMA)}`);
+    await admin.query(`SET search_path TO ${pg.escapeIdentifier(SCHEMA)}`);
+    await admin.query('CREATE TABLE dialtone_migrations (version INT PRIMARY KEY, applied_at BIGINT NOT NULL)');
+    for (const [i, m] of MIGRATIONS.slice(0, -1).entries()) {
+      await admin.query(m);
+      await admin.query('INSERT INTO dialtone_migrations (version, applied_at) VALUES ($1, 0)', [i + 1]);
+    }
+    // Many users' records, so the planner has a table worth an index.
+    await admin.query(`INSERT INTO call_records (sdkappid, call_id, start_time, end_time, call_result, call_type, data)
+        SELECT ${APP}, 'c' || n, n, n + 60, 'NormalEnd', 'SingleCall',
+          json_build_object('CallId', 'c' || n, 'CalleeList_Account', json_build_array('u' || (n % 500), 'u' || ((n + 1) % 500)))::text
+        FROM generate_series(1, 5000) AS n`);
+    await admin.query('RESET search_path');
+    const storage = await open();
+    const { rows } = await storage.pool.query<{ n: number }>('SELECT COUNT(*) AS n FROM call_record_members');
+    expect(rows[0]!.n).toBe(10000);
+    const recent = await storage.transaction((tx) => tx.calls.recentRecordsOf(APP, 'u7', 3));
+    expect(recent.map((r) => r.CallId)).toEqual(['c4507', 'c4506', 'c4007']);
+    await storage.pool.query('ANALYZE call_record_members; ANALYZE call_records');
+    const plan = await storage.pool.query<{ 'QUERY PLAN': string }>({ text: `EXPLAIN ${RECENT_RECORDS_SQL}`, values: [APP, 'u7', 20] });
+    const text = plan.rows.map((r) => r['QUERY PLAN']).join('\n');
+    expect(text).toContain('call_record_members_recent');
+    expect(text).not.toMatch(/Seq Scan|Sort/);
   });
 });

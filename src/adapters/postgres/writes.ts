@@ -114,7 +114,7 @@ export class WriteBuffer {
   /** The statement that makes every held write, and an empty buffer; undefined when nothing is held. */
   take(): Statement | undefined {
     if (this.empty) return undefined;
-    const parts = [...this.callParts(), ...this.timerParts(), ...this.recordParts(), ...this.outboxParts()];
+    const parts = [...this.callParts(), ...this.timerParts(), ...this.recordParts(), ...this.recordMemberParts(), ...this.outboxParts()];
     this.calls = new Map();
     this.timers = new Map();
     this.records = new Map();
@@ -205,6 +205,17 @@ export class WriteBuffer {
         ON CONFLICT (sdkappid, call_id) DO UPDATE SET start_time = excluded.start_time, end_time = excluded.end_time,
           call_result = excluded.call_result, call_type = excluded.call_type, data = excluded.data`,
       values: [sdkAppId, r.CallId, r.StartTime, r.EndTime, r.CallResult, r.CallType, JSON.stringify(r)],
+    }));
+  }
+
+  /** Each held record's members, for a user's recent calls (getRecentCalls). */
+  private recordMemberParts(): Part[] {
+    return [...this.records.values()].map(({ sdkAppId, record: r }) => ({
+      key: 'rm',
+      sql: (p) => `INSERT INTO call_record_members (sdkappid, user_id, call_id, start_time, end_time)
+        SELECT ${p(1)}::bigint, u, ${p(2)}::text, ${p(3)}::bigint, ${p(4)}::bigint FROM unnest(${p(5)}::text[]) AS u
+        ON CONFLICT (sdkappid, user_id, call_id) DO UPDATE SET start_time = excluded.start_time, end_time = excluded.end_time`,
+      values: [sdkAppId, r.CallId, r.StartTime, r.EndTime, [...new Set(r.CalleeList_Account)]],
     }));
   }
 

@@ -3,6 +3,16 @@ import type Database from 'better-sqlite3';
 import type { CallRepo, RecordFilter } from '../../app/ports.js';
 import type { Call, CallRecord } from '../../domain/types.js';
 
+/**
+ * A user's most recent records (app, user, how many): a backward walk of
+ * call_record_members_recent from the user's newest entry, that many entries read, then each
+ * record by its key.
+ */
+export const RECENT_RECORDS_SQL = `SELECT r.data FROM call_record_members AS m
+  JOIN call_records AS r ON r.sdkappid = m.sdkappid AND r.call_id = m.call_id
+  WHERE m.sdkappid = ? AND m.user_id = ?
+  ORDER BY m.start_time DESC, m.end_time DESC, m.call_id DESC LIMIT ?`;
+
 /** {@link CallRepo} on SQLite: the call as a JSON document plus a member index for busy checks. */
 export class SqliteCallRepo implements CallRepo {
   private readonly stmts;
@@ -18,6 +28,11 @@ export class SqliteCallRepo implements CallRepo {
       callsOf: db.prepare<[number, string], { call_id: string }>('SELECT call_id FROM call_members WHERE sdkappid = ? AND user_id = ?'),
       getRecord: db.prepare<[number, string], { data: string }>('SELECT data FROM call_records WHERE sdkappid = ? AND call_id = ?'),
       listLive: db.prepare<[], { data: string }>('SELECT data FROM calls'),
+      insertRecordMember: db.prepare(
+        `INSERT INTO call_record_members (sdkappid, user_id, call_id, start_time, end_time) VALUES (?, ?, ?, ?, ?)
+         ON CONFLICT (sdkappid, user_id, call_id) DO UPDATE SET start_time = excluded.start_time, end_time = excluded.end_time`,
+      ),
+      recentOf: db.prepare<[number, string, number], { data: string }>(RECENT_RECORDS_SQL),
       insertRecord: db.prepare(
         `INSERT OR REPLACE INTO call_records (sdkappid, call_id, start_time, end_time, call_result, call_type, data)
          VALUES (?, ?, ?, ?, ?, ?, ?)`,
@@ -64,6 +79,13 @@ export class SqliteCallRepo implements CallRepo {
       record.CallType,
       JSON.stringify(record),
     );
+    for (const userId of new Set(record.CalleeList_Account)) {
+      this.stmts.insertRecordMember.run(sdkAppId, userId, record.CallId, record.StartTime, record.EndTime);
+    }
+  }
+
+  async recentRecordsOf(sdkAppId: number, userId: string, limit: number): Promise<CallRecord[]> {
+    return this.stmts.recentOf.all(sdkAppId, userId, limit).map((r) => JSON.parse(r.data) as CallRecord);
   }
 
   async getRecord(sdkAppId: number, callId: string): Promise<CallRecord | undefined> {

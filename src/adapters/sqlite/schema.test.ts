@@ -41,4 +41,27 @@ describe('SQLite migrations', () => {
     ]);
     db.close();
   });
+
+  it('index the records written before the recent-calls migration under each of their members', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'dialtone-schema-'));
+    dirs.push(dir);
+    const file = join(dir, 'old.db');
+    const old = new Database(file);
+    for (const m of MIGRATIONS.slice(0, -1)) old.exec(m);
+    old.pragma(`user_version = ${MIGRATIONS.length - 1}`);
+    const record = { CallId: 'c1', Caller_Account: 'alice', CalleeList_Account: ['alice', 'bob'], StartTime: 100, EndTime: 160 };
+    old
+      .prepare(
+        `INSERT INTO call_records (sdkappid, call_id, start_time, end_time, call_result, call_type, data) VALUES (?, ?, ?, ?, ?, ?, ?)`,
+      )
+      .run(1400000000, 'c1', 100, 160, 'NormalEnd', 'SingleCall', JSON.stringify(record));
+    old.close();
+
+    const db = openDatabase(file);
+    expect(db.prepare('SELECT user_id, call_id, start_time, end_time FROM call_record_members ORDER BY user_id').all()).toEqual([
+      { user_id: 'alice', call_id: 'c1', start_time: 100, end_time: 160 },
+      { user_id: 'bob', call_id: 'c1', start_time: 100, end_time: 160 },
+    ]);
+    db.close();
+  });
 });

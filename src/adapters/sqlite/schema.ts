@@ -158,4 +158,21 @@ export const MIGRATIONS: readonly string[] = [
   DROP INDEX outbox_pending_origin;
   CREATE INDEX outbox_pending_lane ON outbox (origin, sdkappid, seq) WHERE status = 'pending';
   `,
+  // getRecentCalls (SPEC §4): each record once per member (CalleeList_Account holds the caller
+  // too), indexed by user and time, so a user's latest records are a short index walk rather
+  // than a scan of the app's records. Records written before this migration are indexed here.
+  `
+  CREATE TABLE call_record_members (
+    sdkappid INTEGER NOT NULL,
+    user_id TEXT NOT NULL,
+    call_id TEXT NOT NULL,
+    start_time INTEGER NOT NULL,
+    end_time INTEGER NOT NULL,
+    PRIMARY KEY (sdkappid, user_id, call_id)
+  ) WITHOUT ROWID;
+  CREATE INDEX call_record_members_recent ON call_record_members (sdkappid, user_id, start_time, end_time, call_id);
+  INSERT OR IGNORE INTO call_record_members (sdkappid, user_id, call_id, start_time, end_time)
+    SELECT r.sdkappid, m.value, r.call_id, r.start_time, r.end_time
+    FROM call_records AS r, json_each(r.data, '$.CalleeList_Account') AS m;
+  `,
 ];

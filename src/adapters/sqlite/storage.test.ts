@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { RECENT_RECORDS_SQL } from './calls.js';
 import { openDatabase, SqliteStorage } from './storage.js';
 
 const entry = (id: string) => ({
@@ -56,5 +57,17 @@ describe('SqliteStorage group commit', () => {
     const storage = new SqliteStorage(openDatabase(':memory:'));
     await storage.close();
     await expect(storage.transaction(async () => 1)).rejects.toThrow('storage is closed');
+  });
+});
+
+describe('recent records of a user', () => {
+  it('walk the per-user index in order: no scan of the records, no sort', () => {
+    const db = openDatabase(':memory:');
+    const plan = db.prepare(`EXPLAIN QUERY PLAN ${RECENT_RECORDS_SQL}`).all(1, 'bob', 20) as { detail: string }[];
+    const details = plan.map((p) => p.detail).join('\n');
+    expect(details).toContain('USING COVERING INDEX call_record_members_recent');
+    expect(details).toMatch(/SEARCH r USING INDEX sqlite_autoindex_call_records_1|SEARCH r USING PRIMARY KEY/);
+    expect(details).not.toMatch(/SCAN|TEMP B-TREE/);
+    db.close();
   });
 });

@@ -17,7 +17,9 @@ import {
   type WebSocketConstructor,
   type InitOptions,
   type CallsParams,
+  type CallRecord,
   type CurrentCall,
+  type RecentCallsParams,
   type MediaStateParams,
   type SwitchMediaTypeParams,
   type DisconnectReason,
@@ -198,6 +200,16 @@ export class DialtoneClient {
    */
   async getIceServers(): Promise<IceServersAnswer> {
     return (await this.request('getIceServers', {})) as unknown as IceServersAnswer;
+  }
+
+  /**
+   * This user's own most recent call records (the REST API's record shape, SPEC §2.3), newest
+   * first: `limit` 1 to 50, default 20; `-1202` outside that range. Records exist once a call
+   * has ended, so the call just finished is there after its `onCallEnd`.
+   */
+  async getRecentCalls(params: RecentCallsParams = {}): Promise<CallRecord[]> {
+    const r = await this.request('getRecentCalls', params.limit !== undefined ? { limit: params.limit } : {});
+    return r.calls as CallRecord[];
   }
 
   /** A round trip to the server (also the heartbeat). */

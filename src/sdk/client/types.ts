@@ -5,6 +5,7 @@
 
 import type {
   CallMemberState,
+  CallRecord,
   EndReason,
   IceServer,
   IceServersAnswer,
@@ -13,7 +14,7 @@ import type {
 } from '../../protocol/wire.js';
 
 // The wire vocabulary is shared with the server through protocol/ (type-only: nothing of the server is bundled).
-export type { EndReason, IceServer, IceServersAnswer, MediaType };
+export type { CallRecord, EndReason, IceServer, IceServersAnswer, MediaType };
 
 /**
  * A member of a call: `Waiting` (ringing) or `Calling` (in it), and whether their own camera and
@@ -224,4 +225,10 @@ export interface SwitchMediaTypeParams {
   /** Default: the current call's. */
   callId?: string;
   mediaType: MediaType;
+}
+
+/** Arguments of {@link DialtoneClient.getRecentCalls}. */
+export interface RecentCallsParams {
+  /** How many records, 1 to 50. Default 20. */
+  limit?: number;
 }

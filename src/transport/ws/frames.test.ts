@@ -26,6 +26,11 @@ describe('opArgs', () => {
       ok: false,
       reason: 'mediaType must be one of Audio, Video',
     });
+    for (const limit of [0, 51, 2.5, '5']) {
+      expect(opArgs.getRecentCalls({ limit })).toMatchObject({ ok: false, reason: expect.stringContaining('limit') });
+    }
+    expect(opArgs.getRecentCalls({})).toEqual({ ok: true, value: {} });
+    expect(opArgs.getRecentCalls({ limit: 50 })).toEqual({ ok: true, value: { limit: 50 } });
   });
 });
 
@@ -44,7 +49,9 @@ describe('OpArgs', () => {
       | 'switchMediaType'
       | 'ping'
       | 'getIceServers'
+      | 'getRecentCalls'
     >();
+    expectTypeOf<OpArgs['getRecentCalls']>().toEqualTypeOf<{ limit?: number }>();
     expectTypeOf<OpArgs['hangup']>().toEqualTypeOf<{ callId: string; reason?: 'interrupt' }>();
     expectTypeOf<OpArgs['inviteUser']>().toEqualTypeOf<{ callId: string; userIdList: string[]; timeout?: number }>();
     expectTypeOf<OpArgs['signal']>().toEqualTypeOf<{ callId: string; toUserId: string; data: unknown }>();

@@ -1,5 +1,6 @@
 /** The client protocol's frame and op argument schemas (SPEC §4). */
 import { Type, type Static } from '@sinclair/typebox';
+import { RECENT_CALLS } from '../../app/record-service.js';
 import { Identifier, IdentifierOrEmpty, UserId, validator, WellFormedString } from '../../schema.js';
 
 /** Longest `userData`, characters (the domain also caps it at 1000 UTF-8 bytes). */
@@ -49,6 +50,7 @@ export const OP_SCHEMAS = {
   switchMediaType: Type.Object({ callId: CallId, mediaType: Type.Union([Type.Literal('Audio'), Type.Literal('Video')]) }),
   ping: Type.Object({}),
   getIceServers: Type.Object({}),
+  getRecentCalls: Type.Object({ limit: Type.Optional(Type.Integer({ minimum: 1, maximum: RECENT_CALLS.max })) }),
 };
 
 type OpSchemas = typeof OP_SCHEMAS;

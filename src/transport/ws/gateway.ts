@@ -11,6 +11,7 @@ import type { AppRegistry } from '../../app/app-registry.js';
 import type { Actor, CallService } from '../../app/call-service.js';
 import type { IceServerService } from '../../app/ice-servers.js';
 import type { PresenceService } from '../../app/presence-service.js';
+import type { RecordService } from '../../app/record-service.js';
 import type { Admission, ClusterBus, Clock } from '../../app/ports.js';
 import { verifyUserSig } from '../../auth/usersig.js';
 import type { Platform } from '../../domain/types.js';
@@ -50,6 +51,8 @@ export interface GatewayDeps {
   presence: PresenceService;
   /** Answers `getIceServers`. */
   iceServers: IceServerService;
+  /** The signed-in user's own call records (`getRecentCalls`). */
+  records: RecordService;
   connections: ConnectionRegistry;
   clock: Clock;
   log: Logger;
@@ -118,6 +121,8 @@ export class Gateway {
       },
       ping: async () => ({}),
       getIceServers: async (conn) => deps.iceServers.forUser(conn.userId),
+      // The connection's own app and user: nobody reads another user's records through this op.
+      getRecentCalls: async (conn, args) => ({ calls: await deps.records.recentOf(conn.sdkAppId, conn.userId, args.limit) }),
     };
   }
 
