@@ -37,6 +37,7 @@ import { Metrics } from './metrics.js';
 import { restCommands } from './transport/http/commands/index.js';
 import { createHttp } from './transport/http/fastify.js';
 import { registerRestApi } from './transport/http/rest-api.js';
+import { checkReadiness } from './app/readiness.js';
 import { registerRoutes } from './transport/http/routes/index.js';
 import { ConnectionRegistry } from './transport/ws/connections.js';
 import { Gateway } from './transport/ws/gateway.js';
@@ -153,7 +154,16 @@ export async function createServer(config: DialtoneConfig, overrides: ServerOver
   // The client SDK package, whose browser builds `npm run build` makes (this module sits one level
   // below the repository root, in src/ or dist/).
   const sdkPackage = new URL('../packages/client/', import.meta.url);
-  registerRoutes(http, { apps, metrics: metrics.registry, metricsToken: config.metricsToken, sdkPackage, dev: config.dev });
+  // openStorage migrated the store before anything else ran.
+  const readiness = () =>
+    checkReadiness({
+      storage,
+      bus,
+      deliveryRunning: () => dispatcher.running,
+      timersRunning: () => timers.started,
+      migrated: () => true,
+    });
+  registerRoutes(http, { apps, metrics: metrics.registry, metricsToken: config.metricsToken, sdkPackage, dev: config.dev, readiness });
   const callPolicy = new CallPolicyService(storage);
   const records = new RecordService(storage, clock);
   const commands = restCommands({ apps, clock, calls, callbackConfig, callPolicy, deliveries, records, destinations });

@@ -20,6 +20,9 @@ function device(userId: string, deviceId = 'phone'): ClusterDevice {
 
 /** A bus whose handlers the test fires by hand, with a device count per user and failures on demand. */
 class FakeBus implements ClusterBus {
+  problem(): string | undefined {
+    return undefined;
+  }
   readonly counts = new Map<string, number>();
   readonly registered: { device: ClusterDevice; maxDevices: number }[] = [];
   failRegisterOf = new Set<string>();

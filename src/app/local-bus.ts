@@ -9,6 +9,11 @@ import type { Admission, ClusterBus, ClusterDevice, ClusterMessage, LocalDevices
 export class LocalBus implements ClusterBus {
   constructor(private readonly devices: LocalDevices) {}
 
+  /** In memory: it always can. */
+  problem(): string | undefined {
+    return undefined;
+  }
+
   // The per-user limit and replacing a device are the gateway's checks on this process's own
   // sockets; with no other process there is nothing more to admit against.
   async register(_device: ClusterDevice, _maxDevices: number): Promise<Admission> {

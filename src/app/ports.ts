@@ -333,6 +333,8 @@ export interface Storage {
   transaction<T>(fn: (tx: Tx) => Promise<T>): Promise<T>;
   /** Figures about this process's use of the store, for metrics. */
   stats(): StorageStats;
+  /** Asks the store one trivial query: resolves when it answers, rejects with why it did not (`/readyz`). */
+  ping(): Promise<void>;
   close(): Promise<void>;
 }
 
@@ -405,6 +407,8 @@ export interface ClusterBus {
   onAppsChanged(handler: () => void): void;
   /** Called when the bus is back after being lost: what was published meanwhile is gone. */
   onReconnect(handler: () => void): void;
+  /** Why the bus cannot carry messages now (e.g. Redis unreachable), or undefined when it can (`/readyz`). */
+  problem(): string | undefined;
   /** Records that this process is alive at `now` (unix ms). */
   beat(now: number): Promise<void>;
   /** The last beat (unix ms) of every other process still listed, by process id. */

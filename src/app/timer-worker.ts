@@ -36,6 +36,11 @@ export class TimerWorker {
 
   constructor(private readonly deps: TimerWorkerDeps) {}
 
+  /** Between {@link start} and {@link stop}. */
+  get started(): boolean {
+    return !this.stopped;
+  }
+
   start(): void {
     this.stopped = false;
     this.halted = false;

@@ -5,63 +5,18 @@
  * Redis of the machine is never restarted.
  */
 import { mkdtempSync, rmSync } from 'node:fs';
-import { createServer, connect, type Server, type Socket } from 'node:net';
-import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { connectUser, type TestClient } from '../helpers/client.js';
 import { clusterConfig, dropCluster, startServer, TEST_REDIS_URL, type TestServer } from '../helpers/server.js';
-
-/** A TCP proxy to Redis that can refuse and drop every connection, and then let them through again. */
-class Proxy {
-  private readonly sockets = new Set<Socket>();
-  private cut = false;
-  private readonly server: Server;
-  url = '';
-
-  constructor(target: URL) {
-    this.server = createServer((client) => {
-      if (this.cut) return client.destroy();
-      const upstream = connect(Number(target.port || 6379), target.hostname);
-      for (const s of [client, upstream]) {
-        this.sockets.add(s);
-        s.on('close', () => this.sockets.delete(s));
-        s.on('error', () => undefined);
-      }
-      client.pipe(upstream).pipe(client);
-      client.on('close', () => upstream.destroy());
-      upstream.on('close', () => client.destroy());
-    });
-  }
-
-  async start(): Promise<this> {
-    await new Promise<void>((r) => this.server.listen(0, '127.0.0.1', r));
-    this.url = `redis://127.0.0.1:${(this.server.address() as AddressInfo).port}`;
-    return this;
-  }
-
-  /** Redis "goes down": every connection is dropped and new ones are refused. */
-  down(): void {
-    this.cut = true;
-    for (const s of this.sockets) s.destroy();
-  }
-
-  up(): void {
-    this.cut = false;
-  }
-
-  close(): Promise<void> {
-    this.down();
-    return new Promise((r) => this.server.close(() => r()));
-  }
-}
+import { startTcpProxy, type TcpProxy } from '../helpers/tcp-proxy.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'dialtone-redis-outage-'));
 const cluster = clusterConfig(dir, true)!;
 const servers: TestServer[] = [];
 const clients: TestClient[] = [];
-let proxy: Proxy;
+let proxy: TcpProxy;
 
 afterAll(async () => {
   for (const c of clients) c.close();
@@ -73,8 +28,8 @@ afterAll(async () => {
 
 describe('cluster mode without Redis for a while', () => {
   it('keeps the call, and resyncs a client whose event was lost once Redis is back', async () => {
-    proxy = await new Proxy(new URL(TEST_REDIS_URL)).start();
-    const config = { ...cluster, redisUrl: proxy.url };
+    proxy = await startTcpProxy(Number(new URL(TEST_REDIS_URL).port || 6379));
+    const config = { ...cluster, redisUrl: proxy.url.replace(/^http:/, 'redis:') };
     const a = await startServer({ config, dataDir: dir, keepDataDir: true });
     servers.push(a);
     const b = await startServer({ config, dataDir: dir, keepDataDir: true });
@@ -87,13 +42,13 @@ describe('cluster mode without Redis for a while', () => {
     const callId = started.result!.callId as string;
     await bob.nextEvent('onCallReceived', 10_000);
 
-    proxy.down();
+    proxy.cut();
     // bob accepts on process B while the bus is down: the call changes in PostgreSQL, but the
     // event for alice on process A has nowhere to go.
     const accepted = await bob.request('accept', { callId }, 10_000);
     expect(accepted.ok).toBe(true);
 
-    proxy.up();
+    proxy.restore();
     // When the bus is back, process A tells alice the state of her call from the database.
     const state = await alice.nextEvent('onCallState', 20_000);
     expect(state.data).toMatchObject({

@@ -258,6 +258,10 @@ export class PgStorage implements Storage {
     return { roundTrips: this.roundTrips, statements: this.statements, beginCommits: this.beginCommits };
   }
 
+  async ping(): Promise<void> {
+    await this.pool.query('SELECT 1');
+  }
+
   async close(): Promise<void> {
     if (this.closed) return;
     this.closed = true;

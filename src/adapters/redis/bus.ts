@@ -96,6 +96,15 @@ export class RedisBus implements ClusterBus {
     this.cmd.disconnect();
   }
 
+  /** Both Redis connections must be up: one sends, the other receives the other processes' messages. */
+  problem(): string | undefined {
+    const down = [
+      ['commands', this.cmd.status],
+      ['subscriptions', this.sub.status],
+    ].filter(([, status]) => status !== 'ready');
+    return down.length === 0 ? undefined : `redis ${down.map(([name, status]) => `${name} connection ${status}`).join(', ')}`;
+  }
+
   /** Handles events and kicks for users this process watches. */
   onUserMessage(handler: (m: ClusterMessage) => void): void {
     this.userHandler = handler;

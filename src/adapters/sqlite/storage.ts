@@ -226,6 +226,11 @@ export class SqliteStorage implements Storage {
     return {};
   }
 
+  async ping(): Promise<void> {
+    if (this.closed) throw new Error('the SQLite store is closed');
+    this.db.prepare('SELECT 1').get();
+  }
+
   async close(): Promise<void> {
     await this.queue;
     if (!this.closed) {

@@ -79,6 +79,8 @@ type Sent = { outcome: AttemptOutcome; policy: DeliveryPolicy } | { cancelled: s
 export interface CallbackDelivery {
   /** Starts delivering, including rows left pending by an earlier run. */
   start(): void;
+  /** Between {@link start} and {@link stop}. */
+  readonly running: boolean;
   /** Stops claiming, lets attempts in flight finish and gives back what was claimed but not sent. */
   stop(): Promise<void>;
   /** Resolves once nothing is claimed, in flight or unrecorded. */
@@ -102,6 +104,10 @@ export class Dispatcher implements CallbackDelivery {
   private stopped = true;
   private pruner: NodeJS.Timeout | undefined;
   private readonly idleWaiters: (() => void)[] = [];
+
+  get running(): boolean {
+    return !this.stopped;
+  }
 
   constructor(private readonly opts: DispatcherOptions) {
     this.timeoutMs = opts.timeoutMs ?? 2000;

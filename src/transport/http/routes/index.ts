@@ -1,6 +1,7 @@
 /** The HTTP routes beside the REST API and the WebSocket endpoint, registered together. */
 import type { FastifyInstance } from 'fastify';
 import type { AppRegistry } from '../../../app/app-registry.js';
+import type { ReadinessReport } from '../../../app/readiness.js';
 import { refuseDevEndpoints, registerDemo } from '../demo.js';
 import { registerHealth } from './health.js';
 import { registerMetrics, type MetricsSource } from './metrics.js';
@@ -16,11 +17,13 @@ export interface RoutesOptions {
   sdkPackage: URL;
   /** Dev mode: the demo page and its UserSig endpoint; otherwise they are refused. */
   dev: boolean;
+  /** What `/readyz` answers. */
+  readiness: () => Promise<ReadinessReport>;
 }
 
-/** Adds `/healthz`, `/sdk/*` (the client SDK and the TUICallEngine stand-in), `/metrics`, and the demo (dev mode) or its refusal. */
+/** Adds `/healthz`, `/readyz`, `/sdk/*` (the client SDK and the TUICallEngine stand-in), `/metrics`, and the demo (dev mode) or its refusal. */
 export function registerRoutes(http: FastifyInstance, opts: RoutesOptions): void {
-  registerHealth(http);
+  registerHealth(http, opts.readiness);
   registerSdkBundles(http, opts.sdkPackage);
   registerMetrics(http, opts.metrics, opts.metricsToken);
   if (opts.dev) registerDemo(http, opts.apps);

@@ -2,6 +2,7 @@
  * The HTTP server's own routes and fallbacks, on an injected request (no socket): health,
  * metrics behind a token, the SDK bundle, and the envelope answers of the error and 404 handlers.
  */
+import type { ReadinessReport } from '../../../app/readiness.js';
 import type { FastifyInstance } from 'fastify';
 import { mkdirSync, mkdtempSync, rmSync, utimesSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -31,12 +32,21 @@ function server(): FastifyInstance {
 }
 
 describe('HTTP routes', () => {
-  it('GET /healthz answers ok', async () => {
+  it('GET /healthz answers ok; GET /readyz answers 200 or 503 with each check, never cached', async () => {
     const h = server();
-    registerHealth(h);
+    let report: ReadinessReport = { ready: true, checks: { store: { state: 'ok' } } };
+    registerHealth(h, async () => report);
     const res = await h.inject({ method: 'GET', url: '/healthz' });
     expect(res.statusCode).toBe(200);
     expect(res.json()).toEqual({ status: 'ok' });
+    const ready = await h.inject({ method: 'GET', url: '/readyz' });
+    expect(ready.statusCode).toBe(200);
+    expect(ready.headers['cache-control']).toBe('no-store');
+    expect(ready.json()).toEqual({ status: 'ready', checks: { store: { state: 'ok' } } });
+    report = { ready: false, checks: { store: { state: 'failing', error: 'the store does not answer: boom' }, timers: { state: 'ok' } } };
+    const down = await h.inject({ method: 'GET', url: '/readyz' });
+    expect(down.statusCode).toBe(503);
+    expect(down.json()).toEqual({ status: 'not ready', checks: report.checks });
   });
 
   it('GET /metrics needs the bearer token when one is set', async () => {
