@@ -118,6 +118,7 @@ export async function createServer(config: DialtoneConfig, overrides: ServerOver
     ids,
     onCallbacksQueued: () => dispatcher.wake(),
     onTimersChanged: (dueAt) => timers?.armed(dueAt),
+    log: log.child({ component: 'calls' }),
   });
   const calls = new CallService({ storage, runner, notifier, clock, ids, serverIp: serverAddress(config.host) });
   timers = new TimerWorker({

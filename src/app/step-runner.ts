@@ -2,6 +2,7 @@
  * Runs domain steps durably: one transaction holds the step and every durable effect (call
  * state, timers, record, outbox rows); client events go out only after commit.
  */
+import type { Logger } from 'pino';
 import { callbackBody, callbackUrl, type CallbackCause } from '../callbacks/render.js';
 import type { Effect, NotifyEffect, Step } from '../domain/effects.js';
 import type { Ids } from './ids.js';
@@ -18,6 +19,8 @@ export interface StepRunnerDeps {
   onCallbacksQueued: () => void;
   /** Called after a commit that armed timers, with the earliest due time it armed (unix ms). */
   onTimersChanged: (earliestDueAt: number) => void;
+  /** Where a call's start and end are logged (info); none: not logged. */
+  log?: Pick<Logger, 'info'> | undefined;
 }
 
 /** Executes steps: persist in one transaction, then publish. */
@@ -38,9 +41,25 @@ export class StepRunner {
       return step;
     });
     this.publish(sdkAppId, step.effects);
+    if (this.deps.log) this.logLifecycle(sdkAppId, step.effects, this.deps.log);
     if (callbacks > 0) this.deps.onCallbacksQueued();
     if (earliest < Infinity) this.deps.onTimersChanged(earliest);
     return step;
+  }
+
+  /** A committed step that started or ended a call: one line each, for operators following calls. */
+  private logLifecycle(sdkAppId: number, effects: readonly Effect[], log: Pick<Logger, 'info'>): void {
+    for (const e of effects) {
+      if (e.type === 'callback' && e.command === 'Call.CallbackAfterStartCall') {
+        const members = e.userList.map((u) => u.User_Account);
+        log.info({ sdkAppId, callId: e.callInfo.CallId, mediaType: e.callInfo.MediaType, members }, 'call started');
+      } else if (e.type === 'record') {
+        const r = e.record;
+        // Seconds in the call: from the answer, or none for a call nobody answered.
+        const durationSeconds = r.AcceptTime > 0 ? r.EndTime - r.AcceptTime : 0;
+        log.info({ sdkAppId, callId: r.CallId, result: r.CallResult, callType: r.CallType, durationSeconds }, 'call ended');
+      }
+    }
   }
 
   /** Saves a step's call state: inserted, updated, or deleted once it ended. */

@@ -57,6 +57,7 @@ describe('logs of a busy server', () => {
 
   it('never contain a UserSig, the SecretKey, the webhook secret, the callback token, the TURN secret or TURN credentials', async () => {
     let turnCredential: string | undefined;
+    let callId: string | undefined;
     const receiver = await new Receiver().start();
     try {
       receiver.mode = 'fail500';
@@ -64,7 +65,12 @@ describe('logs of a busy server', () => {
       await rest(t, 'call_config/set_callback_token', { Token: 'tok-very-secret', IsTokenEnable: true });
       await rest(t, 'call_config/get_callback', {}, { usersig: 'garbage' });
       const alice = await connectUser(t, 'alice');
-      await alice.request('calls', { userIdList: ['bob'], mediaType: 'Audio' });
+      const call = await alice.request('calls', { userIdList: ['bob'], mediaType: 'Audio' });
+      callId = (call.result as { callId: string }).callId;
+      await rest(t, 'call_engine_http_srv/end_call', { CallId: callId });
+      // A socket refused at sign-in: the server closes it right after the upgrade.
+      const refused = await connectUser(t, 'mallory', { usersig: 'not-a-usersig' });
+      await refused.closed();
       const ice = await alice.request('getIceServers', {});
       turnCredential = (ice.result as { iceServers: { credential: string }[] }).iceServers[0]!.credential;
       await receiver.waitForCount(1);
@@ -83,5 +89,25 @@ describe('logs of a busy server', () => {
     expect(all).not.toContain('turn-very-secret');
     expect(turnCredential).toMatch(/^[A-Za-z0-9+/]{27}=$/);
     expect(all).not.toContain(turnCredential!);
+
+    // The lines an operator follows: connections, refused sign-ins, calls, configuration changes.
+    await waitFor(() => lines.some((l) => l.includes('"connection closed"')), 5000, 'the closed connection to be logged');
+    const entries = lines.map((l) => JSON.parse(l) as Record<string, unknown>);
+    const of = (msg: string) => entries.filter((e) => e.msg === msg);
+    expect(of('connection accepted')).toContainEqual(
+      expect.objectContaining({ sdkAppId: t.sdkAppId, userId: 'alice', platform: 'Unknown' }),
+    );
+    expect(of('connection closed')).toContainEqual(
+      expect.objectContaining({ userId: 'alice', reason: expect.stringMatching(/^closed by the client/) }),
+    );
+    expect(of('sign-in refused')).toContainEqual(
+      expect.objectContaining({ surface: 'rest', command: 'call_config/get_callback', code: expect.any(Number) }),
+    );
+    expect(of('sign-in refused')).toContainEqual(expect.objectContaining({ surface: 'ws', code: expect.any(Number) }));
+    expect(of('call started')).toContainEqual(expect.objectContaining({ callId, mediaType: 'Audio', members: ['alice', 'bob'] }));
+    expect(of('call ended')).toContainEqual(expect.objectContaining({ callId, result: 'Cancel', durationSeconds: 0 }));
+    expect(of('configuration changed')).toContainEqual(
+      expect.objectContaining({ who: 'administrator', command: 'call_config/set_callback_token', fields: ['Token', 'IsTokenEnable'] }),
+    );
   });
 });

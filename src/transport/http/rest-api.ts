@@ -14,6 +14,9 @@ import { failEnvelope, okEnvelope, type Envelope } from './envelope.js';
 import { RateLimiter } from './rate-limit.js';
 import { clientIpOf } from './client-ip.js';
 
+/** Commands that change an app's configuration (logged with who made them): set, delete, rotate, create. */
+const CONFIG_CHANGES = /^(call_config|dialtone_admin)\/(set|delete|rotate|create)_/;
+
 /** Options of {@link registerRestApi}. */
 export interface RestApiOptions {
   apps: AppRegistry;
@@ -92,8 +95,17 @@ export function registerRestApi(app: FastifyInstance, opts: RestApiOptions): voi
         secretKeyOf: opts.apps.secretKeyOf,
         now: Math.floor(opts.clock.now() / 1000),
       });
-      if (isDialtoneError(verified)) return reply.code(200).send(failEnvelope(req.id, verified.code, verified.message));
-      if (!opts.apps.isAdmin(sdkAppId, identifier)) return fail(req, reply, ERR.REST_NOT_ADMIN);
+      if (isDialtoneError(verified)) {
+        req.log.warn(
+          { surface: 'rest', sdkAppId, identifier, command: path, code: verified.code, reason: verified.message },
+          'sign-in refused',
+        );
+        return reply.code(200).send(failEnvelope(req.id, verified.code, verified.message));
+      }
+      if (!opts.apps.isAdmin(sdkAppId, identifier)) {
+        req.log.warn({ surface: 'rest', sdkAppId, identifier, command: path, code: ERR.REST_NOT_ADMIN.code }, 'sign-in refused');
+        return fail(req, reply, ERR.REST_NOT_ADMIN);
+      }
       if (!limiter.allow(`${sdkAppId}/${path}`))
         return fail(
           req,
@@ -124,6 +136,11 @@ export function registerRestApi(app: FastifyInstance, opts: RestApiOptions): voi
           clientIp: clientIpOf(req.ip),
           platform: 'RESTAPI',
         });
+        if (CONFIG_CHANGES.test(path)) {
+          // What changed is named by the fields given, never their values (tokens, keys).
+          const fields = body !== null && typeof body === 'object' ? Object.keys(body) : [];
+          req.log.info({ sdkAppId, who: identifier, command: path, fields }, 'configuration changed');
+        }
         return reply.code(200).send(okEnvelope(req.id, response));
       } catch (err) {
         if (isDialtoneError(err)) return reply.code(200).send(failEnvelope(req.id, err.code, err.message));

@@ -225,6 +225,8 @@ export class Gateway {
     // socket's problem only.
     ws.on('error', (err) => this.deps.log.debug({ err }, 'client socket error'));
     if (isDialtoneError(identity)) {
+      // The code and why, never the UserSig: the query string is not logged.
+      this.deps.log.warn({ surface: 'ws', code: identity.code, reason: identity.message }, 'sign-in refused');
       ws.close(CLOSE_AUTH_FAILED, closeReason(`${identity.code} ${identity.message}`));
       return;
     }
@@ -257,6 +259,10 @@ export class Gateway {
     ws.on('ping', seen);
     ws.on('pong', seen);
     ws.on('close', (code) => this.onClose(conn, code));
+    this.deps.log.info(
+      { sdkAppId: conn.sdkAppId, userId: conn.userId, deviceId: conn.deviceId, platform: conn.platform },
+      'connection accepted',
+    );
     const resuming = this.deps.presence.connected({ ...actorOf(conn), deviceId: conn.deviceId }).catch((err: unknown) => {
       this.deps.log.error({ err, userId: conn.userId }, 'could not resume calls of a connecting user');
     });
@@ -270,6 +276,10 @@ export class Gateway {
 
   /** `code`: the WebSocket close code; 1000/1001 is the page itself closing (a reload, a closed tab), which starts the leave grace. */
   private onClose(conn: ClientConnection, code: number): void {
+    this.deps.log.info(
+      { sdkAppId: conn.sdkAppId, userId: conn.userId, deviceId: conn.deviceId, code, reason: closeCause(code) },
+      'connection closed',
+    );
     const removed = this.deps.connections.remove(conn);
     if (this.closing) return;
     // A replaced socket's device now belongs to the newer login: only its watch is undone.
@@ -381,6 +391,27 @@ function invalid(detail: string): DialtoneError {
 
 function invalidParam(detail: string): DialtoneError {
   return dialtoneError(ERR.CLIENT_INVALID_PARAM, detail);
+}
+
+/** Why a socket closed, in words, for the log. */
+function closeCause(code: number): string {
+  switch (code) {
+    case 1000:
+    case 1001:
+      return 'closed by the client';
+    case 1005:
+      return 'closed by the client, without a code';
+    case 1006:
+      return 'dropped (no close frame)';
+    case 1009:
+      return 'frame too large';
+    case CLOSE_KICKED:
+      return 'replaced by a newer login of this device';
+    case CLOSE_USERSIG_EXPIRED:
+      return 'UserSig expired';
+    default:
+      return `code ${code}`;
+  }
 }
 
 /** Close codes of a client that closed on purpose: normal closure, and going away (page unload). */
