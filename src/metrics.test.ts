@@ -12,7 +12,7 @@ describe('Metrics and Storage.stats', () => {
     let stats = { roundTrips: 3, statements: 7 };
     const metrics = new Metrics(
       storageWith(() => stats),
-      () => 0,
+      () => new Map(),
     );
     expect(await metrics.registry.metrics()).toMatch(/^dialtone_db_queries_total 7$/m);
     expect(await metrics.registry.metrics()).toMatch(/^dialtone_db_round_trips_total 3$/m);
@@ -25,7 +25,7 @@ describe('Metrics and Storage.stats', () => {
     let beginCommits = 4;
     const metrics = new Metrics(
       storageWith(() => ({ roundTrips: 5, statements: 9, beginCommits })),
-      () => 0,
+      () => new Map(),
     );
     expect(await metrics.registry.metrics()).toMatch(/^dialtone_db_begin_commits_total 4$/m);
     beginCommits = 6;
@@ -35,7 +35,7 @@ describe('Metrics and Storage.stats', () => {
   it('has no query series for a store without round trips', async () => {
     const metrics = new Metrics(
       storageWith(() => ({})),
-      () => 0,
+      () => new Map(),
     );
     const text = await metrics.registry.metrics();
     expect(text).not.toContain('dialtone_db_queries_total');

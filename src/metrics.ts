@@ -3,11 +3,11 @@
  * process's own figures.
  */
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
-import type { AttemptOutcome, DeliveryObserver, QuarantineObserver, QuarantinedRow, Storage } from './app/ports.js';
-import type { CallbackCommand } from './domain/types.js';
+import type { AttemptOutcome, CallObserver, DeliveryObserver, QuarantineObserver, QuarantinedRow, Storage } from './app/ports.js';
+import type { CallbackCommand, CallRecord } from './domain/types.js';
 
 /** The metrics of one server. */
-export class Metrics implements DeliveryObserver, QuarantineObserver {
+export class Metrics implements DeliveryObserver, QuarantineObserver, CallObserver {
   readonly registry = new Registry();
   private readonly attempts;
   private readonly delivered;
@@ -16,8 +16,17 @@ export class Metrics implements DeliveryObserver, QuarantineObserver {
   private readonly deliverySeconds;
   private readonly attemptSeconds;
   private readonly quarantinedRows;
+  private readonly callsStarted;
+  private readonly callsEnded;
+  private readonly ringSeconds;
+  private readonly callDurationSeconds;
+  private readonly disconnects;
+  private readonly authFailures;
+  private readonly restRequests;
+  private readonly restSeconds;
 
-  constructor(storage: Storage, connections: () => number) {
+  /** `connections`: the open client sockets by their declared platform. */
+  constructor(storage: Storage, connections: () => ReadonlyMap<string, number>) {
     collectDefaultMetrics({ register: this.registry });
     const registers = [this.registry];
     this.attempts = new Counter({
@@ -109,9 +118,96 @@ export class Metrics implements DeliveryObserver, QuarantineObserver {
       help: 'Client WebSocket connections open.',
       registers,
       collect() {
-        this.set(connections());
+        let n = 0;
+        for (const count of connections().values()) n += count;
+        this.set(n);
       },
     });
+    new Gauge({
+      name: 'dialtone_ws_connections',
+      help: 'Client WebSocket connections open on this process, by the platform each declared.',
+      labelNames: ['platform'],
+      registers,
+      collect() {
+        this.reset();
+        for (const [platform, n] of connections()) this.set({ platform }, n);
+      },
+    });
+    this.callsStarted = new Counter({
+      name: 'dialtone_calls_started_total',
+      help: 'Calls started on this process.',
+      labelNames: ['type', 'media'],
+      registers,
+    });
+    this.callsEnded = new Counter({
+      name: 'dialtone_calls_ended_total',
+      help: 'Calls ended on this process, by CallResult.',
+      labelNames: ['result', 'type'],
+      registers,
+    });
+    this.ringSeconds = new Histogram({
+      name: 'dialtone_ring_seconds',
+      help: 'From the start of a call to its answer, for calls that were answered.',
+      buckets: [1, 2, 3, 5, 8, 13, 20, 30, 45, 60],
+      registers,
+    });
+    this.callDurationSeconds = new Histogram({
+      name: 'dialtone_call_duration_seconds',
+      help: 'From the answer to the end, for calls that were answered.',
+      buckets: [5, 15, 30, 60, 120, 300, 600, 1800, 3600, 7200],
+      registers,
+    });
+    this.disconnects = new Counter({
+      name: 'dialtone_ws_disconnects_total',
+      help: 'Client WebSocket connections closed, by why.',
+      labelNames: ['reason'],
+      registers,
+    });
+    this.authFailures = new Counter({
+      name: 'dialtone_auth_failures_total',
+      help: 'Sign-ins refused, by surface (ws, rest) and error code.',
+      labelNames: ['surface', 'code'],
+      registers,
+    });
+    this.restRequests = new Counter({
+      name: 'dialtone_rest_requests_total',
+      help: 'REST API requests, by command and envelope ErrorCode.',
+      labelNames: ['command', 'code'],
+      registers,
+    });
+    this.restSeconds = new Histogram({
+      name: 'dialtone_rest_request_seconds',
+      help: 'REST API requests until the answer, by command.',
+      labelNames: ['command'],
+      buckets: [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5],
+      registers,
+    });
+  }
+
+  callStarted(callType: 'SingleCall' | 'MultiCall', mediaType: 'Audio' | 'Video'): void {
+    this.callsStarted.inc({ type: callType, media: mediaType });
+  }
+
+  callEnded(r: CallRecord): void {
+    this.callsEnded.inc({ result: r.CallResult, type: r.CallType });
+    if (r.AcceptTime > 0) {
+      this.ringSeconds.observe(Math.max(0, r.AcceptTime - r.StartTime));
+      this.callDurationSeconds.observe(Math.max(0, r.EndTime - r.AcceptTime));
+    }
+  }
+
+  disconnected(reason: string): void {
+    this.disconnects.inc({ reason });
+  }
+
+  authFailed(surface: 'rest' | 'ws', code: number): void {
+    this.authFailures.inc({ surface, code: String(code) });
+  }
+
+  requested(command: string, code: number, seconds: number): void {
+    const labels = { command, code: Number.isNaN(code) ? 'none' : String(code) };
+    this.restRequests.inc(labels);
+    this.restSeconds.observe({ command }, seconds);
   }
 
   attempted(sdkAppId: number, command: CallbackCommand, outcome: AttemptOutcome, retryAt: number | undefined, createdAt: number): void {

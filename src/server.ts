@@ -102,7 +102,7 @@ export async function createServer(config: DialtoneConfig, overrides: ServerOver
   apps.onChange = () => clusterBus.publishAppsChanged();
 
   const notifier = new ClusterNotifier(connections, clusterBus);
-  const metrics = new Metrics(storage, () => connections.size);
+  const metrics = new Metrics(storage, () => connections.byPlatform());
   const destinations = new DestinationPolicy({ allow: config.callbackAllow, allowLoopback: config.dev });
   const wiring = { storage, clock, log, apps, metrics, destinations, leaseMs, clustered: !!bus, dnsLookup: overrides.dnsLookup };
   const callbackSender = await openSender(config, wiring);
@@ -119,6 +119,7 @@ export async function createServer(config: DialtoneConfig, overrides: ServerOver
     onCallbacksQueued: () => dispatcher.wake(),
     onTimersChanged: (dueAt) => timers?.armed(dueAt),
     log: log.child({ component: 'calls' }),
+    observer: metrics,
   });
   const calls = new CallService({ storage, runner, notifier, clock, ids, serverIp: serverAddress(config.host) });
   timers = new TimerWorker({
@@ -168,10 +169,11 @@ export async function createServer(config: DialtoneConfig, overrides: ServerOver
   const callPolicy = new CallPolicyService(storage);
   const records = new RecordService(storage, clock);
   const commands = restCommands({ apps, clock, calls, callbackConfig, callPolicy, deliveries, records, destinations });
-  registerRestApi(http, { apps, clock, commands, rateLimitPerSecond: config.restRateLimit });
+  registerRestApi(http, { apps, clock, commands, rateLimitPerSecond: config.restRateLimit, observer: metrics });
 
   const iceServers = new IceServerService({ iceServers: config.iceServers, turn: turnSettings(config), clock });
   const gateway = new Gateway({
+    observer: metrics,
     apps,
     calls,
     presence,

@@ -430,6 +430,12 @@ export interface LocalDevices {
   isOnline(sdkAppId: number, userId: string, deviceId: string): boolean;
 }
 
+/** Told of each call that started or ended (metrics); called after the commit. */
+export interface CallObserver {
+  callStarted(callType: 'SingleCall' | 'MultiCall', mediaType: 'Audio' | 'Video'): void;
+  callEnded(record: CallRecord): void;
+}
+
 /** Source of time, injectable so timer logic is testable. */
 export interface Clock {
   /** Unix ms. */

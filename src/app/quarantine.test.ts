@@ -41,7 +41,7 @@ describe('TimerWorker and unaddressable timers', () => {
 
   function worker(opts: { onQuarantine?: (rows: readonly QuarantinedRow[]) => void } = {}) {
     const { log, lines } = capturingLog();
-    const metrics = new Metrics(storage, () => 0);
+    const metrics = new Metrics(storage, () => new Map());
     const fired: DueTimer[] = [];
     const w = new TimerWorker({
       storage,

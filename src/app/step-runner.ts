@@ -7,7 +7,7 @@ import { callbackBody, callbackUrl, type CallbackCause } from '../callbacks/rend
 import type { Effect, NotifyEffect, Step } from '../domain/effects.js';
 import type { Ids } from './ids.js';
 import type { Notifier } from './notifier.js';
-import type { Clock, Storage, Tx } from './ports.js';
+import type { CallObserver, Clock, Storage, Tx } from './ports.js';
 
 /** Dependencies of {@link StepRunner}. */
 export interface StepRunnerDeps {
@@ -21,6 +21,8 @@ export interface StepRunnerDeps {
   onTimersChanged: (earliestDueAt: number) => void;
   /** Where a call's start and end are logged (info); none: not logged. */
   log?: Pick<Logger, 'info'> | undefined;
+  /** Told of each call's start and end (metrics). */
+  observer?: CallObserver | undefined;
 }
 
 /** Executes steps: persist in one transaction, then publish. */
@@ -41,23 +43,27 @@ export class StepRunner {
       return step;
     });
     this.publish(sdkAppId, step.effects);
-    if (this.deps.log) this.logLifecycle(sdkAppId, step.effects, this.deps.log);
+    if (this.deps.log || this.deps.observer) this.lifecycle(sdkAppId, step.effects);
     if (callbacks > 0) this.deps.onCallbacksQueued();
     if (earliest < Infinity) this.deps.onTimersChanged(earliest);
     return step;
   }
 
-  /** A committed step that started or ended a call: one line each, for operators following calls. */
-  private logLifecycle(sdkAppId: number, effects: readonly Effect[], log: Pick<Logger, 'info'>): void {
+  /** A committed step that started or ended a call: one log line each, for operators following calls, and the metrics. */
+  private lifecycle(sdkAppId: number, effects: readonly Effect[]): void {
+    const { log, observer } = this.deps;
     for (const e of effects) {
       if (e.type === 'callback' && e.command === 'Call.CallbackAfterStartCall') {
         const members = e.userList.map((u) => u.User_Account);
-        log.info({ sdkAppId, callId: e.callInfo.CallId, mediaType: e.callInfo.MediaType, members }, 'call started');
+        log?.info({ sdkAppId, callId: e.callInfo.CallId, mediaType: e.callInfo.MediaType, members }, 'call started');
+        // The caller and one callee: 1-to-1 (the record says the same once it ends).
+        observer?.callStarted(members.length > 2 ? 'MultiCall' : 'SingleCall', e.callInfo.MediaType);
       } else if (e.type === 'record') {
         const r = e.record;
         // Seconds in the call: from the answer, or none for a call nobody answered.
         const durationSeconds = r.AcceptTime > 0 ? r.EndTime - r.AcceptTime : 0;
-        log.info({ sdkAppId, callId: r.CallId, result: r.CallResult, callType: r.CallType, durationSeconds }, 'call ended');
+        log?.info({ sdkAppId, callId: r.CallId, result: r.CallResult, callType: r.CallType, durationSeconds }, 'call ended');
+        observer?.callEnded(r);
       }
     }
   }

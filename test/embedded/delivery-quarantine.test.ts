@@ -47,7 +47,7 @@ describe('Dispatcher and unaddressable outbox rows', () => {
     });
     const lines: Record<string, unknown>[] = [];
     const log = pino({ level: 'error' }, { write: (s: string) => void lines.push(JSON.parse(s) as Record<string, unknown>) });
-    const metrics = new Metrics(storage, () => 0);
+    const metrics = new Metrics(storage, () => new Map());
     const dispatcher = new Dispatcher({
       storage,
       clock: { now: () => NOW },

@@ -17,6 +17,14 @@ import { clientIpOf } from './client-ip.js';
 /** Commands that change an app's configuration (logged with who made them): set, delete, rotate, create. */
 const CONFIG_CHANGES = /^(call_config|dialtone_admin)\/(set|delete|rotate|create)_/;
 
+/** Told of every REST request (metrics). */
+export interface RestObserver {
+  /** `command` is `service/command` for a known one, else `unknown`; `code` the envelope's ErrorCode; `seconds` until the answer. */
+  requested(command: string, code: number, seconds: number): void;
+  /** A sign-in refused: a bad UserSig, or an identifier that is not an administrator. */
+  authFailed(surface: 'rest' | 'ws', code: number): void;
+}
+
 /** Options of {@link registerRestApi}. */
 export interface RestApiOptions {
   apps: AppRegistry;
@@ -24,6 +32,7 @@ export interface RestApiOptions {
   commands: RestCommand[];
   /** Requests per second per API per app. Default 200. */
   rateLimitPerSecond?: number;
+  observer?: RestObserver | undefined;
 }
 
 const UINT32 = /^\d{1,10}$/;
@@ -62,6 +71,15 @@ export function registerRestApi(app: FastifyInstance, opts: RestApiOptions): voi
   app.route<{ Params: { service: string; command: string }; Querystring: Record<string, string | string[]> }>({
     method: ['GET', 'HEAD', 'PUT', 'DELETE', 'PATCH', 'OPTIONS', 'POST'],
     url: '/v4/:service/:command',
+    onSend: async (req, reply, payload) => {
+      if (opts.observer) {
+        const path = `${req.params.service}/${req.params.command}`;
+        // The envelope's code, read without parsing the whole body again.
+        const code = typeof payload === 'string' ? Number(/"ErrorCode":(-?\d+)/.exec(payload)?.[1] ?? NaN) : NaN;
+        opts.observer.requested(commands.has(path) ? path : 'unknown', code, reply.elapsedTime / 1000);
+      }
+      return payload;
+    },
     handler: async (req, reply) => {
       if (req.method !== 'POST') return refuseMethod(req, reply);
       const q = req.query;
@@ -100,10 +118,12 @@ export function registerRestApi(app: FastifyInstance, opts: RestApiOptions): voi
           { surface: 'rest', sdkAppId, identifier, command: path, code: verified.code, reason: verified.message },
           'sign-in refused',
         );
+        opts.observer?.authFailed('rest', verified.code);
         return reply.code(200).send(failEnvelope(req.id, verified.code, verified.message));
       }
       if (!opts.apps.isAdmin(sdkAppId, identifier)) {
         req.log.warn({ surface: 'rest', sdkAppId, identifier, command: path, code: ERR.REST_NOT_ADMIN.code }, 'sign-in refused');
+        opts.observer?.authFailed('rest', ERR.REST_NOT_ADMIN.code);
         return fail(req, reply, ERR.REST_NOT_ADMIN);
       }
       if (!limiter.allow(`${sdkAppId}/${path}`))

@@ -74,6 +74,13 @@ export class ConnectionRegistry implements Notifier {
   isOnline = (sdkAppId: number, userId: string, deviceId: string): boolean =>
     this.byUser.get(ConnectionRegistry.key(sdkAppId, userId))?.has(deviceId) ?? false;
 
+  /** Connected sockets by the platform each declared. */
+  byPlatform(): Map<string, number> {
+    const counts = new Map<string, number>();
+    for (const conn of this.all()) counts.set(conn.platform, (counts.get(conn.platform) ?? 0) + 1);
+    return counts;
+  }
+
   /** Number of connected sockets. */
   get size(): number {
     let n = 0;

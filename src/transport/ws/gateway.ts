@@ -44,8 +44,17 @@ export const MAX_FRAME_HARD_CAP_BYTES = 1024 * 1024;
 
 const PLATFORMS: readonly Platform[] = ['Web', 'Android', 'iOS', 'Windows', 'Mac', 'iPad', 'Unknown'];
 
+/** Told of sign-ins refused and sockets closed (metrics). */
+export interface GatewayObserver {
+  authFailed(surface: 'ws', code: number): void;
+  /** `reason` in words (`closed by the client`, `dropped (no close frame)`, …). */
+  disconnected(reason: string): void;
+}
+
 /** Dependencies of the gateway. */
 export interface GatewayDeps {
+  /** Told of refused sign-ins and closed sockets. */
+  observer?: GatewayObserver | undefined;
   apps: AppRegistry;
   calls: CallService;
   presence: PresenceService;
@@ -227,6 +236,7 @@ export class Gateway {
     if (isDialtoneError(identity)) {
       // The code and why, never the UserSig: the query string is not logged.
       this.deps.log.warn({ surface: 'ws', code: identity.code, reason: identity.message }, 'sign-in refused');
+      this.deps.observer?.authFailed('ws', identity.code);
       ws.close(CLOSE_AUTH_FAILED, closeReason(`${identity.code} ${identity.message}`));
       return;
     }
@@ -276,10 +286,9 @@ export class Gateway {
 
   /** `code`: the WebSocket close code; 1000/1001 is the page itself closing (a reload, a closed tab), which starts the leave grace. */
   private onClose(conn: ClientConnection, code: number): void {
-    this.deps.log.info(
-      { sdkAppId: conn.sdkAppId, userId: conn.userId, deviceId: conn.deviceId, code, reason: closeCause(code) },
-      'connection closed',
-    );
+    const reason = closeCause(code);
+    this.deps.observer?.disconnected(reason);
+    this.deps.log.info({ sdkAppId: conn.sdkAppId, userId: conn.userId, deviceId: conn.deviceId, code, reason }, 'connection closed');
     const removed = this.deps.connections.remove(conn);
     if (this.closing) return;
     // A replaced socket's device now belongs to the newer login: only its watch is undone.
