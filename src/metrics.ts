@@ -123,6 +123,31 @@ export class Metrics implements DeliveryObserver, QuarantineObserver, CallObserv
         this.set(n);
       },
     });
+    // Read from the store at each scrape: the whole cluster's calls, whichever process holds them.
+    new Gauge({
+      name: 'dialtone_calls_active',
+      help: 'Live calls, all apps (from the store: the same on every process of a cluster).',
+      registers,
+      async collect() {
+        this.set((await storage.transaction((tx) => tx.calls.liveCounts())).calls);
+      },
+    });
+    new Gauge({
+      name: 'dialtone_call_members_active',
+      help: 'Members of live calls, ringing ones included, all apps (from the store).',
+      registers,
+      async collect() {
+        this.set((await storage.transaction((tx) => tx.calls.liveCounts())).members);
+      },
+    });
+    new Gauge({
+      name: 'dialtone_timers_pending',
+      help: 'Server timers armed (ring timeouts, heartbeat expiries, leave graces), from the store.',
+      registers,
+      async collect() {
+        this.set(await storage.transaction((tx) => tx.timers.pendingCount()));
+      },
+    });
     new Gauge({
       name: 'dialtone_ws_connections',
       help: 'Client WebSocket connections open on this process, by the platform each declared.',

@@ -30,11 +30,18 @@ describe('/metrics: calls, connections, REST and sign-ins', () => {
     expect(await series('dialtone_ws_connections', 'platform="Android"')).toBe(1);
     const callId = await h.call(alice, ['bob'], { mediaType: 'Audio' });
     await bob.nextEvent('onCallReceived');
+    // From the store: one live call, two members (bob still ringing), his ring timer.
+    expect(await series('dialtone_calls_active')).toBe(1);
+    expect(await series('dialtone_call_members_active')).toBe(2);
+    expect(await series('dialtone_timers_pending')).toBe(1);
     await h.advance(4_000);
     await h.op(bob, 'accept', { callId });
     await h.advance(65_000);
     await h.op(alice, 'hangup', { callId });
     await h.ended(callId);
+    expect(await series('dialtone_calls_active')).toBe(0);
+    expect(await series('dialtone_call_members_active')).toBe(0);
+    expect(await series('dialtone_timers_pending')).toBe(0);
     expect(await series('dialtone_calls_started_total', 'type="SingleCall",media="Audio"')).toBe(1);
     expect(await series('dialtone_calls_ended_total', 'result="NormalEnd",type="SingleCall"')).toBe(1);
     // Rung 4 s (bucket 5), talked 65 s (bucket 120, not 60).
