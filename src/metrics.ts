@@ -24,6 +24,9 @@ export class Metrics implements DeliveryObserver, QuarantineObserver, CallObserv
   private readonly authFailures;
   private readonly restRequests;
   private readonly restSeconds;
+  private readonly frames;
+  private readonly timerLateness;
+  private readonly transactionSeconds;
 
   /** `connections`: the open client sockets by their declared platform. */
   constructor(storage: Storage, connections: () => ReadonlyMap<string, number>) {
@@ -200,6 +203,24 @@ export class Metrics implements DeliveryObserver, QuarantineObserver, CallObserv
       labelNames: ['command', 'code'],
       registers,
     });
+    this.frames = new Counter({
+      name: 'dialtone_ws_frames_total',
+      help: 'Client frames answered, by op (invalid: none this server knows) and the reply code (0: ok).',
+      labelNames: ['op', 'code'],
+      registers,
+    });
+    this.timerLateness = new Histogram({
+      name: 'dialtone_timer_lateness_seconds',
+      help: 'How long after it was due a server timer fired.',
+      buckets: [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 15, 60],
+      registers,
+    });
+    this.transactionSeconds = new Histogram({
+      name: 'dialtone_store_transaction_seconds',
+      help: 'Store transactions of this process, from the call to the commit (or rollback).',
+      buckets: [0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5],
+      registers,
+    });
     this.restSeconds = new Histogram({
       name: 'dialtone_rest_request_seconds',
       help: 'REST API requests until the answer, by command.',
@@ -219,6 +240,20 @@ export class Metrics implements DeliveryObserver, QuarantineObserver, CallObserv
       this.ringSeconds.observe(Math.max(0, r.AcceptTime - r.StartTime));
       this.callDurationSeconds.observe(Math.max(0, r.EndTime - r.AcceptTime));
     }
+  }
+
+  frame(op: string, code: number): void {
+    this.frames.inc({ op, code: String(code) });
+  }
+
+  /** A timer fired `seconds` after it was due. */
+  timerFired(seconds: number): void {
+    this.timerLateness.observe(seconds);
+  }
+
+  /** A store transaction took `seconds`. */
+  transaction(seconds: number): void {
+    this.transactionSeconds.observe(seconds);
   }
 
   disconnected(reason: string): void {

@@ -71,4 +71,22 @@ describe('/metrics: calls, connections, REST and sign-ins', () => {
     // No per-user label anywhere.
     expect(text).not.toMatch(/\{[^}]*user/i);
   });
+
+  it('counts frames by op and reply code, timers by how late they fired, and store transactions', async () => {
+    h = await Harness.create();
+    const alice = await h.user('alice');
+    const callId = await h.call(alice, ['carol']);
+    alice.sendRaw('not json');
+    await alice.replyTo(null);
+    await h.op(alice, 'ping', {});
+    // carol never answers: her ring timer fires when the clock passes it, 1 s late at most here.
+    await h.advance(31_000);
+    expect(await h.ended(callId)).toContain('End:NotAnswer');
+    expect(await series('dialtone_ws_frames_total', 'op="calls",code="0"')).toBe(1);
+    expect(await series('dialtone_ws_frames_total', 'op="ping",code="0"')).toBe(1);
+    expect(await series('dialtone_ws_frames_total', 'op="invalid",code="-1202"')).toBe(1);
+    expect(await series('dialtone_timer_lateness_seconds_count')).toBe(1);
+    expect(await series('dialtone_timer_lateness_seconds_bucket', 'le="2.5"')).toBe(1);
+    expect(await series('dialtone_store_transaction_seconds_count')).toBeGreaterThan(3);
+  });
 });
