@@ -28,45 +28,59 @@ export class Metrics implements DeliveryObserver, QuarantineObserver, CallObserv
   private readonly timerLateness;
   private readonly transactionSeconds;
 
-  /** `connections`: the open client sockets by their declared platform. */
-  constructor(storage: Storage, connections: () => ReadonlyMap<string, number>) {
+  /** Whether callback series carry `sdkappid` (`DIALTONE_METRICS_APP_LABELS`). */
+  private readonly appLabels: boolean;
+
+  /**
+   * `connections`: the open client sockets by their declared platform. `options.appLabels`: the
+   * callback series get an `sdkappid` label (default false: one series for all apps).
+   * `options.busProblem`: in cluster mode, what is wrong with the Redis bus, if anything.
+   */
+  constructor(
+    storage: Storage,
+    connections: () => ReadonlyMap<string, number>,
+    options: { appLabels?: boolean; busProblem?: (() => string | undefined) | undefined } = {},
+  ) {
+    const appLabels = options.appLabels ?? false;
+    this.appLabels = appLabels;
+    const app = appLabels ? ['sdkappid'] : [];
     collectDefaultMetrics({ register: this.registry });
     const registers = [this.registry];
     this.attempts = new Counter({
       name: 'dialtone_callback_attempts_total',
       help: 'Callback attempts sent.',
-      labelNames: ['sdkappid', 'command'],
+      labelNames: [...app, 'command'],
       registers,
     });
     this.delivered = new Counter({
       name: 'dialtone_callbacks_delivered_total',
       help: 'Callbacks delivered.',
-      labelNames: ['sdkappid', 'command'],
+      labelNames: [...app, 'command'],
       registers,
     });
     this.retried = new Counter({
       name: 'dialtone_callbacks_retried_total',
       help: 'Failed attempts that will be retried.',
-      labelNames: ['sdkappid', 'command'],
+      labelNames: [...app, 'command'],
       registers,
     });
     this.failed = new Counter({
       name: 'dialtone_callbacks_failed_total',
       help: 'Callbacks that failed for good.',
-      labelNames: ['sdkappid', 'command'],
+      labelNames: [...app, 'command'],
       registers,
     });
     this.deliverySeconds = new Histogram({
       name: 'dialtone_callback_delivery_seconds',
       help: 'From the change that caused a callback to its delivery.',
-      labelNames: ['sdkappid'],
+      labelNames: app,
       buckets: [0.002, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 5, 30, 300, 3600],
       registers,
     });
     this.attemptSeconds = new Histogram({
       name: 'dialtone_callback_attempt_seconds',
       help: 'Duration of one callback attempt.',
-      labelNames: ['sdkappid'],
+      labelNames: app,
       buckets: [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2, 5, 10, 30],
       registers,
     });
@@ -81,14 +95,26 @@ export class Metrics implements DeliveryObserver, QuarantineObserver, CallObserv
     new Gauge({
       name: 'dialtone_callbacks_pending',
       help: 'Callbacks waiting to be delivered.',
-      labelNames: ['sdkappid'],
+      labelNames: app,
       registers,
       async collect() {
         this.reset();
-        for (const [sdkAppId, n] of await storage.transaction((tx) => tx.outbox.pendingByApp()))
-          this.set({ sdkappid: String(sdkAppId) }, n);
+        const byApp = await storage.transaction((tx) => tx.outbox.pendingByApp());
+        if (!appLabels) this.set([...byApp.values()].reduce((a, b) => a + b, 0));
+        else for (const [sdkAppId, n] of byApp) this.set({ sdkappid: String(sdkAppId) }, n);
       },
     });
+    const busProblem = options.busProblem;
+    if (busProblem) {
+      new Gauge({
+        name: 'dialtone_redis_up',
+        help: 'Cluster mode: 1 while both Redis connections of this process are up, else 0.',
+        registers,
+        collect() {
+          this.set(busProblem() === undefined ? 1 : 0);
+        },
+      });
+    }
     // Only a store with round trips (PostgreSQL) has the series.
     if (storage.stats().roundTrips !== undefined) {
       new Gauge({
@@ -271,12 +297,13 @@ export class Metrics implements DeliveryObserver, QuarantineObserver, CallObserv
   }
 
   attempted(sdkAppId: number, command: CallbackCommand, outcome: AttemptOutcome, retryAt: number | undefined, createdAt: number): void {
-    const labels = { sdkappid: String(sdkAppId), command };
+    const app = this.appLabels ? { sdkappid: String(sdkAppId) } : {};
+    const labels = { ...app, command };
     this.attempts.inc(labels);
-    this.attemptSeconds.observe({ sdkappid: labels.sdkappid }, outcome.latencyMs / 1000);
+    this.attemptSeconds.observe(app, outcome.latencyMs / 1000);
     if (outcome.ok) {
       this.delivered.inc(labels);
-      this.deliverySeconds.observe({ sdkappid: labels.sdkappid }, Math.max(0, outcome.startedAt + outcome.latencyMs - createdAt) / 1000);
+      this.deliverySeconds.observe(app, Math.max(0, outcome.startedAt + outcome.latencyMs - createdAt) / 1000);
     } else if (retryAt !== undefined) this.retried.inc(labels);
     else this.failed.inc(labels);
   }

@@ -105,7 +105,10 @@ export async function createServer(config: DialtoneConfig, overrides: ServerOver
   apps.onChange = () => clusterBus.publishAppsChanged();
 
   const notifier = new ClusterNotifier(connections, clusterBus);
-  const metrics = new Metrics(storage, () => connections.byPlatform());
+  const metrics = new Metrics(storage, () => connections.byPlatform(), {
+    appLabels: config.metricsAppLabels,
+    busProblem: bus ? () => bus.problem() : undefined,
+  });
   transactionTook = (s) => metrics.transaction(s);
   const destinations = new DestinationPolicy({ allow: config.callbackAllow, allowLoopback: config.dev });
   const wiring = { storage, clock, log, apps, metrics, destinations, leaseMs, clustered: !!bus, dnsLookup: overrides.dnsLookup };

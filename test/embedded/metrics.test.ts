@@ -7,11 +7,15 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { connectUser } from '../helpers/client.js';
 import { Harness } from '../helpers/harness.js';
 import { rest } from '../helpers/rest.js';
+import { Receiver } from '../helpers/receiver.js';
+import { startServer } from '../helpers/server.js';
 import { waitFor } from '../helpers/wait.js';
 
 let h: Harness;
 afterEach(async () => {
-  await h.close();
+  // The app-label test runs a server of its own, and no harness.
+  if (h) await h.close();
+  h = undefined as unknown as Harness;
 });
 
 /** The value of one series (`name{labels}`) in the scrape, or undefined when absent. */
@@ -88,5 +92,26 @@ describe('/metrics: calls, connections, REST and sign-ins', () => {
     expect(await series('dialtone_timer_lateness_seconds_count')).toBe(1);
     expect(await series('dialtone_timer_lateness_seconds_bucket', 'le="2.5"')).toBe(1);
     expect(await series('dialtone_store_transaction_seconds_count')).toBeGreaterThan(3);
+  });
+
+  it('with DIALTONE_METRICS_APP_LABELS on, the callback series have one series per app', async () => {
+    const t = await startServer({ config: { metricsAppLabels: true } });
+    try {
+      const receiver = await new Receiver().start();
+      try {
+        await rest(t, 'call_config/set_callback', { Url: receiver.url, CallbackCommandList: ['Call.CallbackAfterStartCall'] });
+        const alice = await connectUser(t, 'alice');
+        await alice.request('calls', { userIdList: ['bob'], mediaType: 'Audio' });
+        await receiver.waitForCount(1);
+        await t.server.dispatcher.idle();
+        const text = await (await fetch(`${t.url}/metrics`)).text();
+        expect(text).toContain(`dialtone_callbacks_delivered_total{sdkappid="${t.sdkAppId}",command="Call.CallbackAfterStartCall"} 1`);
+        alice.close();
+      } finally {
+        await receiver.close();
+      }
+    } finally {
+      await t.close();
+    }
   });
 });
