@@ -3,6 +3,7 @@
  * real interfaces: a call placed, answered and hung up by WebSocket clients, REST requests, and
  * refused sign-ins on both surfaces. (Callback delivery series: test/both-stores/delivery.test.ts.)
  */
+import { readFileSync } from 'node:fs';
 import { afterEach, describe, expect, it } from 'vitest';
 import { connectUser } from '../helpers/client.js';
 import { Harness } from '../helpers/harness.js';
@@ -113,5 +114,16 @@ describe('/metrics: calls, connections, REST and sign-ins', () => {
     } finally {
       await t.close();
     }
+  });
+
+  it('serves every series docs/OPERATIONS.md and the Grafana dashboard name', async () => {
+    h = await Harness.create();
+    const help = new Set([...(await (await fetch(`${h.t.url}/metrics`)).text()).matchAll(/^# HELP (dialtone_\w+) /gm)].map((m) => m[1]!));
+    const docs = ['docs/OPERATIONS.md', 'docs/grafana-dashboard.json'].map((f) => readFileSync(f, 'utf8')).join('\n');
+    const named = new Set([...docs.matchAll(/\b(dialtone_\w+)/g)].map((m) => m[1]!.replace(/_(bucket|count|sum)$/, '')));
+    // Served in cluster mode only (test/cluster/readiness.test.ts).
+    named.delete('dialtone_redis_up');
+    expect(named.size).toBeGreaterThan(15);
+    expect([...named].filter((n) => !help.has(n))).toEqual([]);
   });
 });
