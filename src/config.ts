@@ -32,6 +32,11 @@ export interface DialtoneConfig {
   callbackRetentionDays: number;
   /** When set, `/metrics` requires `Authorization: Bearer <token>`. */
   metricsToken?: string;
+  /**
+   * Whether the callback series of `/metrics` carry an `sdkappid` label (one series per app:
+   * fine for a few apps, costly for many). Default off (`DIALTONE_METRICS_APP_LABELS`).
+   */
+  metricsAppLabels: boolean;
   /** A member silent or disconnected this long leaves their call as `Offline`, ms. Default 30000. */
   heartbeatExpiryMs: number;
   /**
@@ -104,6 +109,7 @@ export const DEFAULTS: DialtoneConfig = {
   logLevel: 'info',
   callbackAllow: [],
   callbackThread: true,
+  metricsAppLabels: false,
   callbackConcurrency: 32,
   iceServers: [],
   turnTtlSeconds: DEFAULT_TURN_TTL_SECONDS,
@@ -158,6 +164,7 @@ export function configFromEnv(env: NodeJS.ProcessEnv = process.env): DialtoneCon
   if (env.DIALTONE_REDIS_PREFIX) config.redisPrefix = env.DIALTONE_REDIS_PREFIX;
   if (env.DIALTONE_CALLBACK_ALLOW) config.callbackAllow = callbackAllow(env.DIALTONE_CALLBACK_ALLOW);
   if (env.DIALTONE_CALLBACK_THREAD) config.callbackThread = flagValue('DIALTONE_CALLBACK_THREAD', env.DIALTONE_CALLBACK_THREAD);
+  if (env.DIALTONE_METRICS_APP_LABELS) config.metricsAppLabels = flagValue('DIALTONE_METRICS_APP_LABELS', env.DIALTONE_METRICS_APP_LABELS);
   if (env.DIALTONE_CALLBACK_CONCURRENCY) {
     config.callbackConcurrency = integer('DIALTONE_CALLBACK_CONCURRENCY', env.DIALTONE_CALLBACK_CONCURRENCY, 1, 512);
   }

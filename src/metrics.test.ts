@@ -4,7 +4,13 @@ import type { Storage, StorageStats } from './app/ports.js';
 import { Metrics } from './metrics.js';
 
 function storageWith(stats: () => StorageStats): Storage {
-  return { stats, transaction: async () => new Map() } as unknown as Storage;
+  // What the scrape-time gauges read: nothing pending, nothing live.
+  const tx = {
+    outbox: { pendingByApp: async () => new Map() },
+    calls: { liveCounts: async () => ({ calls: 0, members: 0 }) },
+    timers: { pendingCount: async () => 0 },
+  };
+  return { stats, transaction: async (fn: (t: typeof tx) => Promise<unknown>) => fn(tx) } as unknown as Storage;
 }
 
 describe('Metrics and Storage.stats', () => {

@@ -24,46 +24,63 @@ export class Metrics implements DeliveryObserver, QuarantineObserver, CallObserv
   private readonly authFailures;
   private readonly restRequests;
   private readonly restSeconds;
+  private readonly frames;
+  private readonly timerLateness;
+  private readonly transactionSeconds;
 
-  /** `connections`: the open client sockets by their declared platform. */
-  constructor(storage: Storage, connections: () => ReadonlyMap<string, number>) {
+  /** Whether callback series carry `sdkappid` (`DIALTONE_METRICS_APP_LABELS`). */
+  private readonly appLabels: boolean;
+
+  /**
+   * `connections`: the open client sockets by their declared platform. `options.appLabels`: the
+   * callback series get an `sdkappid` label (default false: one series for all apps).
+   * `options.busProblem`: in cluster mode, what is wrong with the Redis bus, if anything.
+   */
+  constructor(
+    storage: Storage,
+    connections: () => ReadonlyMap<string, number>,
+    options: { appLabels?: boolean; busProblem?: (() => string | undefined) | undefined } = {},
+  ) {
+    const appLabels = options.appLabels ?? false;
+    this.appLabels = appLabels;
+    const app = appLabels ? ['sdkappid'] : [];
     collectDefaultMetrics({ register: this.registry });
     const registers = [this.registry];
     this.attempts = new Counter({
       name: 'dialtone_callback_attempts_total',
       help: 'Callback attempts sent.',
-      labelNames: ['sdkappid', 'command'],
+      labelNames: [...app, 'command'],
       registers,
     });
     this.delivered = new Counter({
       name: 'dialtone_callbacks_delivered_total',
       help: 'Callbacks delivered.',
-      labelNames: ['sdkappid', 'command'],
+      labelNames: [...app, 'command'],
       registers,
     });
     this.retried = new Counter({
       name: 'dialtone_callbacks_retried_total',
       help: 'Failed attempts that will be retried.',
-      labelNames: ['sdkappid', 'command'],
+      labelNames: [...app, 'command'],
       registers,
     });
     this.failed = new Counter({
       name: 'dialtone_callbacks_failed_total',
       help: 'Callbacks that failed for good.',
-      labelNames: ['sdkappid', 'command'],
+      labelNames: [...app, 'command'],
       registers,
     });
     this.deliverySeconds = new Histogram({
       name: 'dialtone_callback_delivery_seconds',
       help: 'From the change that caused a callback to its delivery.',
-      labelNames: ['sdkappid'],
+      labelNames: app,
       buckets: [0.002, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 5, 30, 300, 3600],
       registers,
     });
     this.attemptSeconds = new Histogram({
       name: 'dialtone_callback_attempt_seconds',
       help: 'Duration of one callback attempt.',
-      labelNames: ['sdkappid'],
+      labelNames: app,
       buckets: [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2, 5, 10, 30],
       registers,
     });
@@ -78,14 +95,26 @@ export class Metrics implements DeliveryObserver, QuarantineObserver, CallObserv
     new Gauge({
       name: 'dialtone_callbacks_pending',
       help: 'Callbacks waiting to be delivered.',
-      labelNames: ['sdkappid'],
+      labelNames: app,
       registers,
       async collect() {
         this.reset();
-        for (const [sdkAppId, n] of await storage.transaction((tx) => tx.outbox.pendingByApp()))
-          this.set({ sdkappid: String(sdkAppId) }, n);
+        const byApp = await storage.transaction((tx) => tx.outbox.pendingByApp());
+        if (!appLabels) this.set([...byApp.values()].reduce((a, b) => a + b, 0));
+        else for (const [sdkAppId, n] of byApp) this.set({ sdkappid: String(sdkAppId) }, n);
       },
     });
+    const busProblem = options.busProblem;
+    if (busProblem) {
+      new Gauge({
+        name: 'dialtone_redis_up',
+        help: 'Cluster mode: 1 while both Redis connections of this process are up, else 0.',
+        registers,
+        collect() {
+          this.set(busProblem() === undefined ? 1 : 0);
+        },
+      });
+    }
     // Only a store with round trips (PostgreSQL) has the series.
     if (storage.stats().roundTrips !== undefined) {
       new Gauge({
@@ -121,6 +150,31 @@ export class Metrics implements DeliveryObserver, QuarantineObserver, CallObserv
         let n = 0;
         for (const count of connections().values()) n += count;
         this.set(n);
+      },
+    });
+    // Read from the store at each scrape: the whole cluster's calls, whichever process holds them.
+    new Gauge({
+      name: 'dialtone_calls_active',
+      help: 'Live calls, all apps (from the store: the same on every process of a cluster).',
+      registers,
+      async collect() {
+        this.set((await storage.transaction((tx) => tx.calls.liveCounts())).calls);
+      },
+    });
+    new Gauge({
+      name: 'dialtone_call_members_active',
+      help: 'Members of live calls, ringing ones included, all apps (from the store).',
+      registers,
+      async collect() {
+        this.set((await storage.transaction((tx) => tx.calls.liveCounts())).members);
+      },
+    });
+    new Gauge({
+      name: 'dialtone_timers_pending',
+      help: 'Server timers armed (ring timeouts, heartbeat expiries, leave graces), from the store.',
+      registers,
+      async collect() {
+        this.set(await storage.transaction((tx) => tx.timers.pendingCount()));
       },
     });
     new Gauge({
@@ -175,6 +229,24 @@ export class Metrics implements DeliveryObserver, QuarantineObserver, CallObserv
       labelNames: ['command', 'code'],
       registers,
     });
+    this.frames = new Counter({
+      name: 'dialtone_ws_frames_total',
+      help: 'Client frames answered, by op (invalid: none this server knows) and the reply code (0: ok).',
+      labelNames: ['op', 'code'],
+      registers,
+    });
+    this.timerLateness = new Histogram({
+      name: 'dialtone_timer_lateness_seconds',
+      help: 'How long after it was due a server timer fired.',
+      buckets: [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 15, 60],
+      registers,
+    });
+    this.transactionSeconds = new Histogram({
+      name: 'dialtone_store_transaction_seconds',
+      help: 'Store transactions of this process, from the call to the commit (or rollback).',
+      buckets: [0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5],
+      registers,
+    });
     this.restSeconds = new Histogram({
       name: 'dialtone_rest_request_seconds',
       help: 'REST API requests until the answer, by command.',
@@ -196,6 +268,20 @@ export class Metrics implements DeliveryObserver, QuarantineObserver, CallObserv
     }
   }
 
+  frame(op: string, code: number): void {
+    this.frames.inc({ op, code: String(code) });
+  }
+
+  /** A timer fired `seconds` after it was due. */
+  timerFired(seconds: number): void {
+    this.timerLateness.observe(seconds);
+  }
+
+  /** A store transaction took `seconds`. */
+  transaction(seconds: number): void {
+    this.transactionSeconds.observe(seconds);
+  }
+
   disconnected(reason: string): void {
     this.disconnects.inc({ reason });
   }
@@ -211,12 +297,13 @@ export class Metrics implements DeliveryObserver, QuarantineObserver, CallObserv
   }
 
   attempted(sdkAppId: number, command: CallbackCommand, outcome: AttemptOutcome, retryAt: number | undefined, createdAt: number): void {
-    const labels = { sdkappid: String(sdkAppId), command };
+    const app = this.appLabels ? { sdkappid: String(sdkAppId) } : {};
+    const labels = { ...app, command };
     this.attempts.inc(labels);
-    this.attemptSeconds.observe({ sdkappid: labels.sdkappid }, outcome.latencyMs / 1000);
+    this.attemptSeconds.observe(app, outcome.latencyMs / 1000);
     if (outcome.ok) {
       this.delivered.inc(labels);
-      this.deliverySeconds.observe({ sdkappid: labels.sdkappid }, Math.max(0, outcome.startedAt + outcome.latencyMs - createdAt) / 1000);
+      this.deliverySeconds.observe(app, Math.max(0, outcome.startedAt + outcome.latencyMs - createdAt) / 1000);
     } else if (retryAt !== undefined) this.retried.inc(labels);
     else this.failed.inc(labels);
   }

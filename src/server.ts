@@ -37,6 +37,7 @@ import { Metrics } from './metrics.js';
 import { restCommands } from './transport/http/commands/index.js';
 import { createHttp } from './transport/http/fastify.js';
 import { registerRestApi } from './transport/http/rest-api.js';
+import { timedStorage } from './app/timed-storage.js';
 import { checkReadiness } from './app/readiness.js';
 import { registerRoutes } from './transport/http/routes/index.js';
 import { ConnectionRegistry } from './transport/ws/connections.js';
@@ -86,7 +87,9 @@ export async function createServer(config: DialtoneConfig, overrides: ServerOver
   const log = overrides.log ?? createLogger(config.logLevel);
   const clock = overrides.clock ?? { now: () => Date.now() };
   const ids = overrides.ids ?? randomIds;
-  const storage = await openStorage(config, log);
+  // Transaction times go to the metrics, which are made further down (they read the store too).
+  let transactionTook = (_seconds: number): void => undefined;
+  const storage = timedStorage(await openStorage(config, log), (s) => transactionTook(s));
   // One process or a cluster, chosen once here: past this point only the lease timings and the
   // start-up differ; everything else talks to the ClusterBus port.
   const bus = openRedisBus(config, log);
@@ -102,7 +105,11 @@ export async function createServer(config: DialtoneConfig, overrides: ServerOver
   apps.onChange = () => clusterBus.publishAppsChanged();
 
   const notifier = new ClusterNotifier(connections, clusterBus);
-  const metrics = new Metrics(storage, () => connections.byPlatform());
+  const metrics = new Metrics(storage, () => connections.byPlatform(), {
+    appLabels: config.metricsAppLabels,
+    busProblem: bus ? () => bus.problem() : undefined,
+  });
+  transactionTook = (s) => metrics.transaction(s);
   const destinations = new DestinationPolicy({ allow: config.callbackAllow, allowLoopback: config.dev });
   const wiring = { storage, clock, log, apps, metrics, destinations, leaseMs, clustered: !!bus, dnsLookup: overrides.dnsLookup };
   const callbackSender = await openSender(config, wiring);
@@ -128,6 +135,7 @@ export async function createServer(config: DialtoneConfig, overrides: ServerOver
     log: log.child({ component: 'timers' }),
     fire: (t) => calls.fireTimer(t),
     quarantine: metrics,
+    lateness: (s) => metrics.timerFired(s),
     ...(leaseMs !== undefined ? { leaseMs } : {}),
     ...(bus ? { maxSleepMs: 1_000 } : {}),
   });

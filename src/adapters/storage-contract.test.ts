@@ -315,6 +315,8 @@ describe.each([sqliteSubject(), pgSubject()])('$name storage', (subject) => {
       const live = await tx((t) => t.calls.listLive());
       const key = (c: Call) => `${c.sdkAppId}/${c.callId}`;
       expect(live.sort((a, b) => key(a).localeCompare(key(b)))).toEqual([c1, c2, other]);
+      // Three calls of two members each, all apps, the ringing ones included.
+      expect(await tx((t) => t.calls.liveCounts())).toEqual({ calls: 3, members: 6 });
     });
   });
 
@@ -830,11 +832,13 @@ describe.each([sqliteSubject(), pgSubject()])('$name storage', (subject) => {
 
     it('claims due timers once per lease, earliest first, and takes each arming once', async () => {
       expect(await tx((t) => t.timers.nextDueAt())).toBeUndefined();
+      expect(await tx((t) => t.timers.pendingCount())).toBe(0);
       const t1 = timer('c1', NOW + 1000);
       const t2 = timer('c1', NOW + 2000, 'offline');
       const t3 = timer('c1', NOW + 1500, 'ring', 'carol');
       const t4 = timer('c2', NOW + 5000);
       await set(t2, t4, t1, t3);
+      expect(await tx((t) => t.timers.pendingCount())).toBe(4);
       expect(await tx((t) => t.timers.nextDueAt())).toBe(NOW + 1000);
       expect(await tx((t) => t.timers.claimDue(NOW + 2500, NOW + 3500, 2))).toEqual({ timers: [t1, t3], quarantined: [] });
       expect(await tx((t) => t.timers.claimDue(NOW + 2500, NOW + 3500, 10))).toEqual({ timers: [t2], quarantined: [] });

@@ -217,6 +217,8 @@ export interface CallRepo {
   recentRecordsOf(sdkAppId: number, userId: string, limit: number): Promise<CallRecord[]>;
   /** Every live call of every app (used once at start to re-arm heartbeat expiry). */
   listLive(): Promise<Call[]>;
+  /** How many calls are live, and how many members they have (ringing included), all apps (metrics). */
+  liveCounts(): Promise<{ calls: number; members: number }>;
 }
 
 /** Filter of `get_record_by_filter`; times are unix seconds. */
@@ -302,6 +304,8 @@ export interface TimerRepo {
    * `limit`: claim again while anything comes back.
    */
   claimDue(now: number, leaseUntil: number, limit: number): Promise<TimerClaim>;
+  /** How many timers are armed, quarantined rows aside (metrics). */
+  pendingCount(): Promise<number>;
   /** The next time (unix ms) a timer becomes due or a claim runs out; quarantined rows aside. */
   nextDueAt(): Promise<number | undefined>;
 }

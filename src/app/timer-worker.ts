@@ -14,6 +14,8 @@ export interface TimerWorkerDeps {
   fire: (timer: DueTimer) => Promise<void>;
   /** Told about timer rows the claims quarantined (metrics). */
   quarantine?: QuarantineObserver;
+  /** Told how late each timer fired, seconds after it was due (metrics). */
+  lateness?: (seconds: number) => void;
   /** How long a claim holds before another worker may take the timer, ms. Default 30000. */
   leaseMs?: number;
   /**
@@ -106,6 +108,7 @@ export class TimerWorker {
         if (due.length === 0 && quarantined.length === 0) break;
         for (const t of due) {
           try {
+            this.deps.lateness?.(Math.max(0, this.deps.clock.now() - t.dueAt) / 1000);
             await this.deps.fire(t);
             fired++;
           } catch (err) {

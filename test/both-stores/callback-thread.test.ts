@@ -65,10 +65,9 @@ describe('callback sending thread', () => {
     expect(first!.headers['webhook-id']).toBe(second!.headers['webhook-id']);
 
     const text = await (await fetch(`${t.url}/metrics`)).text();
-    const app = `sdkappid="${t.sdkAppId}"`;
-    expect(text).toContain(`dialtone_callback_attempts_total{${app},command="Call.CallbackAfterStartCall"} 2`);
-    expect(text).toContain(`dialtone_callbacks_retried_total{${app},command="Call.CallbackAfterStartCall"} 1`);
-    expect(text).toContain(`dialtone_callbacks_delivered_total{${app},command="Call.CallbackAfterStartCall"} 1`);
+    expect(text).toContain(`dialtone_callback_attempts_total{command="Call.CallbackAfterStartCall"} 2`);
+    expect(text).toContain(`dialtone_callbacks_retried_total{command="Call.CallbackAfterStartCall"} 1`);
+    expect(text).toContain(`dialtone_callbacks_delivered_total{command="Call.CallbackAfterStartCall"} 1`);
     const failed = lines.map((l) => JSON.parse(l) as Record<string, unknown>).find((l) => l.msg === 'callback attempt failed; will retry');
     expect(failed).toMatchObject({ level: 40, component: 'callbacks', httpStatus: 500, sdkAppId: t.sdkAppId });
   });

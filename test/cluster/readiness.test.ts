@@ -94,12 +94,16 @@ describe('/readyz in cluster mode', () => {
     expect((await readyzBecomes(200)).body.checks.store).toEqual({ state: 'ok' });
   }, 60_000);
 
-  it('answers 503 naming Redis while it is cut off, and is ready again once it is back', async () => {
+  it('answers 503 naming Redis while it is cut off, and is ready again once it is back; dialtone_redis_up follows', async () => {
+    const redisUp = async () => /^dialtone_redis_up (\d)$/m.exec(await (await fetch(`${t.url}/metrics`)).text())?.[1];
+    expect(await redisUp()).toBe('1');
     redis.cut();
     const down = await readyzBecomes(503);
     expect(down.body.checks.redis).toMatchObject({ state: 'failing', error: expect.stringMatching(/^redis /) });
     expect(down.body.checks.store).toEqual({ state: 'ok' });
+    expect(await redisUp()).toBe('0');
     redis.restore();
     expect((await readyzBecomes(200)).body.checks.redis).toEqual({ state: 'ok' });
+    expect(await redisUp()).toBe('1');
   }, 60_000);
 });

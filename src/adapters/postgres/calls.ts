@@ -24,6 +24,7 @@ const SQL = {
   callsOf: 'SELECT call_id FROM call_members WHERE sdkappid = $1 AND user_id = $2 ORDER BY call_id',
   getRecord: 'SELECT data FROM call_records WHERE sdkappid = $1 AND call_id = $2',
   listLive: 'SELECT data FROM calls',
+  liveCounts: 'SELECT (SELECT COUNT(*) FROM calls)::int AS calls, (SELECT COUNT(*) FROM call_members)::int AS members',
   recentOf: RECENT_RECORDS_SQL,
 } as const;
 
@@ -130,6 +131,11 @@ export class PgCallRepo implements CallRepo {
   async listLive(): Promise<Call[]> {
     const { rows } = await this.db.query<{ data: string }>({ name: 'dt_calls_list_live', text: SQL.listLive });
     return rows.map((r) => JSON.parse(r.data) as Call);
+  }
+
+  async liveCounts(): Promise<{ calls: number; members: number }> {
+    const { rows } = await this.db.query<{ calls: number; members: number }>({ name: 'dt_calls_live_counts', text: SQL.liveCounts });
+    return rows[0]!;
   }
 
   /** Holds a call write, sending what is held first when the two cannot be made in one statement. */

@@ -23,6 +23,7 @@ const SQL = {
   // A ctid holds within the transaction that locked the row.
   quarantine: 'UPDATE timers SET quarantined = TRUE, lease_until = 0 WHERE ctid = ANY($1::tid[])',
   nextDue: 'SELECT MIN(GREATEST(due_at, lease_until)) AS at FROM timers WHERE NOT quarantined',
+  pending: 'SELECT COUNT(*)::int AS n FROM timers WHERE NOT quarantined',
 } as const;
 
 /** {@link TimerRepo} on PostgreSQL. */
@@ -91,5 +92,10 @@ export class PgTimerRepo implements TimerRepo {
   async nextDueAt(): Promise<number | undefined> {
     const { rows } = await this.db.query<{ at: number | null }>({ name: 'dt_timers_next_due', text: SQL.nextDue });
     return rows[0]?.at ?? undefined;
+  }
+
+  async pendingCount(): Promise<number> {
+    const { rows } = await this.db.query<{ n: number }>({ name: 'dt_timers_pending', text: SQL.pending });
+    return rows[0]!.n;
   }
 }

@@ -28,6 +28,9 @@ export class SqliteCallRepo implements CallRepo {
       callsOf: db.prepare<[number, string], { call_id: string }>('SELECT call_id FROM call_members WHERE sdkappid = ? AND user_id = ?'),
       getRecord: db.prepare<[number, string], { data: string }>('SELECT data FROM call_records WHERE sdkappid = ? AND call_id = ?'),
       listLive: db.prepare<[], { data: string }>('SELECT data FROM calls'),
+      liveCounts: db.prepare<[], { calls: number; members: number }>(
+        'SELECT (SELECT COUNT(*) FROM calls) AS calls, (SELECT COUNT(*) FROM call_members) AS members',
+      ),
       insertRecordMember: db.prepare(
         `INSERT INTO call_record_members (sdkappid, user_id, call_id, start_time, end_time) VALUES (?, ?, ?, ?, ?)
          ON CONFLICT (sdkappid, user_id, call_id) DO UPDATE SET start_time = excluded.start_time, end_time = excluded.end_time`,
@@ -118,6 +121,10 @@ export class SqliteCallRepo implements CallRepo {
 
   async listLive(): Promise<Call[]> {
     return this.stmts.listLive.all().map((r) => JSON.parse(r.data) as Call);
+  }
+
+  async liveCounts(): Promise<{ calls: number; members: number }> {
+    return this.stmts.liveCounts.get()!;
   }
 
   /** A robot caller is left out: it has no connection and is never busy (SPEC §2.4). */

@@ -25,6 +25,7 @@ export class SqliteTimerRepo implements TimerRepo {
       quarantine: db.prepare('UPDATE timers SET quarantined = 1, lease_until = 0 WHERE rowid = ?'),
       take: db.prepare('DELETE FROM timers WHERE sdkappid = ? AND call_id = ? AND kind = ? AND user_id = ? AND due_at = ?'),
       nextDue: db.prepare<[], { at: number | null }>('SELECT MIN(MAX(due_at, lease_until)) AS at FROM timers WHERE quarantined = 0'),
+      pending: db.prepare<[], { n: number }>('SELECT COUNT(*) AS n FROM timers WHERE quarantined = 0'),
     };
   }
 
@@ -58,5 +59,9 @@ export class SqliteTimerRepo implements TimerRepo {
 
   async nextDueAt(): Promise<number | undefined> {
     return this.stmts.nextDue.get()?.at ?? undefined;
+  }
+
+  async pendingCount(): Promise<number> {
+    return this.stmts.pending.get()!.n;
   }
 }

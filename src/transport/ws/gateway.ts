@@ -49,6 +49,8 @@ export interface GatewayObserver {
   authFailed(surface: 'ws', code: number): void;
   /** `reason` in words (`closed by the client`, `dropped (no close frame)`, …). */
   disconnected(reason: string): void;
+  /** A frame answered: its op (`invalid` when it named none this server knows) and the reply's code (0: ok). */
+  frame(op: string, code: number): void;
 }
 
 /** Dependencies of the gateway. */
@@ -344,7 +346,12 @@ export class Gateway {
 
   private async onFrame(conn: ClientConnection, data: RawData, isBinary: boolean): Promise<void> {
     if (conn.resuming) await conn.resuming;
-    const reply = (id: unknown, body: Record<string, unknown>) => sendFrame(conn.socket, JSON.stringify({ id, ...body }));
+    // `invalid` until the frame names an op this server knows.
+    let opLabel = 'invalid';
+    const reply = (id: unknown, body: Record<string, unknown>) => {
+      this.deps.observer?.frame(opLabel, body.ok === true ? 0 : Number(body.code));
+      sendFrame(conn.socket, JSON.stringify({ id, ...body }));
+    };
     const refuse = (id: unknown, err: DialtoneError) => reply(id, { ok: false, code: err.code, message: err.message });
     if (!conn.budget.take(this.deps.clock.now())) {
       return refuse(
@@ -370,6 +377,7 @@ export class Gateway {
     if (!request.ok) return refuse(replyIdOf(frame), invalidParam(request.reason));
     const { op } = request.value;
     if (!isOpName(op)) return refuse(request.value.id, invalidParam(`unknown op ${JSON.stringify(op)}`));
+    opLabel = op;
     const run = this.run(op, conn, request.value.args ?? {});
     if (isDialtoneError(run)) return refuse(request.value.id, run);
     try {
