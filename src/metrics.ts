@@ -153,12 +153,20 @@ export class Metrics implements DeliveryObserver, QuarantineObserver, CallObserv
       },
     });
     // Read from the store at each scrape: the whole cluster's calls, whichever process holds them.
+    // The two call gauges share one query: a scrape collects them together.
+    let counting: Promise<{ calls: number; members: number }> | undefined;
+    const liveCounts = () =>
+      (counting ??= storage
+        .transaction((tx) => tx.calls.liveCounts())
+        .finally(() => {
+          counting = undefined;
+        }));
     new Gauge({
       name: 'dialtone_calls_active',
       help: 'Live calls, all apps (from the store: the same on every process of a cluster).',
       registers,
       async collect() {
-        this.set((await storage.transaction((tx) => tx.calls.liveCounts())).calls);
+        this.set((await liveCounts()).calls);
       },
     });
     new Gauge({
@@ -166,7 +174,7 @@ export class Metrics implements DeliveryObserver, QuarantineObserver, CallObserv
       help: 'Members of live calls, ringing ones included, all apps (from the store).',
       registers,
       async collect() {
-        this.set((await storage.transaction((tx) => tx.calls.liveCounts())).members);
+        this.set((await liveCounts()).members);
       },
     });
     new Gauge({

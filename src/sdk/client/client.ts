@@ -313,7 +313,6 @@ export class DialtoneClient {
       const ws = new this.WS(this.url());
       this.ws = ws;
       let opened = false;
-      let settled = false;
       // Authentication failures arrive as a close right after open; wait one round trip to know.
       ws.onopen = () => {
         opened = true;
@@ -322,8 +321,9 @@ export class DialtoneClient {
       ws.onmessage = (ev) => {
         const frame = parseFrame(ev.data);
         if (!frame) return;
-        if (!settled && frame.id === 0) {
-          settled = true;
+        if (frame.id === 0) {
+          // Signed in: from here on the socket's frames and close are those of a live connection.
+          this.listen(ws);
           this.emit('onConnectionStateChanged', { state: 'connected' });
           resolve();
           return;
@@ -331,14 +331,7 @@ export class DialtoneClient {
         this.onFrame(frame);
       };
       ws.onerror = () => undefined;
-      ws.onclose = (ev) => {
-        if (!settled) {
-          settled = true;
-          reject(closeError(ev.code, ev.reason, opened));
-          return;
-        }
-        this.onClose(ev.code);
-      };
+      ws.onclose = (ev) => reject(closeError(ev.code, ev.reason, opened));
     });
   }
 
